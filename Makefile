@@ -1,0 +1,38 @@
+# Two commands on a fresh machine with Python >= 3.11 and make:
+#   make briefs   set up .venv (pinned), then validate the data and produce the briefs
+#   make test     set up .venv (pinned), then run the test suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+KERNEL := dti-suite
+STAMP := $(VENV)/.installed
+
+.PHONY: setup briefs data validate test lab bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	# The package is used in place from src/ (a .pth file), so edits need no reinstall.
+	$(PY) -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], 'hai_duong_dti.pth').write_text('$(CURDIR)/src\\n')"
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "DTI suite (.venv)" >/dev/null
+	touch $(STAMP)
+
+data: $(STAMP)
+	$(PY) -m analysis build
+
+validate: $(STAMP)
+	$(PY) -m analysis validate
+
+briefs: data
+	$(PY) -m analysis validate
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+clean:
+	rm -rf $(VENV)

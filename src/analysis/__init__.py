@@ -1,0 +1,1 @@
+"""Hải Dương in the provincial Digital Transformation Index (DTI): data, comparisons, charts, briefs."""

@@ -1,0 +1,419 @@
+"""Builds every processed table under `data/processed/` from `data/raw/` alone.
+
+Raw files are never edited; everything here is derived, so anyone can rebuild it. Problems
+found while building (an unknown province, two values from one source) name the raw file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import official_table
+from analysis.errors import Problem
+from analysis.measures import NATIONAL_UNITS
+from analysis.names import NameResolver, nfc, slugify
+from analysis.paths import processed_dir, raw_dir
+from analysis.sources import build_registry, read_notes, source_id, split_urls
+
+REFERENCE = "reference"
+PROVENANCE_FILE = "provenance.csv"
+PROVENANCE_COLUMNS = [
+    "file", "kind", "publisher", "title", "url", "date_published", "date_accessed",
+    "sha256", "year", "unit_system", "note",
+]
+DTI_KEY = ["year", "unit_system", "unit", "measure", "source_id"]
+DTI_COLUMNS = [*DTI_KEY[:4], "score", "rank", "source_id", "note", "origin_file", "origin_line"]
+PROCESSED_FILES = (
+    "dti.csv", "sources.csv", "provinces.csv", "units_2025.csv", "aliases.csv", "targets.csv",
+    "target_revisions.csv", "target_progress.csv", "target_status.csv", "list_mentions.csv",
+)
+
+
+@dataclass
+class Built:
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # For each table, aligned on its index: the raw file and line each row came from.
+    origins: dict[str, pd.DataFrame] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_csv_lines(path: Path) -> pd.DataFrame:
+    """A raw CSV as text, NFC-normalised, with `_line`: the line each row starts on (header = 1)."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    frame = frame.apply(lambda col: col.map(nfc))
+    frame["_line"] = range(2, len(frame) + 2)
+    return frame
+
+
+def read_provenance(root: Path) -> pd.DataFrame:
+    return pd.read_csv(raw_dir(root) / PROVENANCE_FILE, dtype=str, keep_default_na=False)
+
+
+# --- provinces -------------------------------------------------------------------------------
+
+def build_provinces(ref: Path) -> pd.DataFrame:
+    raw = read_csv_lines(ref / "provinces_63.csv")
+    return pd.DataFrame({
+        "code": raw["code"],
+        "name": raw["name_vi"],
+        "slug": raw["name_vi"].map(slugify),
+        "name_ascii": raw["name_ascii"],
+        "region_vi": raw["region_vi"],
+        "region_en": raw["region_en"],
+        "is_central_city": raw["is_central_city"].eq("1"),
+        "unit_2025": raw["merged_into_2025"],
+        "source_id": raw["source_url"].map(lambda c: source_id(split_urls(c)[0])),
+    })
+
+
+def build_units_2025(ref: Path) -> pd.DataFrame:
+    raw = read_csv_lines(ref / "merger_2025.csv")
+    return pd.DataFrame({
+        "unit": raw["unit_2025"],
+        "slug": raw["unit_2025"].map(slugify),
+        "members": raw["members_pre2025"],
+        "source_id": raw["source_url"].map(lambda c: source_id(split_urls(c)[0])),
+    })
+
+
+def build_aliases(ref: Path) -> pd.DataFrame:
+    raw = read_csv_lines(ref / "aliases.csv")
+    return pd.DataFrame({
+        "alias": raw["alias"],
+        "canonical": raw["canonical"],
+        "kind": raw["kind"],
+        "source_id": raw["source_url"].map(lambda c: source_id(split_urls(c)[0])),
+    })
+
+
+def resolvers(provinces: pd.DataFrame, units: pd.DataFrame, aliases: pd.DataFrame):
+    """Name resolvers for the 63 pre-2025 provinces and the 34 post-merger units."""
+    alias_63 = dict(zip(aliases["alias"], aliases["canonical"]))
+    alias_63.update(zip(provinces["name_ascii"], provinces["name"]))
+    sole_member = {m: u for u, m in zip(units["unit"], units["members"]) if ";" not in m}
+    to_34 = {name: (name if name in set(units["unit"]) else sole_member.get(name))
+             for name in provinces["name"]}
+    alias_34 = {a: to_34[c] for a, c in alias_63.items() if to_34.get(c)}
+    alias_34.update({p: u for p, u in to_34.items() if u})
+    national = {n: n for n in NATIONAL_UNITS}
+    return {
+        63: NameResolver(list(provinces["name"]) + list(NATIONAL_UNITS), {**alias_63, **national}),
+        34: NameResolver(list(units["unit"]) + list(NATIONAL_UNITS), {**alias_34, **national}),
+    }
+
+
+# --- DTI figures -----------------------------------------------------------------------------
+
+def _reference_dti(ref: Path, resolver_for, problems: list[Problem]) -> pd.DataFrame:
+    file = f"raw/{REFERENCE}/dti_observations.csv"
+    raw = read_csv_lines(ref / "dti_observations.csv")
+    frame = pd.DataFrame({
+        "year": raw["year"], "unit": raw["unit"], "unit_system": raw["unit_system"],
+        "measure": raw["measure"], "score": raw["score"], "rank": raw["rank"],
+        "source_url": raw["source_url"], "note": raw["note"],
+        "origin_file": file, "origin_line": raw["_line"],
+    })
+    frame["unit"] = [
+        _resolve_unit(u, s, line, file, resolver_for, problems)
+        for u, s, line in zip(frame["unit"], frame["unit_system"], frame["origin_line"])
+    ]
+    return frame
+
+
+def _resolve_unit(name, system, line, file, resolver_for, problems) -> str:
+    resolver = resolver_for.get(_as_int(system) if system else 63)
+    if resolver is None:
+        return name  # an unknown unit system is reported by the schema
+    resolved = resolver.resolve(name)
+    if resolved is None:
+        hint = ", ".join(resolver.suggestions(name)) or "none close"
+        problems.append(Problem(file, line, "unit", name, f"unknown unit; closest known: {hint}"))
+        return name
+    return resolved
+
+
+def _as_int(text: str):
+    try:
+        return int(float(text))
+    except ValueError:
+        return text
+
+
+def _official_dti(root: Path, provenance: pd.DataFrame, resolver_for, problems) -> pd.DataFrame:
+    frames = []
+    for record in provenance[provenance["kind"] == "official_table"].to_dict("records"):
+        file = f"raw/{record['file']}"
+        system = int(record["unit_system"])
+        text, decode_problems = official_table.decode((raw_dir(root) / record["file"]).read_bytes(), file)
+        if decode_problems:
+            problems += decode_problems
+            continue
+        rows, parse_problems = official_table.parse(text, file, resolver_for[system])
+        problems += parse_problems
+        frames.append(pd.DataFrame({
+            "year": record["year"], "unit": rows["unit"], "unit_system": str(system),
+            "measure": rows["measure"], "score": rows["score"].astype("string"),
+            "rank": rows["rank"].astype("string"), "source_url": record["url"],
+            "note": f"official table '{official_table.UNIT_HEADER}' imported from {record['file']}",
+            "origin_file": file, "origin_line": rows["line"],
+        }))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _merge_same_source(frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    """Rows from one source about one figure merge; values that contradict are a problem."""
+    merged = []
+    for _, group in frame.groupby(DTI_KEY, sort=False, dropna=False):
+        row = group.iloc[0].to_dict()
+        for column in ("score", "rank"):
+            values = group[column].dropna()
+            if values.nunique() > 1:
+                places = " vs ".join(
+                    f"{v} ({f}, line {ln})"
+                    for v, f, ln in zip(values, group.loc[values.index, "origin_file"],
+                                        group.loc[values.index, "origin_line"]))
+                problems.append(Problem(row["origin_file"], int(row["origin_line"]), column, None,
+                                        f"the same source gives two values: {places}"))
+            row[column] = values.iloc[0] if len(values) else None
+        notes = [n for n in group["note"] if isinstance(n, str) and n]
+        row["note"] = " | ".join(dict.fromkeys(notes))
+        merged.append(row)
+    return pd.DataFrame(merged, columns=frame.columns)
+
+
+def _to_number(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series.replace("", None), errors="coerce").astype("Float64")
+
+
+def build_dti(root: Path, resolver_for, problems: list[Problem]) -> pd.DataFrame:
+    ref = raw_dir(root) / REFERENCE
+    parts = [_reference_dti(ref, resolver_for, problems),
+             _official_dti(root, read_provenance(root), resolver_for, problems)]
+    frame = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    frame["source_id"] = frame["source_url"].map(source_id)
+    frame = frame.drop(columns="source_url")
+    frame = frame.assign(
+        year=pd.to_numeric(frame["year"], errors="coerce").astype("Int64"),
+        unit_system=pd.to_numeric(frame["unit_system"].replace("", None), errors="coerce").astype("Int64"),
+        score=_to_number(frame["score"].astype("string")),
+        rank=_to_number(frame["rank"].astype("string")),
+        origin_line=frame["origin_line"].astype(int),
+    )
+    frame = _merge_same_source(frame, problems).astype(
+        {"year": "Int64", "unit_system": "Int64", "score": "Float64", "rank": "Float64"})
+    return frame[DTI_COLUMNS].sort_values(DTI_KEY, na_position="last").reset_index(drop=True)
+
+
+def build_list_mentions(ref: Path) -> pd.DataFrame:
+    raw = read_csv_lines(ref / "dti_list_mentions.csv")
+    return pd.DataFrame({
+        "year": raw["year"].astype(int), "unit": raw["unit"],
+        "unit_system": pd.to_numeric(raw["unit_system"], errors="coerce").astype("Int64"),
+        "list": raw["measure"], "source_id": raw["source_url"].map(source_id), "note": raw["note"],
+    })
+
+
+# --- targets of Resolution 06-NQ/TU ----------------------------------------------------------
+
+_REVISION_NOTE = re.compile(
+    r"proposed by the (?P<by>.+?) to the (?P<body>.+?), opened (?P<date>\d{1,2} \w+ \d{4})")
+_STATUS_VALUE = re.compile(
+    r"(?P<completed>\d+) completed; (?P<at_least_60pct>\d+) at >=60%; (?P<at_43pct>\d+) at 43%; "
+    r"(?P<initially_deployed>\d+) only initially deployed")
+_TOTAL = re.compile(r"of the (\d+) targets")
+
+
+def _comparator(unit_text: str) -> str:
+    text = unit_text.lower()
+    if "top-n" in text:
+        return "top_n"
+    if "at least" in text:
+        return "at_least"
+    if "more than" in text:
+        return "more_than"
+    if "qualitative" in text:
+        return "qualitative"
+    return "reach"
+
+
+def _single_number(text: str) -> float | None:
+    text = text.strip().replace(",", "")
+    return float(text) if re.fullmatch(r"\d+(\.\d+)?", text) else None
+
+
+def build_targets(ref: Path) -> pd.DataFrame:
+    raw = read_csv_lines(ref / "targets.csv")
+    urls = raw["source_url"].map(split_urls)
+    return pd.DataFrame({
+        "target_id": raw["target_id"],
+        "pillar": raw["pillar"],
+        "horizon": raw["horizon"].astype(int),
+        "label_vi": raw["indicator_vi"],
+        "label_en": raw["indicator_en"],
+        "wording_vi": raw["original_text_vi"],
+        "comparator": raw["original_unit"].map(_comparator),
+        "value": raw["original_value"].map(_single_number).astype("Float64"),
+        "value_text": raw["original_value"],
+        "unit": raw["original_unit"],
+        "source_id": urls.map(lambda u: source_id(u[0])),
+        "source_ids": urls.map(lambda u: ";".join(source_id(x) for x in u)),
+        "note": raw["note"],
+    })
+
+
+def build_target_revisions(ref: Path) -> pd.DataFrame:
+    raw = read_csv_lines(ref / "targets.csv")
+    raw = raw[raw["revision_status"].isin(["proposed", "adopted"])]
+    found = raw["note"].str.extract(_REVISION_NOTE)
+    return pd.DataFrame({
+        "target_id": raw["target_id"],
+        "horizon": raw["horizon"].astype(int),
+        "from_value": raw["original_value"].map(_single_number).astype("Float64"),
+        "to_value": raw["revised_value"].map(_single_number).astype("Float64"),
+        "unit": raw["original_unit"],
+        "from_wording_vi": raw["original_text_vi"],
+        "to_wording_vi": raw["revised_text_vi"],
+        "proposed_by": found["by"],
+        "proposed_to": found["body"],
+        "proposed_on": found["date"].map(
+            lambda d: datetime.strptime(d, "%d %B %Y").date().isoformat() if isinstance(d, str) else ""),
+        "status": raw["revision_status"],
+        "source_id": raw["revision_source_url"].map(source_id),
+    })
+
+
+def build_target_progress(ref: Path) -> pd.DataFrame:
+    raw = read_csv_lines(ref / "target_progress.csv")
+    urls = raw["source_url"].map(split_urls)
+    return pd.DataFrame({
+        "target_id": raw["target_id"],
+        "as_of": raw["as_of"],
+        "as_of_year": raw["as_of"].str.extract(r"(\d{4})")[0].astype("Int64"),
+        "value": raw["value"].map(_single_number).astype("Float64"),
+        "value_text": raw["value"],
+        "unit": raw["unit"],
+        "share_of_target": raw["share_of_target"],
+        "source_id": urls.map(lambda u: source_id(u[0])),
+        "source_ids": urls.map(lambda u: ";".join(source_id(x) for x in u)),
+        "note": raw["note"],
+    })
+
+
+def build_target_status(ref: Path, problems: list[Problem]) -> pd.DataFrame:
+    """The end-2022 summary ('5 completed; 7 at >=60%; …') as one row per status."""
+    raw = read_csv_lines(ref / "target_progress.csv")
+    rows = []
+    for record in raw[raw["target_id"] == "ALL"].to_dict("records"):
+        counts, total = _STATUS_VALUE.search(record["value"]), _TOTAL.search(record["unit"])
+        if not counts or not total:
+            problems.append(Problem(f"raw/{REFERENCE}/target_progress.csv", record["_line"], "value",
+                                    record["value"], "status summary not in the expected form "
+                                    "'N completed; N at >=60%; N at 43%; N only initially deployed'"))
+            continue
+        for status, count in counts.groupdict().items():
+            rows.append({"as_of": record["as_of"], "status": status, "n_targets": int(count),
+                         "of_total": int(total[1]), "_line": record["_line"],
+                         "source_id": source_id(split_urls(record["source_url"])[0])})
+    return pd.DataFrame(rows, columns=["as_of", "status", "n_targets", "of_total", "source_id", "_line"])
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+def cited_urls(ref: Path, dti_urls: list[str]) -> list[str]:
+    urls = list(dti_urls)
+    for name, column in [("dti_list_mentions.csv", "source_url"), ("provinces_63.csv", "source_url"),
+                         ("merger_2025.csv", "source_url"), ("aliases.csv", "source_url"),
+                         ("targets.csv", "source_url"), ("targets.csv", "revision_source_url"),
+                         ("target_progress.csv", "source_url")]:
+        for cell in read_csv_lines(ref / name)[column]:
+            urls += split_urls(cell)
+    return urls
+
+
+def build_all(root: Path) -> Built:
+    """Every processed table, built from `root/raw/`, with the problems met on the way."""
+    built, ref = Built(), raw_dir(root) / REFERENCE
+    provinces, units, aliases = build_provinces(ref), build_units_2025(ref), build_aliases(ref)
+    resolver_for = resolvers(provinces, units, aliases)
+    dti = build_dti(root, resolver_for, built.problems)
+    provenance = read_provenance(root)
+    official_urls = list(provenance.loc[provenance["kind"] == "official_table", "url"])
+    ref_dti_urls = list(read_csv_lines(ref / "dti_observations.csv")["source_url"])
+    registry = build_registry(cited_urls(ref, ref_dti_urls + official_urls), read_notes(ref),
+                              list(provinces["name"]))
+    registry = _describe_official(registry, provenance)
+    built.tables = {
+        "dti.csv": dti,
+        "sources.csv": registry,
+        "provinces.csv": provinces,
+        "units_2025.csv": units,
+        "aliases.csv": aliases,
+        "targets.csv": build_targets(ref),
+        "target_revisions.csv": build_target_revisions(ref),
+        "target_progress.csv": build_target_progress(ref),
+        "target_status.csv": build_target_status(ref, built.problems),
+        "list_mentions.csv": build_list_mentions(ref),
+    }
+    built.origins = _origins(built.tables, ref)
+    status = built.tables["target_status.csv"]
+    built.tables["target_status.csv"] = status.drop(columns="_line")
+    return built
+
+
+RAW_OF = {
+    "provinces.csv": "provinces_63.csv", "units_2025.csv": "merger_2025.csv",
+    "aliases.csv": "aliases.csv", "targets.csv": "targets.csv",
+    "target_revisions.csv": "targets.csv", "target_progress.csv": "target_progress.csv",
+    "list_mentions.csv": "dti_list_mentions.csv",
+}
+
+
+def _origins(tables: dict[str, pd.DataFrame], ref: Path) -> dict[str, pd.DataFrame]:
+    """Raw file and line of every row; tables built row for row from a raw CSV keep its index."""
+    origins = {"dti.csv": tables["dti.csv"][["origin_file", "origin_line"]]}
+    for name, raw_name in RAW_OF.items():
+        lines = pd.Series(range(2, 2 + len(read_csv_lines(ref / raw_name))))
+        origins[name] = pd.DataFrame({"origin_file": f"raw/{REFERENCE}/{raw_name}",
+                                      "origin_line": lines.loc[tables[name].index]})
+    status = tables["target_status.csv"]
+    origins["target_status.csv"] = pd.DataFrame(
+        {"origin_file": f"raw/{REFERENCE}/target_progress.csv", "origin_line": status["_line"]})
+    sources = tables["sources.csv"]
+    origins["sources.csv"] = pd.DataFrame(
+        {"origin_file": "processed/sources.csv", "origin_line": range(2, 2 + len(sources))},
+        index=sources.index)
+    return origins
+
+
+def _describe_official(registry: pd.DataFrame, provenance: pd.DataFrame) -> pd.DataFrame:
+    """Imported tables describe their own source: publisher, title and date from provenance."""
+    official = provenance[provenance["kind"] == "official_table"].drop_duplicates("url")
+    for record in official.to_dict("records"):
+        mask = registry["url"] == record["url"]
+        for column in ("publisher", "title", "date_published"):
+            if record[column]:
+                registry.loc[mask & (registry[column] == registry["url"].map(_host_default)
+                                     if column == "publisher" else mask & (registry[column] == "")),
+                             column] = record[column]
+    return registry
+
+
+def _host_default(url: str) -> str:
+    from analysis.sources import host_of
+
+    return host_of(url)
+
+
+def write_processed(built: Built, root: Path) -> None:
+    """Write every table to `root/processed/` (each via a temporary file, then renamed)."""
+    from analysis.atomic import write_csv_atomic
+
+    target = processed_dir(root)
+    target.mkdir(parents=True, exist_ok=True)
+    for name, table in built.tables.items():
+        write_csv_atomic(table, target / name)

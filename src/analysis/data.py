@@ -1,0 +1,189 @@
+"""The public data API: validated tables from `data/processed/`, and the preferred DTI figures.
+
+Every loader takes `data_dir` (default: $DTI_DATA_DIR, else the repository's `data/`).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.errors import Problem, UserError
+from analysis.measures import NATIONAL_UNITS, PROVINCE_MEASURES
+from analysis.names import NameResolver
+from analysis.paths import data_dir as resolve_data_dir
+from analysis.paths import processed_dir
+from analysis.sources import PRECEDENCE_RULE, TIER_PRESS, TIER_PROVINCE
+
+PREFERRED_KEY = ["year", "unit_system", "unit", "measure"]
+DTYPES = {
+    "dti.csv": {"year": "Int64", "unit_system": "Int64", "score": "Float64", "rank": "Int64",
+                "origin_line": "Int64"},
+    "sources.csv": {"tier": "Int64"},
+    "provinces.csv": {"code": "string"},
+    "targets.csv": {"horizon": "Int64", "value": "Float64"},
+    "target_revisions.csv": {"horizon": "Int64", "from_value": "Float64", "to_value": "Float64"},
+    "target_progress.csv": {"as_of_year": "Int64", "value": "Float64"},
+    "target_status.csv": {"n_targets": "Int64", "of_total": "Int64"},
+    "list_mentions.csv": {"year": "Int64", "unit_system": "Int64"},
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _read_cached(path: str, mtime_ns: int, name: str) -> pd.DataFrame:
+    dtypes = DTYPES.get(name, {})
+    frame = pd.read_csv(path, dtype={c: "string" for c in ()} or None, keep_default_na=False,
+                        na_values=[""])
+    for column, dtype in dtypes.items():
+        frame[column] = frame[column].astype(dtype)
+    text_columns = [c for c in frame.columns if c not in dtypes and frame[c].dtype == object]
+    frame[text_columns] = frame[text_columns].fillna("")
+    return frame
+
+
+def _read(name: str, data_dir=None) -> pd.DataFrame:
+    path = processed_dir(resolve_data_dir(data_dir)) / name
+    if not path.exists():
+        raise UserError([Problem(str(path), None, None, None,
+                                 "processed table missing; run `python -m analysis build`")])
+    return _read_cached(str(path), path.stat().st_mtime_ns, name).copy()
+
+
+def load_dti(data_dir=None) -> pd.DataFrame:
+    """Every published DTI figure, one row per (year, unit_system, unit, measure, source_id)."""
+    return _read("dti.csv", data_dir)
+
+
+def load_sources(data_dir=None) -> pd.DataFrame:
+    return _read("sources.csv", data_dir)
+
+
+def load_provinces(data_dir=None) -> pd.DataFrame:
+    return _read("provinces.csv", data_dir)
+
+
+def load_units_2025(data_dir=None) -> pd.DataFrame:
+    return _read("units_2025.csv", data_dir)
+
+
+def load_aliases(data_dir=None) -> pd.DataFrame:
+    return _read("aliases.csv", data_dir)
+
+
+def load_targets(data_dir=None) -> pd.DataFrame:
+    return _read("targets.csv", data_dir)
+
+
+def load_target_revisions(data_dir=None) -> pd.DataFrame:
+    return _read("target_revisions.csv", data_dir)
+
+
+def load_target_progress(data_dir=None) -> pd.DataFrame:
+    return _read("target_progress.csv", data_dir)
+
+
+def load_target_status(data_dir=None) -> pd.DataFrame:
+    return _read("target_status.csv", data_dir)
+
+
+def load_list_mentions(data_dir=None) -> pd.DataFrame:
+    return _read("list_mentions.csv", data_dir)
+
+
+def rank_sources(dti: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """DTI rows with their precedence: tier (for this unit), then most recent, then source_id."""
+    meta = sources.set_index("source_id")[["tier", "home_province", "date_published"]]
+    ranked = dti.join(meta, on="source_id")
+    # A province's own paper outranks other press only for figures about that province.
+    foreign_home = ranked["tier"].eq(TIER_PROVINCE) & ranked["home_province"].ne(ranked["unit"])
+    ranked["precedence_tier"] = ranked["tier"].mask(foreign_home, TIER_PRESS)
+    ranked["_undated"] = ranked["date_published"].eq("")
+    return ranked.sort_values(
+        [*PREFERRED_KEY, "precedence_tier", "_undated", "date_published", "source_id"],
+        ascending=[True, True, True, True, True, True, False, True], na_position="last",
+    )
+
+
+def _pick(group: pd.DataFrame) -> dict:
+    with_score, with_rank = group[group["score"].notna()], group[group["rank"].notna()]
+    scores, ranks = with_score["score"].unique(), with_rank["rank"].unique()
+    conflicts = []
+    if len(scores) > 1:
+        conflicts.append("score: " + "; ".join(f"{s} ({i})" for s, i in
+                                                zip(with_score["score"], with_score["source_id"])))
+    if len(ranks) > 1:
+        conflicts.append("rank: " + "; ".join(f"{r} ({i})" for r, i in
+                                               zip(with_rank["rank"], with_rank["source_id"])))
+    score_source = with_score["source_id"].iloc[0] if len(with_score) else ""
+    rank_source = with_rank["source_id"].iloc[0] if len(with_rank) else ""
+    return {
+        "score": with_score["score"].iloc[0] if len(with_score) else pd.NA,
+        "rank": with_rank["rank"].iloc[0] if len(with_rank) else pd.NA,
+        "source_id": rank_source or score_source or group["source_id"].iloc[0],
+        "score_source_id": score_source,
+        "rank_source_id": rank_source,
+        "n_sources": len(group),
+        "has_conflict": bool(conflicts),
+        "conflict": " | ".join(conflicts),
+    }
+
+
+PREFERRED_COLUMNS = [*PREFERRED_KEY, "score", "rank", "source_id", "score_source_id",
+                     "rank_source_id", "n_sources", "has_conflict", "conflict"]
+
+
+def preferred_from(dti: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """One row per figure. Score and rank each come from the first source, by precedence, that
+    gives them; `has_conflict` marks figures on which sources disagree."""
+    if dti.empty:
+        return pd.DataFrame(columns=PREFERRED_COLUMNS)
+    ranked = rank_sources(dti, sources)
+    rows = [{**dict(zip(PREFERRED_KEY, key)), **_pick(group)}
+            for key, group in ranked.groupby(PREFERRED_KEY, sort=True, dropna=False)]
+    frame = pd.DataFrame(rows, columns=PREFERRED_COLUMNS)
+    return frame.astype({"year": "Int64", "unit_system": "Int64", "score": "Float64",
+                         "rank": "Int64", "n_sources": "Int64", "has_conflict": bool})
+
+
+def preferred_dti(data_dir=None) -> pd.DataFrame:
+    return preferred_from(load_dti(data_dir), load_sources(data_dir))
+
+
+def conflicts(data_dir=None) -> pd.DataFrame:
+    """The figures on which sources disagree, with every value and its source."""
+    preferred = preferred_dti(data_dir)
+    return preferred[preferred["has_conflict"]].reset_index(drop=True)
+
+
+def editions(data_dir=None) -> list[int]:
+    """DTI editions (years) with at least one province figure."""
+    dti = load_dti(data_dir)
+    return sorted(int(y) for y in dti.loc[dti["measure"].isin(PROVINCE_MEASURES), "year"].unique())
+
+
+def province_resolver(data_dir=None) -> NameResolver:
+    provinces, aliases = load_provinces(data_dir), load_aliases(data_dir)
+    mapping = dict(zip(aliases["alias"], aliases["canonical"]))
+    mapping.update(zip(provinces["name_ascii"], provinces["name"]))
+    return NameResolver(list(provinces["name"]), mapping)
+
+
+def resolve_province(name: str, data_dir=None, parameter: str = "province") -> str:
+    """The canonical name of one of the 63 provinces, or a UserError listing the closest."""
+    resolver = province_resolver(data_dir)
+    resolved = resolver.resolve(name) if isinstance(name, str) else None
+    if resolved is None:
+        close = ", ".join(resolver.suggestions(str(name))) or "none close"
+        raise UserError(f"parameter {parameter}={name!r} is not a known province; closest: "
+                        f"{close}; valid: the 63 names in data/processed/provinces.csv")
+    return resolved
+
+
+__all__ = [
+    "PRECEDENCE_RULE", "NATIONAL_UNITS", "load_dti", "preferred_dti", "preferred_from", "conflicts",
+    "load_targets", "load_target_revisions", "load_target_progress", "load_target_status",
+    "load_provinces", "load_units_2025", "load_aliases", "load_sources", "load_list_mentions",
+    "editions", "resolve_province", "province_resolver",
+]

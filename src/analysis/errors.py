@@ -1,0 +1,38 @@
+"""Errors a user can act on. The command line prints them as one line each, never a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in one place: file, line (1-based, header = 1), column, value, rule."""
+
+    file: str
+    line: int | None
+    column: str | None
+    value: object
+    rule: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column:
+            where += f", column {self.column}"
+        value = "" if self.value is None else f": {self.value!r}"
+        return f"{where}{value}: {self.rule}"
+
+
+class UserError(Exception):
+    """A mistake in a file or parameter the user gave; carries every problem found."""
+
+    def __init__(self, problems: list[Problem] | str):
+        if isinstance(problems, str):
+            self.problems: list[Problem] = []
+            message = problems
+        else:
+            self.problems = list(problems)
+            message = "\n".join(str(p) for p in self.problems)
+        super().__init__(message)

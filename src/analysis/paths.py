@@ -1,0 +1,27 @@
+"""Where things live. Every path the suite uses is derived here, from the repository root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+OUTPUTS_DIR = REPO_ROOT / "outputs"
+DATA_DIR_ENV = "DTI_DATA_DIR"
+
+
+def data_dir(override: str | os.PathLike | None = None) -> Path:
+    """The data folder: the argument, else $DTI_DATA_DIR, else the repository's `data/`."""
+    if override is not None:
+        return Path(override)
+    from_env = os.environ.get(DATA_DIR_ENV)
+    return Path(from_env) if from_env else REPO_ROOT / "data"
+
+
+def raw_dir(root: Path) -> Path:
+    return root / "raw"
+
+
+def processed_dir(root: Path) -> Path:
+    return root / "processed"

@@ -1,0 +1,258 @@
+"""One pandera schema per table, and the checks that span tables (registered sources, units).
+
+`check_tables` runs every schema with lazy=True and turns each failure into a Problem that
+names the raw file and line the row came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pandera.pandas as pa
+
+from analysis.errors import Problem
+from analysis.measures import FIRST_EDITION, MEASURES, NATIONAL_UNITS, UNIT_SYSTEMS
+from analysis.sources import TIER_NAMES
+
+DTI_KEY = ["year", "unit_system", "unit", "measure", "source_id"]
+RANK_WITHIN_N = "rank must be within 1..N, N = the number of units in its unit system"
+SYSTEM_MISSING = "unit_system missing (allowed only for national aggregates)"
+# Checks on whole rows are reported once per row, on the column they are about.
+ROW_CHECK_COLUMN = {RANK_WITHIN_N: "rank", SYSTEM_MISSING: "unit_system"}
+
+
+def _registered(source_ids: set[str]) -> pa.Check:
+    return pa.Check(lambda s: s.isin(source_ids), error="source_id not in the source registry")
+
+
+def _all_registered(source_ids: set[str]) -> pa.Check:
+    return pa.Check(lambda s: s.map(lambda v: all(x in source_ids for x in v.split(";"))),
+                    error="a source_id is not in the source registry")
+
+
+def dti_schema(units: dict[int, set[str]], source_ids: set[str], this_year: int) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "year": pa.Column("Int64", pa.Check.in_range(FIRST_EDITION, this_year,
+                              error=f"year must be from {FIRST_EDITION} to {this_year}")),
+            "unit_system": pa.Column("Int64", pa.Check.isin(UNIT_SYSTEMS,
+                                     error="unit_system must be 63 or 34"), nullable=True),
+            "unit": pa.Column(str),
+            "measure": pa.Column(str, pa.Check.isin(MEASURES,
+                                 error=f"unknown measure; allowed: {', '.join(MEASURES)}")),
+            "score": pa.Column("Float64", pa.Check.in_range(0, 1, error="score must be in [0, 1]"),
+                               nullable=True),
+            "rank": pa.Column("Float64", [
+                pa.Check(lambda s: s % 1 == 0, error="rank must be a whole number"),
+                pa.Check.ge(1, error="rank must be at least 1"),
+            ], nullable=True),
+            "source_id": pa.Column(str, _registered(source_ids)),
+        },
+        checks=[
+            pa.Check(lambda df: df["rank"].isna() | (df["rank"] <= df["unit_system"].fillna(63)),
+                     error=RANK_WITHIN_N),
+            pa.Check(lambda df: df["unit_system"].notna() | df["unit"].isin(NATIONAL_UNITS),
+                     error=SYSTEM_MISSING),
+        ],
+        unique=DTI_KEY,
+        report_duplicates="all",
+        strict=False,
+        name="dti",
+    )
+
+
+def sources_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "source_id": pa.Column(str, unique=True),
+            "url": pa.Column(str, pa.Check.str_startswith("http", error="url must start with http"),
+                             unique=True),
+            "publisher": pa.Column(str, pa.Check.str_length(min_value=1, error="publisher is empty")),
+            "tier": pa.Column(int, pa.Check.isin(list(TIER_NAMES), error="unknown tier")),
+        },
+        report_duplicates="all",
+        name="sources",
+    )
+
+
+def provinces_schema(source_ids: set[str], units_2025: set[str]) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "code": pa.Column(str, pa.Check.str_matches(r"^\d{2}$", error="GSO code is two digits"),
+                              unique=True),
+            "name": pa.Column(str, unique=True),
+            "slug": pa.Column(str, unique=True),
+            "unit_2025": pa.Column(str, pa.Check.isin(units_2025,
+                                   error="merged_into_2025 is not one of the 34 units")),
+            "source_id": pa.Column(str, _registered(source_ids)),
+        },
+        checks=pa.Check(lambda df: len(df) == 63, element_wise=False,
+                        error="the registry must hold the 63 pre-2025 provinces"),
+        report_duplicates="all",
+        name="provinces",
+    )
+
+
+def units_schema(source_ids: set[str], provinces: set[str]) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "unit": pa.Column(str, unique=True),
+            "slug": pa.Column(str, unique=True),
+            "members": pa.Column(str, pa.Check(
+                lambda s: s.map(lambda m: all(p in provinces for p in m.split(";"))),
+                error="a member is not one of the 63 provinces")),
+            "source_id": pa.Column(str, _registered(source_ids)),
+        },
+        checks=pa.Check(lambda df: len(df) == 34, element_wise=False,
+                        error="the merger must give 34 units"),
+        report_duplicates="all",
+        name="units_2025",
+    )
+
+
+def aliases_schema(source_ids: set[str], provinces: set[str]) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "alias": pa.Column(str, unique=True),
+            "canonical": pa.Column(str, pa.Check.isin(provinces,
+                                   error="canonical name is not one of the 63 provinces")),
+            "source_id": pa.Column(str, _registered(source_ids)),
+        },
+        report_duplicates="all",
+        name="aliases",
+    )
+
+
+def targets_schema(source_ids: set[str]) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "target_id": pa.Column(str, pa.Check.str_matches(r"^T\d{2}$", error="target id is T + 2 digits")),
+            "horizon": pa.Column(int, pa.Check.isin([2025, 2030], error="horizon must be 2025 or 2030")),
+            "comparator": pa.Column(str, pa.Check.isin(
+                ["top_n", "at_least", "more_than", "reach", "qualitative"], error="unknown comparator")),
+            "value": pa.Column("Float64", nullable=True),
+            "source_id": pa.Column(str, _registered(source_ids)),
+            "source_ids": pa.Column(str, _all_registered(source_ids)),
+        },
+        unique=["target_id", "horizon"],
+        report_duplicates="all",
+        name="targets",
+    )
+
+
+def revisions_schema(source_ids: set[str], targets: set[tuple[str, int]]) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "target_id": pa.Column(str),
+            "horizon": pa.Column(int),
+            "status": pa.Column(str, pa.Check.isin(["proposed", "adopted"],
+                                error="status must be proposed or adopted")),
+            "proposed_on": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$",
+                                     error="date of the proposal not found in the note")),
+            "source_id": pa.Column(str, _registered(source_ids)),
+        },
+        checks=pa.Check(lambda df: pd.Series([(t, h) in targets for t, h in
+                                              zip(df["target_id"], df["horizon"])], index=df.index),
+                        error="revision of a target that is not in the targets table"),
+        name="target_revisions",
+    )
+
+
+def progress_schema(source_ids: set[str]) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "target_id": pa.Column(str, pa.Check.str_matches(r"^(T\d{2}(/T\d{2})*|ALL|CTX)$",
+                                   error="target id must be T.., ALL or CTX")),
+            "source_id": pa.Column(str, _registered(source_ids)),
+            "source_ids": pa.Column(str, _all_registered(source_ids)),
+        },
+        name="target_progress",
+    )
+
+
+def status_schema(source_ids: set[str]) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "n_targets": pa.Column(int, pa.Check.ge(0)),
+            "source_id": pa.Column(str, _registered(source_ids)),
+        },
+        checks=pa.Check(lambda df: df.groupby("as_of")["n_targets"].transform("sum") == df["of_total"],
+                        error="status counts must add up to the number of targets"),
+        name="target_status",
+    )
+
+
+def schemas_for(tables: dict[str, pd.DataFrame], this_year: int | None = None) -> dict[str, pa.DataFrameSchema]:
+    this_year = this_year or dt.date.today().year
+    source_ids = set(tables["sources.csv"]["source_id"])
+    provinces = set(tables["provinces.csv"]["name"])
+    units_2025 = set(tables["units_2025.csv"]["unit"])
+    units = {63: provinces | set(NATIONAL_UNITS), 34: units_2025 | set(NATIONAL_UNITS)}
+    targets = set(zip(tables["targets.csv"]["target_id"], tables["targets.csv"]["horizon"]))
+    return {
+        "dti.csv": dti_schema(units, source_ids, this_year),
+        "sources.csv": sources_schema(),
+        "provinces.csv": provinces_schema(source_ids, units_2025),
+        "units_2025.csv": units_schema(source_ids, provinces),
+        "aliases.csv": aliases_schema(source_ids, provinces),
+        "targets.csv": targets_schema(source_ids),
+        "target_revisions.csv": revisions_schema(source_ids, targets),
+        "target_progress.csv": progress_schema(source_ids),
+        "target_status.csv": status_schema(source_ids),
+        "list_mentions.csv": pa.DataFrameSchema(
+            {"source_id": pa.Column(str, _registered(source_ids))}, name="list_mentions"),
+    }
+
+
+def check_tables(tables: dict[str, pd.DataFrame], origins: dict[str, pd.DataFrame],
+                 this_year: int | None = None) -> list[Problem]:
+    """Every schema failure of every table, located in the raw file it came from."""
+    problems = []
+    for name, schema in schemas_for(tables, this_year).items():
+        try:
+            schema.validate(tables[name], lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            problems += _to_problems(exc.failure_cases, tables[name], origins[name], name)
+    return problems
+
+
+def _to_problems(cases: pd.DataFrame, table: pd.DataFrame, origin: pd.DataFrame,
+                 name: str) -> list[Problem]:
+    problems = []
+    for case in cases.to_dict("records"):
+        index = case.get("index")
+        rule = _rule_text(str(case["check"]))
+        column = case.get("column") if case.get("column") in table.columns else None
+        if case.get("schema_context") == "DataFrameSchema" and rule in ROW_CHECK_COLUMN:
+            column = ROW_CHECK_COLUMN[rule]
+        if index is None or pd.isna(index) or index not in origin.index:
+            problems.append(Problem(f"processed/{name}", None, column, None, rule))
+            continue
+        file, line = origin.loc[index, "origin_file"], int(origin.loc[index, "origin_line"])
+        value = table.loc[index, column] if column else _row_summary(table.loc[index])
+        problems.append(Problem(file, line, column, _plain(value), rule))
+    return sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.column or "", p.rule))
+
+
+def _rule_text(check: str) -> str:
+    if check == "field_uniqueness" or check.startswith("multiple_fields_uniqueness"):
+        return "duplicate key: another row has the same key"
+    if check == "not_nullable":
+        return "value is missing"
+    if check.startswith("dtype("):
+        return f"wrong type, expected {check[6:-1]}"
+    return check
+
+
+def _row_summary(row: pd.Series) -> str:
+    keys = [k for k in ("year", "unit_system", "unit", "measure", "target_id", "horizon") if k in row]
+    return ", ".join(f"{k}={_plain(row[k])}" for k in keys)
+
+
+def _plain(value):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value.item() if hasattr(value, "item") else value
