@@ -36,3 +36,8 @@ class UserError(Exception):
             self.problems = list(problems)
             message = "\n".join(str(p) for p in self.problems)
         super().__init__(message)
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython calls this instead of printing a traceback: a notebook stopped by a bad
+        # parameter shows the message alone, one line per problem.
+        return [f"{type(self).__name__}: {line}" for line in str(self).splitlines()]
