@@ -174,7 +174,7 @@ def _merge_same_source(frame: pd.DataFrame, problems: list[Problem]) -> pd.DataF
             values = group[column].dropna()
             if values.nunique() > 1:
                 places = " vs ".join(
-                    f"{v} ({f}, line {ln})"
+                    f"{v:g} ({f}, line {ln})"
                     for v, f, ln in zip(values, group.loc[values.index, "origin_file"],
                                         group.loc[values.index, "origin_line"]))
                 problems.append(Problem(row["origin_file"], int(row["origin_line"]), column, None,
