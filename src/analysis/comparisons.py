@@ -1,0 +1,331 @@
+"""Comparisons built on the preferred DTI figures: percentiles, a province's year, rank changes,
+peers, the national average, the DTI target. Pure functions: a frame in, a frame out.
+
+`pref` is a frame shaped like `analysis.data.preferred_dti()`. Nothing here fills a gap: a figure
+nobody published stays <NA>, and a row for it is kept so that the gap shows.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.errors import UserError
+from analysis.measures import (
+    FIRST_YEAR_OF_EIGHT_INDICATORS,
+    INDICATORS,
+    NATIONAL_AVERAGE_OF,
+    NATIONAL_AVERAGE_UNIT,
+    NATIONAL_UNITS,
+    OVERALL,
+    PILLARS,
+    PROVINCE_MEASURES,
+)
+
+# The 63 pre-2025 provinces are ranked among 63; a province's own figures live in this system.
+PROVINCE_SYSTEM = 63
+
+PROVINCE_YEAR_COLUMNS = ["measure", "unit", "unit_system", "score", "rank", "percentile",
+                         "source_id", "published"]
+RANK_CHANGE_COLUMNS = ["year", "measure", "unit_system", "rank", "previous_year", "previous_rank",
+                       "change", "comparable"]
+PEER_COLUMNS = ["measure", "unit", "role", "score", "rank", "percentile", "source_id"]
+STRENGTH_COLUMNS = ["measure", "group", "rank", "position"]
+GAP_COLUMNS = ["measure", "score", "national_average", "gap"]
+TARGET_COLUMNS = ["year", "unit_system", "rank", "target_horizon", "target_rank", "within_target"]
+COVERAGE_COLUMNS = ["measure", "year", "n_sources", "source_ids", "status"]
+
+FIGURE_DTYPES = {"unit_system": "Int64", "score": "Float64", "rank": "Int64",
+                 "percentile": "Float64"}
+
+
+def percentile(rank, n_units):
+    """Share of the other units a unit ranks above: 1 for rank 1, 0 for the last.
+
+    A rank among 34 and a rank among 63 only compare through this. Works on scalars and Series;
+    a missing rank or unit count gives <NA>.
+    """
+    if isinstance(rank, pd.Series) or isinstance(n_units, pd.Series):
+        rank = pd.Series(rank, dtype="Float64") if isinstance(rank, pd.Series) else rank
+        n_units = (pd.Series(n_units, dtype="Float64") if isinstance(n_units, pd.Series)
+                   else n_units)
+        result = 1 - (rank - 1) / (n_units - 1)
+        return pd.Series(result, dtype="Float64")
+    if pd.isna(rank) or pd.isna(n_units):
+        return pd.NA
+    return 1 - (float(rank) - 1) / (float(n_units) - 1)
+
+
+def with_percentile(pref: pd.DataFrame) -> pd.DataFrame:
+    """`pref` plus `percentile`, the rank read against the number of units it ranks among."""
+    out = pref.copy()
+    if out.empty:
+        out["percentile"] = pd.Series(dtype="Float64")
+        return out
+    out["percentile"] = percentile(out["rank"].astype("Int64"),
+                                   out["unit_system"].astype("Int64")).to_numpy()
+    out["percentile"] = out["percentile"].astype("Float64")
+    return out
+
+
+def _figures_of(pref: pd.DataFrame, unit: str, year: int, unit_system: int | None) -> pd.DataFrame:
+    """The unit's rows for one year (and unit system, unless None), one per measure."""
+    rows = pref[(pref["unit"] == unit) & (pref["year"] == year)]
+    if unit_system is not None:
+        rows = rows[rows["unit_system"] == unit_system]
+    return with_percentile(rows).drop_duplicates("measure")
+
+
+def _one_row_per_measure(found: pd.DataFrame, measures, unit: str, unit_system) -> pd.DataFrame:
+    """A row for every measure asked for, in that order; unpublished ones carry <NA>."""
+    frame = pd.DataFrame({"measure": list(measures)})
+    keep = ["measure", "score", "rank", "percentile", "source_id"]
+    merged = frame.merge(found[keep] if len(found) else pd.DataFrame(columns=keep),
+                         on="measure", how="left")
+    merged.insert(1, "unit", unit)
+    merged.insert(2, "unit_system", unit_system)
+    merged["source_id"] = merged["source_id"].astype("string").fillna("").astype(str)
+    return merged.astype({**FIGURE_DTYPES, "measure": str, "unit": str})
+
+
+def province_year(pref: pd.DataFrame, province: str, year: int, *,
+                  unit_system: int = PROVINCE_SYSTEM) -> pd.DataFrame:
+    """The province's 12 measures in one edition, in PROVINCE_MEASURES order.
+
+    Only the province's own figures (among 63 by default): a year in which only its post-merger
+    unit was ranked (2024) stays <NA> here; use `successor_unit` to show that unit explicitly.
+    """
+    found = _figures_of(pref, province, year, unit_system)
+    out = _one_row_per_measure(found, PROVINCE_MEASURES, province, unit_system)
+    out["published"] = (out["score"].notna() | out["rank"].notna()).astype(bool)
+    return out[PROVINCE_YEAR_COLUMNS]
+
+
+def successor_unit(province: str, provinces: pd.DataFrame) -> str:
+    """The 2025 unit (one of 34) that the province became part of on 1 July 2025."""
+    match = provinces.loc[provinces["name"] == province, "unit_2025"]
+    if match.empty:
+        raise UserError(f"province {province!r} is not among the 63 provinces of the table")
+    return str(match.iloc[0])
+
+
+def _comparable(measure: str, year, unit_system, previous_year, previous_system) -> bool:
+    if pd.isna(previous_year):
+        return False
+    # A rank among 34 says nothing about a rank among 63 (compare percentiles instead).
+    if previous_system != unit_system:
+        return False
+    # DTI 2020 measured other indicators under the same names' pillars: no indicator comparison.
+    if measure in INDICATORS and previous_year < FIRST_YEAR_OF_EIGHT_INDICATORS <= year:
+        return False
+    return True
+
+
+def rank_changes(pref: pd.DataFrame, province: str) -> pd.DataFrame:
+    """Each published rank of the unit named `province` next to its previous published rank.
+
+    change = previous_rank - rank (positive = moved up); <NA> where not comparable (63 vs 34
+    units, or an indicator across DTI 2020 -> 2021), and for the first rank of a measure.
+    Within one year a rank among 63 comes before a rank among 34.
+    """
+    rows = pref[(pref["unit"] == province) & pref["measure"].isin(PROVINCE_MEASURES)
+                & pref["rank"].notna()].copy()
+    if rows.empty:
+        return _empty(RANK_CHANGE_COLUMNS, {"year": "Int64", "unit_system": "Int64",
+                                            "rank": "Int64", "previous_year": "Int64",
+                                            "previous_rank": "Int64", "change": "Int64",
+                                            "comparable": bool, "measure": str})
+    order = {m: i for i, m in enumerate(PROVINCE_MEASURES)}
+    rows["_order"] = rows["measure"].map(order)
+    rows["_system_order"] = rows["unit_system"].ne(PROVINCE_SYSTEM).astype(int)
+    rows = rows.sort_values(["_order", "year", "_system_order"])
+    by_measure = rows.groupby("measure", sort=False)
+    rows["previous_year"] = by_measure["year"].shift(1)
+    rows["previous_rank"] = by_measure["rank"].shift(1)
+    previous_system = by_measure["unit_system"].shift(1)
+    rows["comparable"] = [
+        _comparable(m, y, s, py, ps) for m, y, s, py, ps in zip(
+            rows["measure"], rows["year"], rows["unit_system"], rows["previous_year"],
+            previous_system)
+    ]
+    change = (rows["previous_rank"] - rows["rank"]).astype("Int64")
+    rows["change"] = change.where(rows["comparable"], pd.NA)
+    out = rows[RANK_CHANGE_COLUMNS].reset_index(drop=True)
+    return out.astype({"year": "Int64", "unit_system": "Int64", "rank": "Int64",
+                       "previous_year": "Int64", "previous_rank": "Int64", "change": "Int64",
+                       "comparable": bool})
+
+
+def _empty(columns, dtypes) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, str)) for c in columns})
+
+
+def _best_of(pref: pd.DataFrame, measure: str, year: int, unit_system: int) -> pd.DataFrame:
+    """The unit ranked 1st; failing that, the top score only when every unit's score is known
+    (the top of a partial list is not the best)."""
+    rows = pref[(pref["measure"] == measure) & (pref["year"] == year)
+                & (pref["unit_system"] == unit_system) & ~pref["unit"].isin(NATIONAL_UNITS)]
+    first = rows[rows["rank"] == 1]
+    if len(first):
+        return first.sort_values("unit").head(1)
+    scored = rows[rows["score"].notna()]
+    if len(scored) >= unit_system:
+        return scored.sort_values(["score", "unit"], ascending=[False, True]).head(1)
+    return rows.head(0)
+
+
+def _national_average(pref: pd.DataFrame, measure: str, year: int) -> pd.DataFrame:
+    average_measure = NATIONAL_AVERAGE_OF.get(measure)
+    return pref[(pref["unit"] == NATIONAL_AVERAGE_UNIT) & (pref["measure"] == average_measure)
+                & (pref["year"] == year)].head(1)
+
+
+def peer_table(pref: pd.DataFrame, province: str, peers, year: int,
+               measures=PROVINCE_MEASURES, *, unit_system: int = PROVINCE_SYSTEM) -> pd.DataFrame:
+    """Tidy comparison for one edition: per measure, the province, each peer, the national
+    average (measures that have one) and the best unit (if published).
+
+    The province and every peer get a row even when unpublished, so gaps stay visible.
+    """
+    parts = []
+    for measure in measures:
+        for unit, role in [(province, "province"), *[(p, "peer") for p in peers]]:
+            found = _figures_of(pref, unit, year, unit_system)
+            row = _one_row_per_measure(found, [measure], unit, unit_system)
+            row["role"] = role
+            parts.append(row)
+        if measure in NATIONAL_AVERAGE_OF:
+            average = _national_average(pref, measure, year)
+            row = _one_row_per_measure(average.assign(measure=measure, percentile=pd.NA),
+                                       [measure], NATIONAL_AVERAGE_UNIT, pd.NA)
+            row["role"] = "national_average"
+            parts.append(row)
+        best = _best_of(pref, measure, year, unit_system)
+        if len(best):
+            unit = str(best["unit"].iloc[0])
+            row = _one_row_per_measure(with_percentile(best), [measure], unit, unit_system)
+            row["role"] = "best"
+            parts.append(row)
+    if not parts:
+        return _empty(PEER_COLUMNS, FIGURE_DTYPES)
+    out = pd.concat(parts, ignore_index=True)[PEER_COLUMNS]
+    return out.astype({k: v for k, v in FIGURE_DTYPES.items() if k in PEER_COLUMNS})
+
+
+def _group_of(measure: str) -> str:
+    return "pillar" if measure in PILLARS else "indicator"
+
+
+def strongest_and_weakest(pref: pd.DataFrame, province: str, year: int, n: int = 2) -> pd.DataFrame:
+    """Per group (pillars, indicators), the n best- and n worst-ranked measures of that year.
+
+    At most half of a group's ranked measures go to each side, so that no measure is called
+    both strongest and weakest (3 ranked pillars -> 1 strongest, 1 weakest). Ties keep the
+    DTI's own order of measures.
+    """
+    figures = province_year(pref, province, year)
+    ranked = figures[figures["measure"].isin(PILLARS + INDICATORS) & figures["rank"].notna()]
+    parts = []
+    for group in ("pillar", "indicator"):
+        members = ranked[ranked["measure"].map(_group_of) == group]
+        k = min(n, len(members) // 2)
+        if k == 0:
+            continue
+        ordered = members.assign(_pos=range(len(members))).sort_values(
+            ["rank", "_pos"], kind="stable")
+        strongest = ordered.head(k).assign(position="strongest")
+        weakest = ordered.iloc[::-1].head(k).assign(position="weakest")
+        parts += [strongest.assign(group=group), weakest.assign(group=group)]
+    if not parts:
+        return _empty(STRENGTH_COLUMNS, {"rank": "Int64"})
+    out = pd.concat(parts, ignore_index=True)[STRENGTH_COLUMNS]
+    return out.astype({"measure": str, "group": str, "rank": "Int64", "position": str})
+
+
+def gap_to_national(pref: pd.DataFrame, province: str, year: int) -> pd.DataFrame:
+    """Province score minus the national (provincial) average, for measures that have one."""
+    figures = province_year(pref, province, year).set_index("measure")
+    rows = []
+    for measure in NATIONAL_AVERAGE_OF:
+        average = _national_average(pref, measure, year)
+        rows.append({"measure": measure, "score": figures.loc[measure, "score"],
+                     "national_average": average["score"].iloc[0] if len(average) else pd.NA})
+    out = pd.DataFrame(rows, columns=GAP_COLUMNS[:3]).astype(
+        {"score": "Float64", "national_average": "Float64", "measure": str})
+    out["gap"] = out["score"] - out["national_average"]
+    return out[GAP_COLUMNS]
+
+
+def _top_n_targets(targets: pd.DataFrame) -> pd.DataFrame:
+    rank_targets = targets[(targets["comparator"] == "top_n") & targets["value"].notna()]
+    return rank_targets.sort_values("horizon")
+
+
+def rank_against_target(pref: pd.DataFrame, targets: pd.DataFrame, province: str = "Hải Dương",
+                        *, years=None) -> pd.DataFrame:
+    """The province's overall DTI rank each edition against each top-N target (T01).
+
+    years: editions to list (default: every year with a province figure in `pref`); an edition
+    without the province's rank keeps a row with rank and within_target <NA>. Target values come
+    from the data (the April-2023 report's '15th by 2025' stays a note in targets.csv).
+    """
+    if years is None:
+        years = sorted(int(y) for y in pref.loc[pref["measure"].isin(PROVINCE_MEASURES),
+                                                 "year"].dropna().unique())
+    goals = _top_n_targets(targets)
+    rows = []
+    for year in years:
+        figure = province_year(pref, province, int(year)).set_index("measure").loc[OVERALL]
+        for _, goal in goals.iterrows():
+            rank = figure["rank"]
+            rows.append({
+                "year": int(year), "unit_system": PROVINCE_SYSTEM, "rank": rank,
+                "target_horizon": goal["horizon"], "target_rank": int(goal["value"]),
+                "within_target": pd.NA if pd.isna(rank) else bool(rank <= goal["value"]),
+            })
+    out = pd.DataFrame(rows, columns=TARGET_COLUMNS)
+    return out.astype({"year": "Int64", "unit_system": "Int64", "rank": "Int64",
+                       "target_horizon": "Int64", "target_rank": "Int64",
+                       "within_target": "boolean"})
+
+
+def _status(has_score: bool, has_rank: bool) -> str:
+    if has_score and has_rank:
+        return "published"
+    if has_rank:
+        return "rank only"
+    if has_score:
+        return "score only"
+    return "not published"
+
+
+def coverage(dti: pd.DataFrame, province: str, years=range(2020, 2025), *,
+             unit_system: int = PROVINCE_SYSTEM) -> pd.DataFrame:
+    """What was published about the province: measure x year, with how many sources gave it.
+
+    `dti` is every source's row (load_dti()). status: 'published' (score and rank),
+    'rank only', 'score only', 'not published'.
+    """
+    own = dti[(dti["unit"] == province) & (dti["unit_system"] == unit_system)]
+    rows = []
+    for measure in PROVINCE_MEASURES:
+        for year in years:
+            cell = own[(own["measure"] == measure) & (own["year"] == year)]
+            ids = sorted(set(cell["source_id"]))
+            rows.append({"measure": measure, "year": int(year), "n_sources": len(ids),
+                         "source_ids": ";".join(ids),
+                         "status": _status(cell["score"].notna().any(),
+                                           cell["rank"].notna().any())})
+    out = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+    return out.astype({"measure": str, "year": "Int64", "n_sources": "Int64",
+                       "source_ids": str, "status": str})
+
+
+def default_peers(province: str, provinces: pd.DataFrame) -> list[str]:
+    """The other provinces of the province's region (Hải Dương: the Red River Delta's other 10),
+    in Vietnamese alphabetical order (by the unaccented name, so Hà Nội precedes Hải Phòng)."""
+    match = provinces[provinces["name"] == province]
+    if match.empty:
+        raise UserError(f"province {province!r} is not among the 63 provinces of the table")
+    region = match["region_en"].iloc[0]
+    others = provinces[(provinces["region_en"] == region) & (provinces["name"] != province)]
+    return list(others.sort_values(["name_ascii", "name"])["name"])
