@@ -1,0 +1,177 @@
+"""The shipped data and the public data API."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import data
+from analysis.errors import UserError
+from analysis.measures import MEASURES, NATIONAL_UNITS
+from analysis.sources import PRECEDENCE_RULE
+from analysis.validate import validate
+from data_helpers import REAL_DATA, copy_data
+
+
+def test_shipped_data_is_valid_and_processed_tables_are_current():
+    assert validate(REAL_DATA) == []
+
+
+def test_load_dti_has_the_documented_columns_and_types():
+    dti = data.load_dti()
+    assert list(dti.columns[:7]) == ["year", "unit_system", "unit", "measure", "score", "rank",
+                                     "source_id"]
+    assert str(dti["rank"].dtype) == "Int64" and str(dti["score"].dtype) == "Float64"
+    assert set(dti["measure"]) <= set(MEASURES)
+    assert dti["score"].dropna().between(0, 1).all()
+
+
+def test_key_is_unique():
+    dti = data.load_dti()
+    key = ["year", "unit_system", "unit", "measure", "source_id"]
+    assert not dti.duplicated(key).any()
+
+
+def test_hai_duong_figures_match_the_sources():
+    pref = data.preferred_dti()
+    hd = pref[pref["unit"] == "Hải Dương"].set_index(["year", "measure"])
+    assert hd.loc[(2020, "dti"), "rank"] == 14
+    assert hd.loc[(2020, "dti"), "score"] == pytest.approx(0.3504)
+    assert hd.loc[(2021, "human_resources"), "rank"] == 37  # seed article: 22, 10, 10, 37
+    assert hd.loc[(2022, "dti"), "rank"] == 13
+    assert (2023, "dti") not in hd.index  # not published: stays missing
+
+
+def test_every_figure_traces_to_a_registered_source_url():
+    sources = data.load_sources().set_index("source_id")
+    for table in (data.load_dti(), data.load_targets(), data.load_target_revisions(),
+                  data.load_target_progress(), data.load_target_status(), data.load_provinces()):
+        assert table["source_id"].isin(sources.index).all()
+    assert sources["url"].str.startswith("http").all()
+    assert (sources["publisher"] != "").all()
+
+
+def test_source_ids_are_stable_functions_of_the_url():
+    from analysis.sources import source_id
+
+    assert source_id("https://dti.gov.vn/xep-hang-2022") == source_id("https://dti.gov.vn/xep-hang-2022")
+    assert source_id("https://dti.gov.vn/xep-hang-2022").startswith("dti-gov-vn-")
+    assert source_id("https://dti.gov.vn/a") != source_id("https://dti.gov.vn/b")
+
+
+def test_preferred_keeps_one_row_per_figure_and_flags_the_hanoi_2023_conflict():
+    pref = data.preferred_dti()
+    assert not pref.duplicated(["year", "unit_system", "unit", "measure"]).any()
+    hanoi = pref[(pref["unit"] == "Hà Nội") & (pref["year"] == 2023) & (pref["measure"] == "dti")]
+    assert hanoi["has_conflict"].item() and hanoi["n_sources"].item() == 3
+    assert "5" in hanoi["conflict"].item() and "6" in hanoi["conflict"].item()
+    assert len(data.conflicts()) >= 1
+
+
+def _synthetic(rows):
+    return pd.DataFrame(rows, columns=["year", "unit_system", "unit", "measure", "score", "rank",
+                                       "source_id"]).astype(
+        {"year": "Int64", "unit_system": "Int64", "score": "Float64", "rank": "Int64"})
+
+
+SYNTHETIC_SOURCES = pd.DataFrame({
+    "source_id": ["official", "home-paper", "press-new", "press-old", "other-paper", "compilation"],
+    "tier": [1, 2, 3, 3, 2, 4],
+    "home_province": ["", "Hải Dương", "", "", "Bắc Ninh", ""],
+    "date_published": ["2023-07-12", "2021", "2024-01-01", "2022-01-01", "2020-01-01", ""],
+})
+
+
+@pytest.mark.parametrize("present, expected", [
+    (["official", "home-paper", "press-new"], "official"),
+    (["home-paper", "press-new"], "home-paper"),
+    (["press-old", "press-new"], "press-new"),            # same tier: the most recent wins
+    (["other-paper", "press-old"], "press-old"),          # another province's paper is just press
+    (["compilation", "press-old"], "press-old"),
+])
+def test_precedence_rule(present, expected):
+    rows = [(2022, 63, "Hải Dương", "dti", None, 10 + i, s) for i, s in enumerate(present)]
+    preferred = data.preferred_from(_synthetic(rows), SYNTHETIC_SOURCES)
+    assert preferred["rank_source_id"].item() == expected
+    assert preferred["has_conflict"].item() == (len(present) > 1)
+
+
+def test_score_and_rank_may_come_from_different_sources():
+    rows = [(2022, 63, "Hải Dương", "dti", None, 13, "official"),
+            (2022, 63, "Hải Dương", "dti", 0.5, None, "press-new")]
+    preferred = data.preferred_from(_synthetic(rows), SYNTHETIC_SOURCES)
+    assert preferred["rank"].item() == 13 and preferred["score"].item() == 0.5
+    assert not preferred["has_conflict"].item()
+    assert preferred["source_id"].item() == "official"
+
+
+def test_preferred_of_an_empty_table_is_empty():
+    assert data.preferred_from(_synthetic([]), SYNTHETIC_SOURCES).empty
+
+
+def test_precedence_rule_is_written_down():
+    assert "official DTI portal" in PRECEDENCE_RULE
+
+
+def test_data_dir_argument_and_environment_variable(tmp_path, monkeypatch):
+    root = copy_data(tmp_path)
+    assert len(data.load_dti(root)) == len(data.load_dti())
+    monkeypatch.setenv("DTI_DATA_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(UserError, match="processed table missing"):
+        data.load_dti()
+    monkeypatch.setenv("DTI_DATA_DIR", str(root))
+    assert len(data.load_dti()) > 300
+
+
+def test_province_registry_has_63_provinces_34_units_and_the_merger():
+    provinces, units = data.load_provinces(), data.load_units_2025()
+    assert len(provinces) == 63 and provinces["code"].is_unique and provinces["slug"].is_unique
+    assert len(units) == 34
+    hd = provinces.set_index("name").loc["Hải Dương"]
+    assert hd["code"] == "30" and hd["slug"] == "hai-duong" and hd["unit_2025"] == "Hải Phòng"
+
+
+@pytest.mark.parametrize("written", ["Hải Dương", "hai duong", "Tỉnh Hải Dương", "HẢI DƯƠNG",
+                                     "Hai Duong"])
+def test_resolve_province_accepts_spellings(written):
+    assert data.resolve_province(written) == "Hải Dương"
+
+
+@pytest.mark.parametrize("written, canonical", [
+    ("TP. Hải Phòng", "Hải Phòng"), ("Thừa Thiên - Huế", "Thừa Thiên Huế"),
+    ("Hòa Bình", "Hoà Bình"), ("Thanh Hoá", "Thanh Hóa"), ("TP.HCM", "Hồ Chí Minh"),
+    ("Ðắk Lắk", "Đắk Lắk"),
+])
+def test_aliases_and_tone_mark_placement(written, canonical):
+    assert data.resolve_province(written) == canonical
+
+
+def test_unicode_nfd_input_is_normalised():
+    import unicodedata
+
+    assert data.resolve_province(unicodedata.normalize("NFD", "Hải Dương")) == "Hải Dương"
+
+
+def test_unknown_province_suggests_the_closest():
+    with pytest.raises(UserError) as error:
+        data.resolve_province("Hai Duongg")
+    assert "Hải Dương" in str(error.value) and "province" in str(error.value)
+
+
+def test_editions_and_national_units():
+    assert data.editions() == [2020, 2021, 2022, 2023, 2024]
+    assert set(data.load_dti()["unit"]) & set(NATIONAL_UNITS)
+
+
+def test_targets_identify_12_of_14_and_keep_revisions_apart():
+    targets, revisions, status = (data.load_targets(), data.load_target_revisions(),
+                                  data.load_target_status())
+    assert targets["target_id"].nunique() == 12
+    assert status["of_total"].unique().tolist() == [14]
+    assert dict(zip(status["status"], status["n_targets"])) == {
+        "completed": 5, "at_least_60pct": 7, "at_43pct": 1, "initially_deployed": 1}
+    t11 = revisions.set_index(["target_id", "horizon"]).loc[("T11", 2025)]
+    assert (t11["from_value"], t11["to_value"]) == (700, 200)
+    assert t11["proposed_on"] == "2023-04-06" and t11["status"] == "proposed"
+    # the original value stays in the targets table: revisions are appended, not overwritten
+    assert targets.set_index(["target_id", "horizon"]).loc[("T11", 2025), "value"] == 700
