@@ -391,22 +391,16 @@ def _origins(tables: dict[str, pd.DataFrame], ref: Path) -> dict[str, pd.DataFra
 
 
 def _describe_official(registry: pd.DataFrame, provenance: pd.DataFrame) -> pd.DataFrame:
-    """Imported tables describe their own source: publisher, title and date from provenance."""
+    """An imported table describes its own page where the reference notes do not."""
     official = provenance[provenance["kind"] == "official_table"].drop_duplicates("url")
     for record in official.to_dict("records"):
-        mask = registry["url"] == record["url"]
+        row = registry["url"] == record["url"]
+        undescribed = row & registry["described_in"].eq("")
         for column in ("publisher", "title", "date_published"):
             if record[column]:
-                registry.loc[mask & (registry[column] == registry["url"].map(_host_default)
-                                     if column == "publisher" else mask & (registry[column] == "")),
-                             column] = record[column]
+                registry.loc[undescribed, column] = record[column]
+        registry.loc[undescribed, "described_in"] = f"raw/{PROVENANCE_FILE}"
     return registry
-
-
-def _host_default(url: str) -> str:
-    from analysis.sources import host_of
-
-    return host_of(url)
 
 
 def write_processed(built: Built, root: Path) -> None:

@@ -34,8 +34,7 @@ DTYPES = {
 @functools.lru_cache(maxsize=64)
 def _read_cached(path: str, mtime_ns: int, name: str) -> pd.DataFrame:
     dtypes = DTYPES.get(name, {})
-    frame = pd.read_csv(path, dtype={c: "string" for c in ()} or None, keep_default_na=False,
-                        na_values=[""])
+    frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
     for column, dtype in dtypes.items():
         frame[column] = frame[column].astype(dtype)
     text_columns = [c for c in frame.columns if c not in dtypes and frame[c].dtype == object]
