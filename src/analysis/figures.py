@@ -1,0 +1,108 @@
+"""Render every chart for one province from the real data to PNG files under outputs/figures/.
+
+    python -m analysis.figures            # Hải Dương, Vietnamese and English
+    python -m analysis.figures --lang vi
+
+Saving lives here, not in analysis.charts. Files are written to a temporary name and renamed,
+and carry no date or software metadata, so the same data give the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # a script: no window
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from analysis import charts  # noqa: E402
+from analysis.atomic import write_bytes_atomic  # noqa: E402
+from analysis.comparisons import default_peers, successor_unit  # noqa: E402
+from analysis.data import (  # noqa: E402
+    editions,
+    load_provinces,
+    load_sources,
+    load_target_progress,
+    load_target_revisions,
+    load_targets,
+    preferred_dti,
+    resolve_province,
+)
+from analysis.names import slugify  # noqa: E402
+from analysis.paths import OUTPUTS_DIR  # noqa: E402
+
+FIGURES_DIR = OUTPUTS_DIR / "figures"
+
+
+def save_png(fig, path: Path) -> Path:
+    """Write the figure as PNG atomically, without metadata that changes between runs."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
+    write_bytes_atomic(buffer.getvalue(), path)
+    return path
+
+
+def render_all(province: str = "Hải Dương", langs=("vi", "en"), out_dir: Path = FIGURES_DIR,
+               data_dir=None) -> list[Path]:
+    province = resolve_province(province, data_dir)
+    pref, sources = preferred_dti(data_dir), load_sources(data_dir)
+    provinces, targets = load_provinces(data_dir), load_targets(data_dir)
+    revisions, progress = load_target_revisions(data_dir), load_target_progress(data_dir)
+    years = editions(data_dir)
+    peers = default_peers(province, provinces)
+    successor = successor_unit(province, provinces)
+    # The latest edition in which the province itself has indicator figures, else the latest.
+    profile_year = max(years)
+    for year in sorted(years, reverse=True):
+        own = pref[(pref["unit"] == province) & (pref["year"] == year)]
+        if len(own):
+            profile_year = year
+            break
+
+    slug = slugify(province)
+    charts.set_theme()
+    written = []
+    for lang in langs:
+        jobs = {
+            "rank_heatmap": ((9.5, 6.2), lambda ax: charts.rank_heatmap(
+                pref, province, years, sources, lang, ax=ax, successor=successor)),
+            "rank_trajectories": ((10, 7.5), lambda ax: charts.rank_trajectories(
+                pref, province, peers, years, sources, lang, ax=ax, provinces=provinces)),
+            "indicator_profile": ((9.5, 6.5), lambda ax: charts.indicator_profile(
+                pref, province, peers, profile_year, sources, lang, ax=ax)),
+            "target_revisions_percent": ((9.5, 4.8), lambda ax: charts.target_revisions(
+                revisions, targets, "percent", lang, sources, ax=ax)),
+            "target_revisions_count": ((9.5, 3.6), lambda ax: charts.target_revisions(
+                revisions, targets, "count", lang, sources, ax=ax)),
+            "target_progress_T08": ((8.5, 5), lambda ax: charts.target_progress(
+                progress, targets, "T08", lang, sources, ax=ax)),
+            "rank_against_target": ((8.5, 5), lambda ax: charts.rank_against_target_chart(
+                pref, targets, province, sources, lang, ax=ax)),
+        }
+        for name, (size, draw) in jobs.items():
+            fig, ax = plt.subplots(figsize=size)
+            try:
+                draw(ax)
+                written.append(save_png(fig, out_dir / f"{slug}_{name}_{lang}.png"))
+            finally:
+                plt.close(fig)
+    return written
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--province", default="Hải Dương")
+    parser.add_argument("--lang", choices=["vi", "en"], action="append")
+    parser.add_argument("--out", type=Path, default=FIGURES_DIR)
+    args = parser.parse_args(argv)
+    for path in render_all(args.province, tuple(args.lang or ("vi", "en")), args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
