@@ -16,8 +16,14 @@ from collections.abc import Iterable
 import pandas as pd
 
 from analysis import comparisons
-from analysis.measures import FIRST_EDITION, FIRST_YEAR_OF_EIGHT_INDICATORS, INDICATORS, OVERALL
-from analysis.measures import PILLARS, label
+from analysis.measures import (
+    FIRST_EDITION,
+    FIRST_YEAR_OF_EIGHT_INDICATORS,
+    INDICATORS,
+    OVERALL,
+    PILLARS,
+    label,
+)
 
 LANGS = ("vi", "en")
 RESOLUTION = "06-NQ/TU"
@@ -740,3 +746,58 @@ def sources_table(sources: pd.DataFrame, source_ids: Iterable[str], lang: str = 
     rows["date"] = [p if str(p) else s for p, s in zip(rows["date_published"], rows["date_shown"])]
     rows = rows[["publisher", "title", "date", "url"]].sort_values(["publisher", "date"])
     return display_table(rows, lang)
+
+
+def trend_sentences(pref: pd.DataFrame, province: str, years: Iterable[int], lang: str = "vi",
+                    sources: pd.DataFrame | None = None,
+                    provinces: pd.DataFrame | None = None) -> list[str]:
+    """Edition by edition: the overall rank (or "not published") and its change; for an edition
+    published for the 34 post-merger units, the unit the province became part of."""
+    _check_lang(lang)
+    sentences = []
+    for year in years:
+        own = _row(pref, province, year)
+        sentences.append(overall_sentence(pref, province, year, lang, sources))
+        if own is not None:
+            change = change_sentence(pref, province, year, lang)
+            if change:
+                sentences.append(change)
+        if provinces is not None:
+            merged = merged_sentence(pref, province, year, provinces, lang, sources)
+            if merged:
+                sentences.append(merged)
+    return sentences
+
+
+def wide_table(frame: pd.DataFrame, index: str, columns: str, values: str,
+               lang: str = "vi") -> pd.DataFrame:
+    """A tidy frame spread for reading (e.g. measure x unit ranks), formatted like
+    `display_table`; a cell nobody published reads "chưa công bố" / "not published"."""
+    _check_lang(lang)
+    if frame.empty:
+        return display_table(frame, lang)
+    keys = list(dict.fromkeys(frame[index]))
+    cols = list(dict.fromkeys(frame[columns]))
+    spread = frame.drop_duplicates([index, columns]).set_index([index, columns])[values]
+    shown = display_table(spread.reset_index()[[values]], lang)[COLUMN_LABELS.get(
+        values, (values, values))[0 if lang == "vi" else 1]]
+    shown.index = spread.index
+    out = pd.DataFrame({c: [shown.get((k, c), NOT_PUBLISHED[lang]) for k in keys] for c in cols})
+    out.insert(0, index, keys)
+    out = display_table(out[[index]], lang).join(out.drop(columns=[index]))
+    out.columns = [str(c) for c in out.columns]
+    return out
+
+
+def targets_table(targets: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """The Resolution's targets as identified: id, horizon, wording in the language (the other
+    language's wording where the sources give only that one), value, unit, source."""
+    _check_lang(lang)
+    first, second = ("label_vi", "label_en") if lang == "vi" else ("label_en", "label_vi")
+    words = [a if isinstance(a, str) and a else (b if isinstance(b, str) else "")
+             for a, b in zip(targets[first], targets[second])]
+    frame = pd.DataFrame({"target_id": targets["target_id"], "horizon": targets["horizon"],
+                          "label": words, "value_text": targets["value_text"],
+                          "unit": targets["unit"], "source_id": targets["source_id"]})
+    out = display_table(frame, lang)
+    return out
