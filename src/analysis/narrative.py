@@ -677,6 +677,7 @@ VALUE_LABELS = {
                "score only": ("chỉ có điểm", "score only"),
                "conflict": ("nguồn không thống nhất", "sources disagree"),
                "completed": ("hoàn thành", "completed"),
+               "proposed": ("đề xuất", "proposed"), "adopted": ("đã thông qua", "adopted"),
                "initially_deployed": ("bước đầu triển khai", "initially deployed")},
 }
 
@@ -719,6 +720,8 @@ def display_table(frame: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
             out[column] = [format_number(v, lang) for v in values]
         elif column in _PERCENT_COLUMNS:
             out[column] = [format_percent(v, lang) for v in values]
+        elif column in ("previous_year", "target_horizon", "horizon"):
+            out[column] = ["—" if _missing(v) else f"{int(v)}" for v in values]
         elif column in _RANK_COLUMNS:
             out[column] = [NOT_PUBLISHED[lang] if _missing(v) else f"{int(v)}" for v in values]
         elif column in ("from_value", "to_value"):
@@ -801,3 +804,15 @@ def targets_table(targets: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
                           "unit": targets["unit"], "source_id": targets["source_id"]})
     out = display_table(frame, lang)
     return out
+
+
+def progress_table(progress: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """Reported progress: target, when, value (a number in the language's convention where the
+    source gave one, else its words), unit, source."""
+    _check_lang(lang)
+    values = [format_value(v, lang) if not _missing(v) else ("" if _missing(t) else str(t))
+              for v, t in zip(progress["value"], progress["value_text"])]
+    frame = pd.DataFrame({"target_id": progress["target_id"], "as_of": progress["as_of"],
+                          "value_text": values, "unit": progress["unit"],
+                          "source_id": progress["source_id"]})
+    return display_table(frame, lang)

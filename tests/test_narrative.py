@@ -1,0 +1,342 @@
+"""Narrative sentences: both languages, number conventions, rank change, missing data, merger.
+
+Most tests use tiny SYNTHETIC frames (units named "Synth ..."): their figures are made up for the
+test and appear nowhere in the suite's data. A few tests read the real data through the API.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from analysis import data, narrative
+from analysis.measures import NATIONAL_AVERAGE_UNIT
+
+SYNTHETIC_PREF_CSV = """year,unit_system,unit,measure,score,rank,source_id
+2021,63,Synth A,dti,0.5012,10,syn-press
+2022,63,Synth A,dti,0.6123,8,syn-portal
+2022,63,Synth A,awareness,,3,syn-portal
+2022,63,Synth A,institutions,,40,syn-portal
+2022,63,Synth A,infrastructure,,12,syn-portal
+2022,63,Synth A,cybersecurity,,50,syn-portal
+2021,63,Synth B,dti,,5,syn-press
+2022,63,Synth B,dti,,7,syn-press
+2021,63,Synth C,dti,,12,syn-press
+2022,63,Synth C,dti,,12,syn-press
+2022,63,Synth C,pillar_government,,20,syn-press
+2022,63,Synth C,pillar_economy,,30,syn-press
+2022,63,Synth C,pillar_society,,25,syn-press
+2022,63,{avg},national_average_dti,0.5500,,syn-portal
+2024,34,Synth B,dti,0.7001,2,syn-portal
+""".format(avg=NATIONAL_AVERAGE_UNIT)
+
+SYNTHETIC_PROVINCES_CSV = """name,unit_2025,region_en
+Synth A,Synth B,Synthetic region
+Synth B,Synth B,Synthetic region
+Synth C,Synth C,Synthetic region
+"""
+
+SYNTHETIC_SOURCES_CSV = """source_id,publisher,title,url,date_published,date_shown
+syn-press,Synthetic Press,A made-up article,https://example.invalid/a,2023-01-02,
+syn-portal,Synthetic Portal,A made-up table,https://example.invalid/b,,not shown
+"""
+
+SYNTHETIC_TARGETS_CSV = """target_id,horizon,comparator,value,note,label_vi,label_en,value_text,unit,source_id
+T01,2025,top_n,9,,nhóm 9 (giả),top 9 (synthetic),9,rank group,syn-press
+T02,2025,reach,50,,,synthetic share,50,%,syn-press
+"""
+
+SYNTHETIC_STATUS_CSV = """as_of,status,n_targets,of_total,source_id
+2022-12-31,completed,3,6,syn-press
+2022-12-31,at_least_50pct,2,6,syn-press
+2022-12-31,at_21pct,1,6,syn-press
+"""
+
+
+def _csv(text: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
+
+
+@pytest.fixture
+def synth_pref() -> pd.DataFrame:
+    frame = _csv(SYNTHETIC_PREF_CSV)
+    frame = frame.astype({"year": "Int64", "unit_system": "Int64", "score": "Float64",
+                          "rank": "Int64"})
+    frame["has_conflict"] = False
+    frame["conflict"] = ""
+    return frame
+
+
+@pytest.fixture
+def synth_provinces() -> pd.DataFrame:
+    return _csv(SYNTHETIC_PROVINCES_CSV)
+
+
+@pytest.fixture
+def synth_sources() -> pd.DataFrame:
+    return _csv(SYNTHETIC_SOURCES_CSV).fillna("")
+
+
+@pytest.fixture
+def synth_targets() -> pd.DataFrame:
+    return _csv(SYNTHETIC_TARGETS_CSV).astype({"horizon": "Int64", "value": "Float64"})
+
+
+@pytest.fixture
+def synth_status() -> pd.DataFrame:
+    return _csv(SYNTHETIC_STATUS_CSV).astype({"n_targets": "Int64", "of_total": "Int64"})
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, lang, decimals, expected", [
+    (0.6383, "vi", 4, "0,6383"),
+    (0.6383, "en", 4, "0.6383"),
+    (1000, "vi", 0, "1.000"),
+    (1000, "en", 0, "1,000"),
+    (1234.5, "vi", 1, "1.234,5"),
+    (1234.5, "en", 1, "1,234.5"),
+])
+def test_format_number_follows_the_language(value, lang, decimals, expected):
+    assert narrative.format_number(value, lang, decimals) == expected
+
+
+@pytest.mark.parametrize("missing", [None, pd.NA, float("nan")])
+def test_format_number_of_a_missing_figure_says_not_published(missing):
+    assert narrative.format_number(missing, "vi") == "chưa công bố"
+    assert narrative.format_number(missing, "en") == "not published"
+
+
+def test_format_percent_and_value():
+    assert narrative.format_percent(0.8123, "vi", 1) == "81,2%"
+    assert narrative.format_percent(0.8123, "en", 1) == "81.2%"
+    assert narrative.format_percent(0.806, "en") == "81%"
+    assert narrative.format_value(17.5, "vi") == "17,5"
+    assert narrative.format_value(20.0, "en") == "20"
+    assert narrative.format_value(1000.0, "vi") == "1.000"
+
+
+def test_format_rank_and_date():
+    assert [narrative.format_rank(r, "en") for r in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd"]
+    assert narrative.format_rank(13, "vi") == "thứ 13"
+    assert narrative.format_date("2022-12-31", "vi") == "31/12/2022"
+    assert narrative.format_date("2022-12-31", "en") == "31 December 2022"
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(ValueError, match="vi, en"):
+        narrative.format_number(0.5, "fr")
+
+
+# --- sentences (synthetic) -----------------------------------------------------------------
+
+def test_overall_sentence_vi_uses_decimal_comma_and_names_the_source(synth_pref, synth_sources):
+    text = narrative.overall_sentence(synth_pref, "Synth A", 2022, "vi", synth_sources)
+    assert "thứ 8/63" in text and "0,6123" in text and "0.6123" not in text
+    assert "Synthetic Portal" in text
+
+
+def test_overall_sentence_en_uses_decimal_point(synth_pref, synth_sources):
+    text = narrative.overall_sentence(synth_pref, "Synth A", 2022, "en", synth_sources)
+    assert "8th of 63" in text and "0.6123" in text and "0,6123" not in text
+
+
+def test_overall_sentence_without_score_says_so(synth_pref):
+    vi = narrative.overall_sentence(synth_pref, "Synth B", 2022, "vi")
+    en = narrative.overall_sentence(synth_pref, "Synth B", 2022, "en")
+    assert "thứ 7/63" in vi and "điểm số chưa được công bố" in vi
+    assert "7th of 63" in en and "score was not published" in en
+
+
+@pytest.mark.parametrize("unit, vi, en", [
+    ("Synth A", "tăng 2 bậc", "rose 2 places"),
+    ("Synth B", "giảm 2 bậc", "fell 2 places"),
+    ("Synth C", "giữ nguyên thứ hạng", "kept the same rank"),
+])
+def test_change_sentence_improved_worsened_unchanged(synth_pref, unit, vi, en):
+    assert vi in narrative.change_sentence(synth_pref, unit, 2022, "vi")
+    assert en in narrative.change_sentence(synth_pref, unit, 2022, "en")
+
+
+def test_change_sentence_of_a_one_place_move_is_singular(synth_pref):
+    pref = synth_pref.copy()
+    pref.loc[(pref["unit"] == "Synth A") & (pref["year"] == 2022) & (pref["measure"] == "dti"),
+             "rank"] = 9
+    assert "rose 1 place." in narrative.change_sentence(pref, "Synth A", 2022, "en")
+
+
+def test_change_sentence_when_previous_edition_is_missing(synth_pref):
+    pref = synth_pref[~((synth_pref["unit"] == "Synth A") & (synth_pref["year"] == 2021))]
+    text = narrative.change_sentence(pref, "Synth A", 2022, "en")
+    assert "DTI 2021 rank was not published" in text
+
+
+def test_missing_edition_gives_explicit_not_published_sentence(synth_pref, synth_sources):
+    assert narrative.overall_sentence(synth_pref, "Synth A", 2023, "vi") == (
+        "Chỉ số DTI 2023 của Synth A chưa được công bố trong các nguồn đã thu thập.")
+    assert narrative.overall_sentence(synth_pref, "Synth A", 2023, "en") == (
+        "Synth A's DTI 2023 figures were not published in the sources collected.")
+    sentences = narrative.key_sentences(synth_pref, synth_sources, None, None, "Synth A", 2023, "en")
+    assert sentences == ["Synth A's DTI 2023 figures were not published in the sources collected."]
+
+
+def test_strengths_uses_indicators_and_splits_them(synth_pref):
+    vi = narrative.strengths_sentence(synth_pref, "Synth A", 2022, "vi")
+    en = narrative.strengths_sentence(synth_pref, "Synth A", 2022, "en")
+    assert "Nhận thức số (thứ 3)" in vi and "An toàn thông tin mạng (thứ 50)" in vi
+    assert en.index("strongest") < en.index("Digital awareness (3rd)") < en.index("weakest")
+    assert en.index("weakest") < en.index("Cybersecurity (50th)")
+
+
+def test_strengths_falls_back_to_pillars_and_says_indicators_are_missing(synth_pref):
+    en = narrative.strengths_sentence(synth_pref, "Synth C", 2022, "en")
+    assert "strongest pillars: Digital government pillar (20th)" in en
+    assert "weakest: Digital economy pillar (30th)" in en
+    assert "eight indicators' ranks were not published" in en
+
+
+def test_strengths_without_any_rank_is_not_published(synth_pref):
+    assert "pillar and indicator ranks were not published" in narrative.strengths_sentence(
+        synth_pref, "Synth B", 2022, "en")
+
+
+def test_gap_sentence_in_both_languages(synth_pref):
+    vi = narrative.gap_sentence(synth_pref, "Synth A", 2022, "vi")
+    en = narrative.gap_sentence(synth_pref, "Synth A", 2022, "en")
+    assert "0,6123" in vi and "cao hơn trung bình cấp tỉnh (0,5500) 0,0623" in vi
+    assert "0.0623 above the provincial average (0.5500)" in en
+
+
+def test_gap_sentence_when_the_score_is_missing(synth_pref):
+    assert "score was not published" in narrative.gap_sentence(synth_pref, "Synth B", 2022, "en")
+
+
+def test_merged_province_is_labelled_as_its_successor(synth_pref, synth_provinces, synth_sources):
+    en = narrative.key_sentences(synth_pref, synth_sources, None, None, "Synth A", 2024, "en",
+                                 provinces=synth_provinces)
+    assert en[0] == "Synth A's DTI 2024 figures were not published in the sources collected."
+    merged = en[1]
+    assert "Synth A is part of Synth B" in merged and "2nd of 34" in merged
+    assert "0.7001" in merged and "not of Synth A alone" in merged
+    assert "DTI 2022" in en[2] and "8th of 63" in en[2]  # its own last published rank
+    vi = narrative.key_sentences(synth_pref, synth_sources, None, None, "Synth A", 2024, "vi",
+                                 provinces=synth_provinces)
+    assert "thứ 2/34" in vi[1] and "0,7001" in vi[1] and "không phải của riêng Synth A" in vi[1]
+
+
+def test_no_merged_sentence_for_an_edition_among_63(synth_pref, synth_provinces):
+    assert narrative.merged_sentence(synth_pref, "Synth A", 2022, synth_provinces, "en") is None
+
+
+def test_rank_target_sentence(synth_pref, synth_targets):
+    en = narrative.rank_target_sentence(synth_pref, synth_targets, 2022, "en", province="Synth A")
+    vi = narrative.rank_target_sentence(synth_pref, synth_targets, 2022, "vi", province="Synth A")
+    assert "(8th)" in en and "within the 2025 target (among the leading 9)" in en
+    assert "đã nằm trong chỉ tiêu năm 2025 (nhóm 9 dẫn đầu)" in vi
+    short = narrative.rank_target_sentence(synth_pref, synth_targets, 2021, "en", province="Synth A")
+    assert "short of the 2025 target" in short
+    missing = narrative.rank_target_sentence(synth_pref, synth_targets, 2023, "en",
+                                             province="Synth A")
+    assert "not published" in missing
+
+
+def test_status_sentence_counts_come_from_the_frame(synth_status):
+    vi = narrative.status_sentence(synth_status, "vi")
+    en = narrative.status_sentence(synth_status, "en")
+    assert "31/12/2022" in vi and "hoàn thành 3/6 chỉ tiêu" in vi
+    assert "2 chỉ tiêu đạt từ 50% trở lên" in vi and "1 chỉ tiêu đạt 21%" in vi
+    assert "completed 3 of the 6 targets" in en and "2 had reached at least 50%" in en
+    assert "1 had reached 21%" in en
+
+
+def test_targets_identified_sentence(synth_targets, synth_status):
+    assert "identify 2 of the 6 targets" in narrative.targets_identified_sentence(
+        synth_targets, synth_status, "en")
+    assert "2/6 chỉ tiêu" in narrative.targets_identified_sentence(synth_targets, synth_status, "vi")
+
+
+def test_titles_method_note_and_precedence_rule_in_both_languages():
+    assert narrative.title("01_year_profile", "Synth A", 2022, "vi") == "# Hồ sơ DTI 2022: Synth A"
+    assert narrative.title("notebooks/02_trends.ipynb", "Synth A", 2024, "en").startswith("# Synth A")
+    assert "(as of 2024)" in narrative.title("03_target_revisions", "Hải Dương", 2024, "en")
+    for lang, word in (("vi", "phân vị"), ("en", "percentile")):
+        note = narrative.method_note(lang)
+        assert word in note and "2020" in note and "2021" in note and "34" in note
+    assert narrative.precedence_rule("en") == data.PRECEDENCE_RULE
+    assert "cổng DTI chính thức" in narrative.precedence_rule("vi")
+
+
+def test_display_table_formats_and_marks_missing(synth_pref):
+    frame = pd.DataFrame({"measure": ["dti", "awareness"],
+                          "score": pd.array([0.6123, None], dtype="Float64"),
+                          "rank": pd.array([8, None], dtype="Int64"),
+                          "percentile": pd.array([0.8852, None], dtype="Float64")})
+    vi = narrative.display_table(frame, "vi")
+    assert list(vi.columns) == ["Chỉ số", "Điểm", "Thứ hạng", "Phân vị"]
+    assert vi.iloc[0].tolist() == ["Chỉ số DTI (tổng thể)", "0,6123", "8", "89%"]
+    assert vi.iloc[1].tolist()[1:] == ["chưa công bố"] * 3
+    en = narrative.display_table(frame, "en")
+    assert en.iloc[0, 1] == "0.6123" and en.iloc[1, 2] == "not published"
+
+
+def test_wide_table_keeps_unpublished_cells_visible():
+    frame = pd.DataFrame({"measure": ["dti", "dti", "awareness"],
+                          "unit": ["Synth A", "Synth B", "Synth A"],
+                          "rank": pd.array([8, None, 3], dtype="Int64")})
+    wide = narrative.wide_table(frame, "measure", "unit", "rank", "en")
+    assert wide.to_dict("records") == [
+        {"Measure": "DTI (overall)", "Synth A": "8", "Synth B": "not published"},
+        {"Measure": "Digital awareness", "Synth A": "3", "Synth B": "not published"},
+    ]
+
+
+def test_sources_table_lists_each_source_once(synth_sources):
+    table = narrative.sources_table(synth_sources, ["syn-press", "syn-press;syn-portal", None],
+                                    "en")
+    assert list(table.columns) == ["Publisher", "Title", "Date", "URL"]
+    assert sorted(table["Publisher"]) == ["Synthetic Portal", "Synthetic Press"]
+
+
+# --- against the real data -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def real():
+    return {"pref": data.preferred_dti(), "sources": data.load_sources(),
+            "targets": data.load_targets(), "status": data.load_target_status(),
+            "provinces": data.load_provinces()}
+
+
+def _key(real, year, lang, province="Hải Dương"):
+    return narrative.key_sentences(real["pref"], real["sources"], real["targets"], real["status"],
+                                   province, year, lang, provinces=real["provinces"])
+
+
+def test_real_hai_duong_2022(real):
+    vi, en = _key(real, 2022, "vi"), _key(real, 2022, "en")
+    assert "thứ 13/63" in vi[0] and "0,6383" in vi[0]
+    assert "13th of 63" in en[0] and "0.6383" in en[0]
+    assert "rose 1 place" in en[1]
+
+
+def test_real_hai_duong_2023_is_not_published(real):
+    assert _key(real, 2023, "vi")[0] == (
+        "Chỉ số DTI 2023 của Hải Dương chưa được công bố trong các nguồn đã thu thập.")
+    assert _key(real, 2023, "en")[0] == (
+        "Hải Dương's DTI 2023 figures were not published in the sources collected.")
+
+
+def test_real_hai_duong_2024_shows_hai_phong_among_34(real):
+    en = _key(real, 2024, "en")
+    merged = next(s for s in en if "34" in s and "Hải Phòng" in s)
+    assert "3rd of 34" in merged and "not of Hải Dương alone" in merged
+
+
+def test_real_status_sentence_uses_the_status_table(real):
+    status = real["status"]
+    completed = int(status.loc[status["status"] == "completed", "n_targets"].iloc[0])
+    total = int(status["of_total"].iloc[0])
+    assert f"hoàn thành {completed}/{total} chỉ tiêu" in narrative.status_sentence(status, "vi")
+    assert any(f"completed {completed} of the {total}" in s for s in _key(real, 2022, "en"))
