@@ -51,6 +51,8 @@ NOT_PUBLISHED_STYLE = {"facecolor": "#ececec", "edgecolor": "#9e9e9e", "hatch": 
 NOT_COMPARABLE_STYLE = {"facecolor": "white", "edgecolor": "#b0b0b0", "hatch": "..",
                         "linewidth": 0.6}
 
+WHITE_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}
+
 TEXT = {
     "vi": {
         "source": "Nguồn",
@@ -70,15 +72,18 @@ TEXT = {
         "edition": "Năm đánh giá (DTI)",
         "no_rank_at_all": "Chưa công bố thứ hạng nào: {units}",
         "profile_title": "{province} và các tỉnh so sánh, DTI {year}",
-        "percentile_axis": "Phân vị (1 = hạng 1; 0 = hạng cuối)",
+        "percentile_axis": "Phân vị (1 = hạng 1; 0 = hạng cuối); số trên chấm đỏ: thứ hạng của {province}",
         "rank_axis_63": "Thứ hạng trong 63 tỉnh (hạng 1 bên phải)",
         "missing_peers": "chưa công bố: {k}/{n} tỉnh",
-        "no_data_units": "Không có số liệu năm này: {units}",
+        "no_data_units": "Không công bố số liệu nào trong các mục dưới đây: {units}",
         "revisions_title_percent": "Chỉ tiêu tỷ lệ: giá trị ban đầu và đề xuất điều chỉnh",
         "revisions_title_count": "Chỉ tiêu số lượng: giá trị ban đầu và đề xuất điều chỉnh",
         "original": "giá trị ban đầu",
         "revised": "đề xuất điều chỉnh",
-        "same_value": "giữ nguyên giá trị, đổi cách diễn đạt",
+        "same_value": "giữ nguyên giá trị, diễn đạt mới",
+        "axis_percent": "Giá trị chỉ tiêu (%)",
+        "axis_count": "Số doanh nghiệp",
+        "log_scale": "thang logarit",
         "no_revisions": "không có đề xuất điều chỉnh nào",
         "proposed": "{by}, {on} ({status})",
         "progress_title": "{target_id}: {label}",
@@ -109,15 +114,18 @@ TEXT = {
         "edition": "DTI edition (year measured)",
         "no_rank_at_all": "No rank published: {units}",
         "profile_title": "{province} and its peers, DTI {year}",
-        "percentile_axis": "Percentile (1 = rank 1; 0 = last)",
+        "percentile_axis": "Percentile (1 = rank 1; 0 = last); number on the red dot: rank of {province}",
         "rank_axis_63": "Rank among 63 provinces (rank 1 on the right)",
         "missing_peers": "not published: {k}/{n} provinces",
-        "no_data_units": "No figure that year: {units}",
+        "no_data_units": "None of the figures below published for: {units}",
         "revisions_title_percent": "Percentage targets: original and proposed values",
         "revisions_title_count": "Count targets: original and proposed values",
         "original": "original value",
         "revised": "proposed revision",
         "same_value": "same value, new wording",
+        "axis_percent": "Target value (%)",
+        "axis_count": "Number of enterprises",
+        "log_scale": "log scale",
         "no_revisions": "no proposed revision",
         "proposed": "{by}, {on} ({status})",
         "progress_title": "{target_id}: {label}",
@@ -204,8 +212,17 @@ def _add_source_line(ax, source_ids, sources, lang):
     text = source_line(source_ids, sources, lang)
 
     def under_xaxis(renderer):
+        # Below everything under the plot: tick labels, axis label and a legend placed below.
+        boxes = [ax.bbox]
         axis_box = ax.xaxis.get_tightbbox(renderer)
-        return Bbox.union([ax.bbox, axis_box]) if axis_box is not None else ax.bbox
+        if axis_box is not None:
+            boxes.append(axis_box)
+        legend = ax.get_legend()
+        if legend is not None:
+            legend_box = legend.get_window_extent(renderer)
+            if legend_box.y1 <= ax.bbox.y0:
+                boxes.append(legend_box)
+        return Bbox.union(boxes)
 
     note = ax.annotate(text, xy=(0, 0), xycoords=("axes fraction", under_xaxis),
                        xytext=(0, -6), textcoords="offset points", ha="left", va="top",
@@ -220,6 +237,26 @@ def _ax(ax):
 
 def _not_published_handle(lang: str) -> Patch:
     return Patch(label=_t("not_published", lang), **NOT_PUBLISHED_STYLE)
+
+
+def _mark_unpublished_years(ax, years, lang, half_width=0.22, label=None, text_y=0.5):
+    """A hatched band over each year without a figure, captioned 'not published' at height
+    text_y (axes fraction; chosen per chart to stay clear of lines and labels)."""
+    for year in years:
+        ax.axvspan(year - half_width, year + half_width, zorder=0, gid="not-published",
+                   **NOT_PUBLISHED_STYLE)
+        ax.text(year, text_y, label or _t("not_published", lang), transform=ax.get_xaxis_transform(),
+                rotation=90, ha="center", va="center", fontsize=8, color="#555555",
+                style="italic", zorder=1, bbox=WHITE_BOX)
+
+
+def _rank_ticks(ax, bottom):
+    """Rank 1 first, then round numbers; no tick at 0, which is no rank."""
+    step = 5 if bottom <= 30 else 10
+    ticks = [1] + list(range(step, int(bottom), step))
+    if bottom >= PROVINCE_SYSTEM:
+        ticks = [t for t in ticks if t <= PROVINCE_SYSTEM - 5] + [PROVINCE_SYSTEM]
+    ax.set_yticks(ticks)
 
 
 def _empty_message(ax, lang):
@@ -277,7 +314,8 @@ def rank_heatmap(pref: pd.DataFrame, province: str, years, sources: pd.DataFrame
                 ax.add_patch(Rectangle((col, row), 1, 1, gid="not-published",
                                        **NOT_PUBLISHED_STYLE))
                 ax.text(col + 0.5, row + 0.5, _t("not_published", lang), ha="center",
-                        va="center", fontsize=7, color="#6b6b6b", style="italic")
+                        va="center", fontsize=7, color="#555555", style="italic",
+                        bbox={**WHITE_BOX, "facecolor": NOT_PUBLISHED_STYLE["facecolor"]})
         if system == MERGED_SYSTEM:
             ax.add_patch(Rectangle((col, 0), 1, len(PROVINCE_MEASURES), fill=False,
                                    edgecolor="#333333", linewidth=1.6, linestyle="--",
@@ -306,8 +344,10 @@ def rank_heatmap(pref: pd.DataFrame, province: str, years, sources: pd.DataFrame
     if MERGED_SYSTEM in systems.values():
         handles.append(Patch(fill=False, edgecolor="#333333", linestyle="--",
                              label=_t("ranked_among_34", lang)))
+    for handle in handles:
+        handle.set_label(textwrap.fill(handle.get_label(), 42))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False,
-              fontsize=8.5)
+              fontsize=8.5, labelspacing=0.9)
     _add_source_line(ax, drawn_sources, sources, lang)
     return ax
 
@@ -375,8 +415,7 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
         from analysis.data import load_provinces
 
         provinces = load_provinces()
-    palette = [c for c in plt.get_cmap("tab10").colors]
-    del palette[3]  # tab10's red is the province's colour
+    palette = _peer_palette()
     drawn_sources, labels, silent = [], [], []
     for index, unit in enumerate(units):
         ranks = _ranks_by_year(pref, unit, years, PROVINCE_SYSTEM, measure)
@@ -400,19 +439,19 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
                 zorder=5, gid="merged-rank")
         name = _t("successor", lang).format(unit=successor, n=MERGED_SYSTEM,
                                             members=_members_text(successor, provinces, lang))
-        labels.append((year, rank, f"{name}: {rank}", PROVINCE_COLOR, True))
+        labels.append((year, rank, textwrap.fill(f"{name}: {rank}", 28), PROVINCE_COLOR, True))
         drawn_sources.append(source_id)
 
-    # Years without the province's rank (and not covered by its successor): hatched band.
-    for year in years:
-        if year not in _ranks_by_year(pref, province, years, PROVINCE_SYSTEM, measure):
-            ax.axvspan(year - 0.18, year + 0.18, zorder=0, gid="not-published",
-                       **NOT_PUBLISHED_STYLE)
+    # Years without the province's own rank: hatched band (its successor's rank sits on it).
+    own = _ranks_by_year(pref, province, years, PROVINCE_SYSTEM, measure)
+    _mark_unpublished_years(ax, [y for y in years if y not in own], lang, half_width=0.18,
+                            label=f"{province}: {_t('not_published', lang)}")
 
     lowest = max([r for _, r, *_ in labels], default=PROVINCE_SYSTEM)
     bottom = PROVINCE_SYSTEM + 1 if lowest > 40 else lowest + 6
     _label_line_ends(ax, labels, span=bottom)
     ax.set_ylim(bottom, 0)
+    _rank_ticks(ax, bottom)
     ax.set_xlim(min(years, default=0) - 0.35, max(years, default=1) + 1.9)
     ax.set_xticks(years)
     ax.set_ylabel(_t("rank_axis", lang))
@@ -427,10 +466,18 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
                       markeredgecolor=PROVINCE_COLOR, markeredgewidth=2,
                       label=_t("ranked_among_34", lang)),
                Patch(label=f"{province}: {_t('not_published', lang)}", **NOT_PUBLISHED_STYLE)]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False,
-              fontsize=8, ncol=1)
+    for handle in handles:
+        handle.set_label(textwrap.fill(handle.get_label(), 40))
+    ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True, framealpha=0.95)
     _add_source_line(ax, drawn_sources, sources, lang)
     return ax
+
+
+def _peer_palette():
+    """Ten distinct colours for peers; red is kept for the province."""
+    colors = list(plt.get_cmap("tab10").colors)
+    del colors[3]
+    return colors + ["#393b79"]
 
 
 def _successor_or_none(province, provinces):
@@ -486,8 +533,7 @@ def indicator_profile(pref: pd.DataFrame, province: str, peers, year: int,
     measures = _profile_measures(pref, province, int(year))
     table = peer_table(pref, province, peers, int(year), measures)
     table = table[table["role"].isin(["province", "peer"])]
-    palette = [c for c in plt.get_cmap("tab10").colors]
-    del palette[3]
+    palette = _peer_palette()
     low, high = (0.0, 1.0) if value == "percentile" else (1, PROVINCE_SYSTEM)
     drawn_sources, shown_units = [], set()
     n_units = 1 + len(peers)
@@ -498,7 +544,8 @@ def indicator_profile(pref: pd.DataFrame, province: str, peers, year: int,
             if pd.isna(getattr(cell, value)):
                 continue
             is_focus = cell.role == "province"
-            offset = 0 if is_focus else (k - n_units / 2) * (0.5 / max(n_units, 1))
+            # Peers spread slightly around the row so equal values stay visible.
+            offset = 0 if is_focus else (k - n_units / 2) * (0.3 / max(n_units, 1))
             unit_index = ([province, *peers]).index(cell.unit)
             color = PROVINCE_COLOR if is_focus else palette[(unit_index - 1) % len(palette)]
             ax.scatter([float(getattr(cell, value))], [row + offset], s=110 if is_focus else 36,
@@ -507,12 +554,17 @@ def indicator_profile(pref: pd.DataFrame, province: str, peers, year: int,
                        gid=f"dot:{cell.unit}")
             shown_units.add(cell.unit)
             drawn_sources.append(cell.source_id)
+            if is_focus and not pd.isna(cell.rank):
+                ax.annotate(f"{int(cell.rank)}", xy=(float(getattr(cell, value)), row),
+                            xytext=(0, 8), textcoords="offset points", ha="center",
+                            va="bottom", fontsize=8.5, fontweight="bold", color=PROVINCE_COLOR,
+                            gid="province-rank")
         if province in set(missing["unit"]):
             ax.add_patch(Rectangle((low, row - 0.3), (high - low), 0.6, zorder=1,
                                    gid="not-published", **NOT_PUBLISHED_STYLE))
             ax.text((low + high) / 2, row, f"{province}: {_t('not_published', lang)}",
                     ha="center", va="center", fontsize=8, style="italic", color="#555555",
-                    zorder=2)
+                    zorder=2, bbox={**WHITE_BOX, "facecolor": NOT_PUBLISHED_STYLE["facecolor"]})
         if len(missing):
             ax.annotate(_t("missing_peers", lang).format(k=len(missing), n=n_units),
                         xy=(1.01, row), xycoords=("axes fraction", "data"), va="center",
@@ -522,20 +574,23 @@ def indicator_profile(pref: pd.DataFrame, province: str, peers, year: int,
     ax.set_ylim(len(measures) - 0.5, -0.5)
     if value == "percentile":
         ax.set_xlim(-0.03, 1.03)
-        ax.set_xlabel(_t("percentile_axis", lang))
+        ax.set_xlabel(_t("percentile_axis", lang).format(province=province))
     else:
         ax.set_xlim(PROVINCE_SYSTEM + 1, 0)
         ax.set_xlabel(_t("rank_axis_63", lang))
-    ax.set_title(_t("profile_title", lang).format(province=province, year=year), loc="left")
+    silent = [u for u in [province, *peers] if u not in shown_units]
+    note_lines = 0
+    if silent:
+        note = textwrap.fill(_t("no_data_units", lang).format(units=", ".join(silent)), 100)
+        note_lines = note.count("\n") + 1
+        ax.text(0.0, 1.015, note, transform=ax.transAxes, fontsize=7.5, color="#555555",
+                style="italic", va="bottom", gid="no-data-note")
+    ax.set_title(_t("profile_title", lang).format(province=province, year=year), loc="left",
+                 pad=6 + 11 * note_lines)
     handles, _ = ax.get_legend_handles_labels()
     handles.append(_not_published_handle(lang))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False,
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False,
               fontsize=8, ncol=4)
-    silent = [u for u in [province, *peers] if u not in shown_units]
-    if silent and len(silent) < n_units:
-        ax.text(0.0, 1.01, textwrap.fill(_t("no_data_units", lang).format(units=", ".join(
-            silent)), 110), transform=ax.transAxes, fontsize=7.5, color="#555555",
-            style="italic", va="bottom")
     _add_source_line(ax, drawn_sources, sources, lang)
     return ax
 
@@ -556,10 +611,20 @@ def _target_label(target_id, horizon, targets, revision, lang, width=38):
         text = text if isinstance(text, str) else ""
     if not text and lang == "vi":
         wording = revision.get("from_wording_vi", "")
-        text = re.sub(r"\d[\d.,]*\s*%?", "…", wording) if isinstance(wording, str) else ""
+        text = _without_value(wording, revision.get("from_value")) if isinstance(
+            wording, str) else ""
     if not text and len(rows):
         text = rows["label_en"].iloc[0] if isinstance(rows["label_en"].iloc[0], str) else ""
     return textwrap.fill(f"{target_id} ({horizon}): {text}", width=width)
+
+
+def _without_value(wording: str, value) -> str:
+    """The wording with the target's own number (e.g. '700', '1.000', '8%') replaced by '…'."""
+    if pd.isna(value):
+        return wording
+    spellings = {f"{float(value):g}", f"{float(value):,.0f}".replace(",", ".")}
+    pattern = "|".join(re.escape(v) for v in sorted(spellings, key=len, reverse=True))
+    return re.sub(rf"(?<![\d.,])({pattern})(?![\d,])\s*%?", "…", wording)
 
 
 def _format_value(value, unit):
@@ -593,41 +658,68 @@ def target_revisions(revisions: pd.DataFrame, targets: pd.DataFrame, kind: str =
         start, end = float(rev["from_value"]), float(rev["to_value"])
         ax.annotate("", xy=(end, row), xytext=(start, row),
                     arrowprops={"arrowstyle": "-|>", "color": "#888888", "linewidth": 1.5,
-                                "shrinkA": 6, "shrinkB": 6})
+                                "shrinkA": 7, "shrinkB": 7})
         ax.plot([start], [row], marker="o", markersize=10, markerfacecolor="white",
                 markeredgecolor=TARGET_COLOR, markeredgewidth=2, linestyle="none", zorder=3,
                 gid="original")
         ax.plot([end], [row], marker="o", markersize=10, color=TARGET_COLOR, linestyle="none",
                 zorder=4, gid="revised")
-        ax.annotate(_format_value(start, rev["unit"]), xy=(start, row), xytext=(0, 9),
-                    textcoords="offset points", ha="center", fontsize=9, color=TARGET_COLOR)
-        if end != start:
-            ax.annotate(_format_value(end, rev["unit"]), xy=(end, row), xytext=(0, 9),
-                        textcoords="offset points", ha="center", fontsize=9, fontweight="bold",
+        # Each value written on its outer side, so close values never print over each other.
+        if end == start:
+            ax.annotate(_format_value(start, rev["unit"]), xy=(start, row), xytext=(0, 9),
+                        textcoords="offset points", ha="center", fontsize=9,
                         color=TARGET_COLOR)
+        else:
+            lower_is_end = end < start
+            for value, bold, is_lower in ((start, False, not lower_is_end),
+                                          (end, True, lower_is_end)):
+                ax.annotate(_format_value(value, rev["unit"]), xy=(value, row),
+                            xytext=(-9 if is_lower else 9, 0), textcoords="offset points",
+                            ha="right" if is_lower else "left", va="center", fontsize=9.5,
+                            fontweight="bold" if bold else "normal", color=TARGET_COLOR)
         by = rev["proposed_by"]
         by = BODY_VI.get(by, by) if lang == "vi" else by
         note = _t("proposed", lang).format(by=by, on=rev["proposed_on"],
                                            status=status_text.get(rev["status"], rev["status"]))
-        if end == start and rev.get("from_wording_vi") != rev.get("to_wording_vi"):
-            note = f"{_t('same_value', lang)}; {note}"
-        ax.annotate(note, xy=(min(start, end), row), xytext=(0, -11), textcoords="offset points",
-                    ha="left", va="top", fontsize=7.5, color="#555555", style="italic",
-                    gid="proposal")
+        new_wording = rev.get("to_wording_vi")
+        if end == start and isinstance(new_wording, str) and new_wording and \
+                rev.get("from_wording_vi") != new_wording:
+            quoted = _without_value(new_wording, end)
+            note = f"{_t('same_value', lang)}: «{quoted}»\n{note}"
+        ax.annotate(note, xy=(0, row), xycoords=("axes fraction", "data"), xytext=(4, -12),
+                    textcoords="offset points", ha="left", va="top", fontsize=7.5,
+                    color="#555555", style="italic", gid="proposal")
     ax.set_yticks(range(len(chosen)))
     ax.set_yticklabels([_target_label(r["target_id"], r["horizon"], targets, r, lang)
                         for _, r in chosen.iterrows()], fontsize=8.5)
     ax.set_ylim(len(chosen) - 0.4, -0.6)
     values = pd.concat([chosen["from_value"], chosen["to_value"]]).astype(float)
-    pad = (values.max() - values.min()) * 0.15 or values.max() * 0.1 or 1
-    ax.set_xlim(max(0, values.min() - pad), values.max() + pad * 2.5)
-    ax.set_xlabel(textwrap.fill(" / ".join(sorted(set(chosen["unit"]))), 80))
+    if values.min() > 0 and values.max() / values.min() > 5:
+        # Values an order of magnitude apart (8% a year next to 100% of procedures): a log
+        # axis keeps a cut from 8 to 7 visible; the values are written next to the dots.
+        ax.set_xscale("log")
+        ax.set_xlim(values.min() / 1.8, values.max() * 1.8)
+        ax.xaxis.set_major_locator(mpl.ticker.FixedLocator(
+            [t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+             if values.min() / 1.8 <= t <= values.max() * 1.8]))
+        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
+        log_axis = True
+    else:
+        log_axis = False
+        pad = (values.max() - values.min()) * 0.2 or values.max() * 0.1 or 1
+        ax.set_xlim(max(0, values.min() - pad), values.max() + pad)
+    axis_label = _t(f"axis_{kind}", lang)
+    if log_axis:
+        axis_label += f" ({_t('log_scale', lang)})"
+    ax.set_xlabel(axis_label)
     ax.grid(axis="y", visible=False)
     handles = [Line2D([], [], marker="o", linestyle="none", markerfacecolor="white",
                       markeredgecolor=TARGET_COLOR, markeredgewidth=2, label=_t("original", lang)),
                Line2D([], [], marker="o", linestyle="none", color=TARGET_COLOR,
                       label=_t("revised", lang))]
-    ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2,
+              fontsize=8, frameon=False)
     _add_source_line(ax, chosen["source_id"], sources, lang)
     return ax
 
@@ -658,10 +750,8 @@ def target_progress(progress: pd.DataFrame, targets: pd.DataFrame, target_id: st
     is_rank = len(goals) and (goals["comparator"] == "top_n").all()
     years = [int(y) for y in years]
     reported_years = set(int(y) for y in reports["as_of_year"].dropna())
-    for year in years:
-        if year not in reported_years:
-            ax.axvspan(year - 0.25, year + 0.25, zorder=0, gid="not-published",
-                       **NOT_PUBLISHED_STYLE)
+    _mark_unpublished_years(ax, [y for y in years if y not in reported_years], lang,
+                            text_y=0.2)
     if len(reports):
         ax.plot(reports["as_of_year"].astype(int), reports["value"].astype(float), marker="o",
                 markersize=9, linestyle="none", color=PROVINCE_COLOR, zorder=4,
@@ -694,7 +784,7 @@ def target_progress(progress: pd.DataFrame, targets: pd.DataFrame, target_id: st
     ax.set_xlabel(_t("year", lang))
     handles, _ = ax.get_legend_handles_labels()
     handles.append(_not_published_handle(lang))
-    ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=True)
+    ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True, framealpha=0.95)
     _add_source_line(ax, list(reports["source_id"]) + list(goals["source_id"]), sources, lang)
     return ax
 
@@ -716,10 +806,7 @@ def rank_against_target_chart(pref: pd.DataFrame, targets: pd.DataFrame, provinc
     for year, (rank, _) in ranks.items():
         ax.annotate(f"{rank}", xy=(year, rank), xytext=(0, 9), textcoords="offset points",
                     ha="center", fontsize=10, fontweight="bold", color=PROVINCE_COLOR)
-    for year in all_years:
-        if year not in ranks:
-            ax.axvspan(year - 0.25, year + 0.25, zorder=0, gid="not-published",
-                       **NOT_PUBLISHED_STYLE)
+    _mark_unpublished_years(ax, [y for y in all_years if y not in ranks], lang, text_y=0.85)
     goals = table.drop_duplicates("target_horizon")[["target_horizon", "target_rank"]]
     for horizon, value in zip(goals["target_horizon"], goals["target_rank"]):
         ax.axhline(int(value), color=TARGET_COLOR, linestyle="--", linewidth=1.2, zorder=2,
@@ -727,10 +814,11 @@ def rank_against_target_chart(pref: pd.DataFrame, targets: pd.DataFrame, provinc
         ax.annotate(_t("rank_target_line", lang).format(horizon=int(horizon), value=int(value)),
                     xy=(1.0, int(value)), xycoords=("axes fraction", "data"), xytext=(-4, 3),
                     textcoords="offset points", ha="right", va="bottom", fontsize=8.5,
-                    color=TARGET_COLOR)
+                    color=TARGET_COLOR, bbox=WHITE_BOX, zorder=5)
     deepest = max([r for r, _ in ranks.values()] + [int(v) for v in goals["target_rank"]],
                   default=20)
     ax.set_ylim(deepest + 6, 0)
+    _rank_ticks(ax, deepest + 6)
     if all_years:
         ax.set_xlim(min(all_years) - 0.6, max(all_years) + 0.6)
         ax.set_xticks(all_years)

@@ -32,6 +32,7 @@ from analysis.data import (  # noqa: E402
     preferred_dti,
     resolve_province,
 )
+from analysis.measures import INDICATORS, PILLARS  # noqa: E402
 from analysis.names import slugify  # noqa: E402
 from analysis.paths import OUTPUTS_DIR  # noqa: E402
 
@@ -46,6 +47,14 @@ def save_png(fig, path: Path) -> Path:
     return path
 
 
+def latest_profile_year(pref, province, years) -> int:
+    """The latest edition in which the province has pillar or indicator figures (its profile
+    has something to show), else the latest edition."""
+    own = pref[(pref["unit"] == province) & pref["measure"].isin(PILLARS + INDICATORS)
+               & pref["year"].isin(years)]
+    return int(own["year"].max()) if len(own) else max(years)
+
+
 def render_all(province: str = "Hải Dương", langs=("vi", "en"), out_dir: Path = FIGURES_DIR,
                data_dir=None) -> list[Path]:
     province = resolve_province(province, data_dir)
@@ -55,13 +64,7 @@ def render_all(province: str = "Hải Dương", langs=("vi", "en"), out_dir: Pat
     years = editions(data_dir)
     peers = default_peers(province, provinces)
     successor = successor_unit(province, provinces)
-    # The latest edition in which the province itself has indicator figures, else the latest.
-    profile_year = max(years)
-    for year in sorted(years, reverse=True):
-        own = pref[(pref["unit"] == province) & (pref["year"] == year)]
-        if len(own):
-            profile_year = year
-            break
+    profile_year = latest_profile_year(pref, province, years)
 
     slug = slugify(province)
     charts.set_theme()
