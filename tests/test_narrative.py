@@ -14,7 +14,7 @@ import pytest
 from analysis import data, narrative
 from analysis.measures import NATIONAL_AVERAGE_UNIT
 
-SYNTHETIC_PREF_CSV = """year,unit_system,unit,measure,score,rank,source_id
+SYNTHETIC_PREF_CSV = f"""year,unit_system,unit,measure,score,rank,source_id
 2021,63,Synth A,dti,0.5012,10,syn-press
 2022,63,Synth A,dti,0.6123,8,syn-portal
 2022,63,Synth A,awareness,,3,syn-portal
@@ -28,9 +28,9 @@ SYNTHETIC_PREF_CSV = """year,unit_system,unit,measure,score,rank,source_id
 2022,63,Synth C,pillar_government,,20,syn-press
 2022,63,Synth C,pillar_economy,,30,syn-press
 2022,63,Synth C,pillar_society,,25,syn-press
-2022,63,{avg},national_average_dti,0.5500,,syn-portal
+2022,63,{NATIONAL_AVERAGE_UNIT},national_average_dti,0.5500,,syn-portal
 2024,34,Synth B,dti,0.7001,2,syn-portal
-""".format(avg=NATIONAL_AVERAGE_UNIT)
+"""
 
 SYNTHETIC_PROVINCES_CSV = """name,unit_2025,region_en
 Synth A,Synth B,Synthetic region

@@ -1,0 +1,146 @@
+"""The notebooks: committed clean, and executed with papermill for several parameter sets.
+
+Each execution starts a kernel (a few seconds); the set below is kept small on purpose.
+"""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import papermill as pm
+import pytest
+
+from analysis import data
+from analysis.paths import NOTEBOOKS_DIR
+
+KERNEL = "dti-suite"
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+PARAMETER_LINE = re.compile(r"^[a-z_][a-z0-9_]*: (int|str|list|float|bool) = \S.*  # \S.*$")
+
+
+def _code_cells(book):
+    return [cell for cell in book.cells if cell.cell_type == "code"]
+
+
+# --- the committed files ------------------------------------------------------------------------
+
+def test_the_three_notebooks_exist():
+    assert [path.name for path in NOTEBOOKS] == [
+        "01_year_profile.ipynb", "02_trends.ipynb", "03_target_revisions.ipynb"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_committed_clean(path):
+    book = nbformat.read(path, as_version=4)
+    nbformat.validate(book)
+    assert book.nbformat == 4
+    spec = book.metadata["kernelspec"]
+    assert (spec["name"], spec["display_name"], spec["language"]) == (
+        KERNEL, "DTI suite (.venv)", "python")
+    assert book.cells[0].cell_type == "markdown" and book.cells[0].source.startswith("# ")
+    for cell in _code_cells(book):
+        assert cell.outputs == [] and cell.execution_count is None, "outputs must be stripped"
+        assert "def " not in cell.source and "lambda" not in cell.source, "no functions"
+        assert "/work" not in cell.source and "data/" not in cell.source, "no hard-coded paths"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_first_code_cell_holds_the_parameters_papermill_reads(path):
+    book = nbformat.read(path, as_version=4)
+    first = _code_cells(book)[0]
+    assert "parameters" in first.metadata.get("tags", [])
+    lines = [line for line in first.source.splitlines() if line.strip()]
+    for line in lines:
+        assert PARAMETER_LINE.match(line), f"not `name: type = value  # help`: {line!r}"
+    names = [line.split(":")[0] for line in lines]
+    inspected = pm.inspect_notebook(str(path))
+    assert list(inspected) == names
+    assert all(inspected[name]["help"] for name in names)
+    # the second code cell checks them
+    assert "check_params(" in _code_cells(book)[1].source
+
+
+# --- executions --------------------------------------------------------------------------------
+
+def _run(name: str, tmp_path, **parameters):
+    output = tmp_path / f"{name}.out.ipynb"
+    pm.execute_notebook(str(NOTEBOOKS_DIR / f"{name}.ipynb"), str(output), parameters=parameters,
+                        kernel_name=KERNEL, cwd=str(tmp_path), progress_bar=False,
+                        log_output=False)
+    return nbformat.read(output, as_version=4)
+
+
+def _outputs(book):
+    return [output for cell in _code_cells(book) for output in cell.get("outputs", [])]
+
+
+def _text(book) -> str:
+    parts = []
+    for output in _outputs(book):
+        if output.output_type == "stream":
+            parts.append(output.text)
+        for kind in ("text/markdown", "text/plain", "text/html"):
+            if kind in output.get("data", {}):
+                parts.append(output["data"][kind])
+    return "\n".join(parts)
+
+
+def _identified_targets() -> str:
+    status = data.load_target_status()
+    return f"{data.load_targets()['target_id'].nunique()}/{int(status['of_total'].iloc[0])}"
+
+
+RUNS = [
+    # notebook, parameters, text expected in the outputs
+    ("01_year_profile", {}, ["# Hồ sơ DTI 2022: Hải Dương", "thứ 13/63", "0,6383"]),
+    ("01_year_profile", {"year": 2021},
+     ["thứ 14/63", "0,4843", "Hoạt động chính quyền số (thứ 8)"]),
+    ("01_year_profile", {"year": 2023},
+     ["Chỉ số DTI 2023 của Hải Dương chưa được công bố trong các nguồn đã thu thập."]),
+    ("01_year_profile", {"year": 2024, "lang": "en"},
+     ["Hải Dương's DTI 2024 figures were not published", "3rd of 34", "not published"]),
+    ("02_trends", {}, ["thứ 13/63", "thứ 3/34", "không phải của riêng Hải Dương"]),
+    ("02_trends", {"province": "Lai Châu", "year": 2023},
+     ["Lai Châu", "thứ 53/63", "Chỉ số DTI 2023 của Lai Châu chưa được công bố"]),
+    ("03_target_revisions", {}, ["chỉ tiêu", "chưa được công bố"]),
+]
+
+
+@pytest.mark.parametrize("name, parameters, expected", RUNS,
+                         ids=[f"{n}-{'-'.join(map(str, p.values())) or 'defaults'}"
+                              for n, p, _ in RUNS])
+def test_notebook_runs_and_shows_the_figures(tmp_path, name, parameters, expected):
+    book = _run(name, tmp_path, **parameters)
+    outputs = _outputs(book)
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"], \
+        "no warnings printed"
+    first = outputs[0]
+    assert first.output_type == "display_data" and first.data["text/markdown"].startswith("# ")
+    assert any("image/png" in o.get("data", {}) for o in outputs), "a chart as PNG"
+    text = _text(book)
+    for snippet in expected:
+        assert snippet in text
+    if name == "03_target_revisions":
+        assert _identified_targets() in text
+    if parameters.get("lang") == "en":
+        assert "chưa công bố" not in text and "chưa được công bố" not in text
+    else:
+        assert "not published" not in text
+
+
+@pytest.mark.parametrize("parameters, expected", [
+    ({"province": "Hai Duongg"}, ["province='Hai Duongg'", "closest: Hải Dương"]),
+    ({"year": 2019}, ["year=2019", ", ".join(str(y) for y in data.editions())]),
+], ids=["unknown-province", "year-without-edition"])
+def test_bad_parameter_stops_in_the_check_cell_with_one_line(tmp_path, parameters, expected):
+    with pytest.raises(pm.PapermillExecutionError) as caught:
+        _run("01_year_profile", tmp_path, **parameters)
+    error = caught.value
+    assert error.ename == "UserError"
+    assert "check_params(" in error.source
+    lines = [line for line in error.traceback if line.strip()]
+    assert len(lines) == 1, "one line, no traceback"
+    for snippet in expected:
+        assert snippet in str(error)
