@@ -31,8 +31,12 @@ briefs: data
 test: $(STAMP)
 	$(PY) -m pytest
 
+# JupyterLab on notebooks/ with the dti-suite kernel. Extra options: make lab LAB_ARGS=--no-browser
+# (as root, e.g. in a container, --allow-root is added: Jupyter refuses to start without it).
+LAB_ARGS ?=
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --MultiKernelManager.default_kernel_name=$(KERNEL) \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 clean:
 	rm -rf $(VENV)
