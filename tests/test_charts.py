@@ -1,0 +1,414 @@
+"""Tests of analysis.charts: each chart returns its Axes, draws what it should, marks what was
+not published, carries its source line, and works on empty frames. Every figure is synthetic."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from analysis import charts
+
+PREF_COLUMNS = ["year", "unit_system", "unit", "measure", "score", "rank", "source_id",
+                "score_source_id", "rank_source_id", "n_sources", "has_conflict", "conflict"]
+
+
+def synthetic_pref(text: str) -> pd.DataFrame:
+    frame = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
+    frame = frame.astype({"year": "Int64", "unit_system": "Int64", "score": "Float64",
+                          "rank": "Int64", "unit": str, "measure": str, "source_id": str})
+    frame["score_source_id"] = frame["source_id"]
+    frame["rank_source_id"] = frame["source_id"]
+    frame["n_sources"] = pd.array([1] * len(frame), dtype="Int64")
+    frame["has_conflict"] = False
+    frame["conflict"] = ""
+    return frame[PREF_COLUMNS]
+
+
+# Alpha (a synthetic province) merged into Gamma; Beta is its peer.
+SYNTHETIC_PREF = synthetic_pref("""year,unit_system,unit,measure,score,rank,source_id
+2020,63,Alpha,dti,0.40,10,synth-a
+2020,63,Alpha,pillar_government,,5,synth-a
+2021,63,Alpha,dti,,12,synth-b
+2021,63,Alpha,awareness,,3,synth-b
+2021,63,Alpha,institutions,,40,synth-b
+2021,63,Beta,dti,,2,synth-b
+2021,63,Beta,awareness,,1,synth-b
+2022,63,Beta,dti,,4,synth-b
+2024,34,Gamma,dti,0.70,3,synth-c
+2024,34,Gamma,infrastructure,,5,synth-c
+""")
+EMPTY_PREF = SYNTHETIC_PREF.head(0)
+YEARS = [2020, 2021, 2022, 2023, 2024]
+
+SYNTHETIC_SOURCES = pd.DataFrame({
+    "source_id": ["synth-a", "synth-b", "synth-c", "synth-t"],
+    "publisher": ["Báo Tổng Hợp (synthetic)", "Synthetic Daily", "Synthetic Daily",
+                  "Synthetic Gazette"],
+    "date_published": ["2021-10-19", "2022-08-08", None, "2021-04-23"],
+})
+
+SYNTHETIC_PROVINCES = pd.DataFrame({
+    "name": ["Alpha", "Beta", "Gamma"], "name_ascii": ["Alpha", "Beta", "Gamma"],
+    "region_en": ["R", "R", "R"], "unit_2025": ["Gamma", "Beta", "Gamma"],
+})
+
+SYNTHETIC_TARGETS = pd.DataFrame({
+    "target_id": ["T01", "T01", "T08", "T08", "T10", "T11"],
+    "horizon": pd.array([2025, 2030, 2025, 2030, 2025, 2025], dtype="Int64"),
+    "label_vi": ["nhóm dẫn đầu", "nhóm dẫn đầu", "kinh tế số trong GRDP", "", "", ""],
+    "label_en": ["leading group", "leading group", "digital economy share", "digital economy",
+                 "productivity growth", "digital enterprises"],
+    "comparator": ["top_n", "top_n", "reach", "reach", "at_least", "more_than"],
+    "value": pd.array([11.0, 5.0, 20.0, 30.0, 8.0, 700.0], dtype="Float64"),
+    "unit": ["rank group", "rank group", "% of GRDP", "% of GRDP", "%/year", "enterprises"],
+    "source_id": ["synth-t"] * 6,
+})
+
+SYNTHETIC_REVISIONS = pd.DataFrame({
+    "target_id": ["T10", "T11", "T03"],
+    "horizon": pd.array([2025, 2025, 2025], dtype="Int64"),
+    "from_value": pd.array([8.0, 700.0, 100.0], dtype="Float64"),
+    "to_value": pd.array([7.0, 200.0, 100.0], dtype="Float64"),
+    "unit": ["%/year (at least)", "enterprises (more than)", "% of procedures"],
+    "from_wording_vi": ["Năng suất tăng tối thiểu 8%", "Có trên 700 doanh nghiệp",
+                        "100% thủ tục mức độ 4"],
+    "to_wording_vi": ["Năng suất tăng tối thiểu 7%", "Có trên 200 doanh nghiệp",
+                      "100% thủ tục toàn trình"],
+    "proposed_by": ["Synthetic Committee"] * 3,
+    "proposed_to": ["Synthetic Conference"] * 3,
+    "proposed_on": ["2023-04-06"] * 3,
+    "status": ["proposed"] * 3,
+    "source_id": ["synth-t"] * 3,
+})
+
+SYNTHETIC_PROGRESS = pd.DataFrame({
+    "target_id": ["T08", "ALL"],
+    "as_of_year": pd.array([2023, 2022], dtype="Int64"),
+    "value": pd.array([17.0, None], dtype="Float64"),
+    "unit": ["% of GRDP", "targets"],
+    "source_id": ["synth-b", "synth-b"],
+})
+
+
+@pytest.fixture(autouse=True)
+def no_figure_left_open():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def ax():
+    fig, axes = plt.subplots()
+    yield axes
+    plt.close(fig)
+    assert plt.get_fignums() == []
+
+
+def all_text(ax) -> str:
+    """Every string the Axes shows: texts, annotations, ticks, title, legend."""
+    parts = [t.get_text() for t in ax.texts]
+    parts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+    parts += [ax.get_title(loc) for loc in ("left", "center", "right")]
+    parts += [ax.get_xlabel(), ax.get_ylabel()]
+    legend = ax.get_legend()
+    if legend is not None:
+        parts += [t.get_text() for t in legend.get_texts()]
+    return "\n".join(parts)
+
+
+def source_text(ax) -> str:
+    lines = [t.get_text() for t in ax.texts if t.get_gid() == "source-line"]
+    assert len(lines) == 1, "exactly one source line"
+    return lines[0]
+
+
+def by_gid(artists, gid):
+    return [a for a in artists if a.get_gid() == gid]
+
+
+def only_axes(ax):
+    assert ax.figure.axes == [ax], "the chart draws on the given Axes only"
+
+
+# --- theme and source line ------------------------------------------------------------------
+
+def test_set_theme_font_and_repeatable_output():
+    with mpl.rc_context():
+        charts.set_theme()
+        assert mpl.rcParams["font.family"] == ["DejaVu Sans"]
+        assert mpl.rcParams["svg.hashsalt"]
+
+
+def test_source_line_publisher_and_date():
+    text = charts.source_line(["synth-b", "synth-a", "synth-b"], SYNTHETIC_SOURCES, "en")
+    assert text.startswith("Source: ")
+    assert "Synthetic Daily (2022-08-08)" in text and "Báo Tổng Hợp (synthetic) (2021-10-19)" in text
+
+
+def test_source_line_groups_dates_and_names_unknown_ids():
+    text = charts.source_line(["synth-b", "synth-c", "not-in-registry"], SYNTHETIC_SOURCES, "vi")
+    assert text.startswith("Nguồn: ")
+    assert "Synthetic Daily (2022-08-08, không rõ ngày)" in text
+    assert "not-in-registry" in text
+
+
+def test_source_line_nothing_published():
+    assert "none of the figures" in charts.source_line([], SYNTHETIC_SOURCES, "en")
+    assert charts.source_line(["", None], None, "vi").startswith("Nguồn: không có")
+
+
+# --- rank heatmap -----------------------------------------------------------------------------
+
+def test_rank_heatmap_cells_and_missing(ax):
+    out = charts.rank_heatmap(SYNTHETIC_PREF, "Alpha", YEARS, SYNTHETIC_SOURCES, "vi", ax=ax)
+    assert out is ax
+    only_axes(ax)
+    ranks = sorted(t.get_text() for t in by_gid(ax.texts, "rank-label"))
+    assert ranks == ["10", "12", "3", "40", "5"]  # Alpha's own ranks only, no successor
+    not_published = by_gid(ax.patches, "not-published")
+    assert len(not_published) == 12 * 5 - 5 - 8
+    assert all(p.get_hatch() for p in not_published)
+    assert len(by_gid(ax.patches, "not-comparable")) == 8  # DTI 2020 indicators
+    text = all_text(ax)
+    assert "chưa công bố" in text and "Nhận thức số" in text
+    assert "không so sánh được" in text
+    assert "Báo Tổng Hợp (synthetic)" in source_text(ax)
+    assert ax.yaxis_inverted()  # overall DTI on top
+
+
+def test_rank_heatmap_shows_successor_column_distinctly(ax):
+    charts.rank_heatmap(SYNTHETIC_PREF, "Alpha", YEARS, SYNTHETIC_SOURCES, "en", ax=ax,
+                        successor="Gamma")
+    ranks = [t.get_text() for t in by_gid(ax.texts, "rank-label")]
+    assert sorted(ranks) == ["10", "12", "3", "3", "40", "5", "5"]
+    assert len(by_gid(ax.patches, "merged-column")) == 1
+    last_column = ax.get_xticklabels()[-1].get_text()
+    assert "Gamma" in last_column and "34 units" in last_column
+    assert "34 post-merger units" in all_text(ax)
+    assert "2022-08-08" in source_text(ax) or "undated" in source_text(ax)
+
+
+def test_rank_heatmap_empty_frame(ax):
+    charts.rank_heatmap(EMPTY_PREF, "Alpha", [2021, 2022], SYNTHETIC_SOURCES, "en", ax=ax)
+    assert by_gid(ax.texts, "rank-label") == []
+    assert len(by_gid(ax.patches, "not-published")) == 24
+    assert "none of the figures" in source_text(ax)
+
+
+def test_chart_without_ax_uses_current_axes():
+    fig, current = plt.subplots()
+    assert charts.rank_heatmap(SYNTHETIC_PREF, "Alpha", [2021], SYNTHETIC_SOURCES) is current
+    plt.close(fig)
+    assert plt.get_fignums() == []
+
+
+# --- rank trajectories ----------------------------------------------------------------------
+
+def test_rank_trajectories(ax):
+    out = charts.rank_trajectories(SYNTHETIC_PREF, "Alpha", ["Beta", "Delta"], YEARS,
+                                   SYNTHETIC_SOURCES, "vi", ax=ax, provinces=SYNTHETIC_PROVINCES)
+    assert out is ax
+    only_axes(ax)
+    assert ax.yaxis_inverted()
+    assert by_gid(ax.lines, "trajectory:Alpha") and by_gid(ax.lines, "trajectory:Beta")
+    merged = by_gid(ax.lines, "merged-rank")
+    assert len(merged) == 1 and merged[0].get_marker() == "D"
+    assert list(merged[0].get_ydata()) == [3]
+    labels = [t.get_text().replace("\n", " ") for t in by_gid(ax.texts, "line-label")]
+    assert any("34 đơn vị, gồm Alpha, Gamma" in t for t in labels)
+    assert "Alpha" in labels and "Beta" in labels
+    # Alpha has no rank of its own in 2022-2024: three hatched bands.
+    assert len(by_gid(ax.patches, "not-published")) == 3
+    assert "Delta" in by_gid(ax.texts, "no-rank-note")[0].get_text()
+    assert "Synthetic Daily" in source_text(ax)
+
+
+def test_rank_trajectories_no_line_across_a_gap(ax):
+    pref = synthetic_pref("""year,unit_system,unit,measure,score,rank,source_id
+2020,63,Alpha,dti,,10,synth-a
+2022,63,Alpha,dti,,8,synth-a
+""")
+    charts.rank_trajectories(pref, "Alpha", [], [2020, 2021, 2022], SYNTHETIC_SOURCES, "en",
+                             ax=ax, provinces=SYNTHETIC_PROVINCES)
+    lines = by_gid(ax.lines, "trajectory:Alpha")
+    assert [list(line.get_xdata()) for line in lines] == [[2020], [2022]]
+
+
+def test_rank_trajectories_empty(ax):
+    charts.rank_trajectories(EMPTY_PREF, "Alpha", ["Beta"], YEARS, SYNTHETIC_SOURCES, "en",
+                             ax=ax, provinces=SYNTHETIC_PROVINCES)
+    assert ax.yaxis_inverted()
+    assert "none of the figures" in source_text(ax)
+    assert "Alpha, Beta" in by_gid(ax.texts, "no-rank-note")[0].get_text()
+
+
+# --- indicator profile ----------------------------------------------------------------------
+
+def test_indicator_profile_percentile(ax):
+    out = charts.indicator_profile(SYNTHETIC_PREF, "Alpha", ["Beta"], 2021, SYNTHETIC_SOURCES,
+                                   "vi", ax=ax)
+    assert out is ax
+    only_axes(ax)
+    assert len(ax.get_yticklabels()) == 8  # the eight indicators
+    assert len(by_gid(ax.collections, "dot:Alpha")) == 2
+    assert len(by_gid(ax.collections, "dot:Beta")) == 1
+    # Six indicators of Alpha unpublished: six hatched rows.
+    assert len(by_gid(ax.patches, "not-published")) == 6
+    assert "Alpha: chưa công bố" in all_text(ax)
+    assert sorted(t.get_text() for t in by_gid(ax.texts, "province-rank")) == ["3", "40"]
+    assert ax.get_xlim() == pytest.approx((-0.03, 1.03))
+    assert "Synthetic Daily" in source_text(ax)
+
+
+def test_indicator_profile_falls_back_to_pillars_and_rank_axis(ax):
+    charts.indicator_profile(SYNTHETIC_PREF, "Alpha", ["Beta"], 2020, SYNTHETIC_SOURCES, "en",
+                             value="rank", ax=ax)
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "Digital government pillar"
+    assert ax.xaxis_inverted()  # rank 1 on the right
+
+
+def test_indicator_profile_rejects_unknown_value(ax):
+    with pytest.raises(ValueError):
+        charts.indicator_profile(SYNTHETIC_PREF, "Alpha", [], 2021, SYNTHETIC_SOURCES,
+                                 value="score", ax=ax)
+
+
+def test_indicator_profile_empty(ax):
+    charts.indicator_profile(EMPTY_PREF, "Alpha", ["Beta"], 2023, SYNTHETIC_SOURCES, "en", ax=ax)
+    assert len(by_gid(ax.patches, "not-published")) == 8
+    assert "none of the figures" in source_text(ax)
+
+
+# --- target revisions -------------------------------------------------------------------------
+
+def test_target_revisions_percent_and_count(ax):
+    out = charts.target_revisions(SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "percent", "en",
+                                  SYNTHETIC_SOURCES, ax=ax)
+    assert out is ax
+    only_axes(ax)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == 2 and labels[0].startswith("T03") and labels[1].startswith("T10")
+    assert len(by_gid(ax.lines, "original")) == 2 and len(by_gid(ax.lines, "revised")) == 2
+    proposals = [t.get_text() for t in by_gid(ax.texts, "proposal")]
+    assert all("Synthetic Committee, 2023-04-06 (proposed)" in p for p in proposals)
+    assert "same value, new wording" in proposals[0]
+    assert ax.get_xscale() == "log"  # 7 and 100 on one axis
+    assert "Synthetic Gazette (2021-04-23)" in source_text(ax)
+
+    fig, count_ax = plt.subplots()
+    charts.target_revisions(SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "count", "vi",
+                            SYNTHETIC_SOURCES, ax=count_ax)
+    assert [t.get_text() for t in count_ax.get_yticklabels()][0].startswith("T11 (2025)")
+    assert "Số doanh nghiệp" in count_ax.get_xlabel()
+    assert "Ban" not in all_text(count_ax)  # the body's name is the data's, not invented
+    plt.close(fig)
+
+
+def test_target_revisions_vietnamese_label_hides_the_number(ax):
+    charts.target_revisions(SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "percent", "vi",
+                            SYNTHETIC_SOURCES, ax=ax)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert any("tối thiểu …" in label.replace("\n", " ") for label in labels)
+
+
+def test_target_revisions_empty(ax):
+    charts.target_revisions(SYNTHETIC_REVISIONS.head(0), SYNTHETIC_TARGETS, "count", "en",
+                            SYNTHETIC_SOURCES, ax=ax)
+    assert "no data" in all_text(ax)
+    assert "none of the figures" in source_text(ax)
+    with pytest.raises(ValueError):
+        charts.target_revisions(SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "ratio", ax=ax)
+
+
+# --- target progress --------------------------------------------------------------------------
+
+def test_target_progress(ax):
+    out = charts.target_progress(SYNTHETIC_PROGRESS, SYNTHETIC_TARGETS, "T08", "vi",
+                                 SYNTHETIC_SOURCES, ax=ax)
+    assert out is ax
+    only_axes(ax)
+    reported = by_gid(ax.lines, "reported")
+    assert len(reported) == 1 and list(reported[0].get_ydata()) == [17.0]
+    assert len(by_gid(ax.lines, "target")) == 2
+    # 2021, 2022, 2024 have no reported figure.
+    assert len(by_gid(ax.patches, "not-published")) == 3
+    text = all_text(ax)
+    assert "mục tiêu 2025: 20%" in text and "mục tiêu 2030: 30%" in text
+    assert "chưa công bố" in text
+    assert ax.get_ylim()[0] == 0  # a share starts at zero
+    assert "Synthetic Gazette" in source_text(ax) and "Synthetic Daily" in source_text(ax)
+
+
+def test_target_progress_unknown_target(ax):
+    charts.target_progress(SYNTHETIC_PROGRESS, SYNTHETIC_TARGETS, "T99", "en",
+                           SYNTHETIC_SOURCES, ax=ax)
+    assert "no data" in all_text(ax)
+    assert "none of the figures" in source_text(ax)
+
+
+# --- rank against target --------------------------------------------------------------------
+
+def test_rank_against_target_chart(ax):
+    out = charts.rank_against_target_chart(SYNTHETIC_PREF, SYNTHETIC_TARGETS, "Alpha",
+                                           SYNTHETIC_SOURCES, "en", ax=ax, years=YEARS)
+    assert out is ax
+    only_axes(ax)
+    assert ax.yaxis_inverted()
+    assert len(by_gid(ax.lines, "target-line")) == 2
+    assert len(by_gid(ax.patches, "not-published")) == 3  # 2022, 2023, 2024
+    text = all_text(ax)
+    assert "target 2025: top 11" in text and "target 2030: top 5" in text  # from the data
+    assert "not published" in text
+    assert "Synthetic Gazette" in source_text(ax)
+
+
+def test_rank_against_target_chart_empty(ax):
+    charts.rank_against_target_chart(EMPTY_PREF, SYNTHETIC_TARGETS, "Alpha", SYNTHETIC_SOURCES,
+                                     "vi", ax=ax)
+    assert ax.yaxis_inverted()
+    assert "không có số liệu" in all_text(ax)
+
+
+# --- drawing and saving -----------------------------------------------------------------------
+
+CHART_CALLS = {
+    "rank_heatmap": lambda pref, ax: charts.rank_heatmap(
+        pref, "Alpha", YEARS, SYNTHETIC_SOURCES, "vi", ax=ax, successor="Gamma"),
+    "rank_trajectories": lambda pref, ax: charts.rank_trajectories(
+        pref, "Alpha", ["Beta"], YEARS, SYNTHETIC_SOURCES, "vi", ax=ax,
+        provinces=SYNTHETIC_PROVINCES),
+    "indicator_profile": lambda pref, ax: charts.indicator_profile(
+        pref, "Alpha", ["Beta"], 2021, SYNTHETIC_SOURCES, "vi", ax=ax),
+    "rank_against_target_chart": lambda pref, ax: charts.rank_against_target_chart(
+        pref, SYNTHETIC_TARGETS, "Alpha", SYNTHETIC_SOURCES, "vi", ax=ax, years=YEARS),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHART_CALLS))
+@pytest.mark.parametrize("pref", [SYNTHETIC_PREF, EMPTY_PREF], ids=["synthetic", "empty"])
+def test_charts_render_with_source_line_below_the_axis(name, pref, ax):
+    CHART_CALLS[name](pref, ax)
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    line = by_gid(ax.texts, "source-line")[0]
+    tick_boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+    lowest_tick = min([b.y0 for b in tick_boxes], default=ax.bbox.y0)
+    assert line.get_window_extent(renderer).y1 <= lowest_tick
+
+
+def test_save_png_is_repeatable_and_carries_no_software_tag(tmp_path):
+    from analysis.figures import save_png
+
+    fig, axes = plt.subplots(figsize=(3, 2))
+    axes.plot([2021, 2022], [3, 2])
+    axes.set_title("Hải Dương (synthetic)")
+    first = save_png(fig, tmp_path / "a.png").read_bytes()
+    second = save_png(fig, tmp_path / "b.png").read_bytes()
+    plt.close(fig)
+    assert first == second
+    assert b"matplotlib" not in first.lower()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.png"]  # no temp left
