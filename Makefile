@@ -38,5 +38,10 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --MultiKernelManager.default_kernel_name=$(KERNEL) \
 		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
+# Every chart for Hải Dương from the real data, as PNGs under outputs/figures/.
+.PHONY: figures
+figures: $(STAMP)
+	$(PY) -m analysis.figures
+
 clean:
 	rm -rf $(VENV)
