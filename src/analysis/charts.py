@@ -492,7 +492,7 @@ def _label_line_ends(ax, labels, span):
     for item in labels:
         by_year.setdefault(item[0], []).append(item)
     min_gap = span * 0.038
-    for year, items in by_year.items():
+    for items in by_year.values():
         placed = _spread([r for _, r, *_ in items], min_gap)
         for (x, rank, text, color, bold), y in zip(items, placed):
             ax.annotate(text, xy=(x, rank), xytext=(x + 0.12, y), textcoords="data",
@@ -624,11 +624,20 @@ def _without_value(wording: str, value) -> str:
         return wording
     spellings = {f"{float(value):g}", f"{float(value):,.0f}".replace(",", ".")}
     pattern = "|".join(re.escape(v) for v in sorted(spellings, key=len, reverse=True))
-    return re.sub(rf"(?<![\d.,])({pattern})(?![\d,])\s*%?", "…", wording)
+    return re.sub(rf"(?<![\d.,])({pattern})(?![\d,])(?:\s*%)?", "…", wording)
 
 
-def _format_value(value, unit):
-    number = f"{value:g}"
+def _number(value: float, lang: str) -> str:
+    """A number as the language writes it: 1.000 and 17,5 in Vietnamese; 1,000 and 17.5 in
+    English. At most two decimals, none when whole."""
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
+    if lang == "vi":
+        text = text.translate(str.maketrans({",": ".", ".": ","}))
+    return text
+
+
+def _format_value(value, unit, lang="en"):
+    number = _number(float(value), lang)
     return f"{number}%" if isinstance(unit, str) and unit.startswith("%") else number
 
 
@@ -666,14 +675,14 @@ def target_revisions(revisions: pd.DataFrame, targets: pd.DataFrame, kind: str =
                 zorder=4, gid="revised")
         # Each value written on its outer side, so close values never print over each other.
         if end == start:
-            ax.annotate(_format_value(start, rev["unit"]), xy=(start, row), xytext=(0, 9),
+            ax.annotate(_format_value(start, rev["unit"], lang), xy=(start, row), xytext=(0, 9),
                         textcoords="offset points", ha="center", fontsize=9,
                         color=TARGET_COLOR)
         else:
             lower_is_end = end < start
             for value, bold, is_lower in ((start, False, not lower_is_end),
                                           (end, True, lower_is_end)):
-                ax.annotate(_format_value(value, rev["unit"]), xy=(value, row),
+                ax.annotate(_format_value(value, rev["unit"], lang), xy=(value, row),
                             xytext=(-9 if is_lower else 9, 0), textcoords="offset points",
                             ha="right" if is_lower else "left", va="center", fontsize=9.5,
                             fontweight="bold" if bold else "normal", color=TARGET_COLOR)
@@ -702,13 +711,14 @@ def target_revisions(revisions: pd.DataFrame, targets: pd.DataFrame, kind: str =
         ax.xaxis.set_major_locator(mpl.ticker.FixedLocator(
             [t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
              if values.min() / 1.8 <= t <= values.max() * 1.8]))
-        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: _number(v, lang)))
         ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
         log_axis = True
     else:
         log_axis = False
         pad = (values.max() - values.min()) * 0.2 or values.max() * 0.1 or 1
         ax.set_xlim(max(0, values.min() - pad), values.max() + pad)
+        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: _number(v, lang)))
     axis_label = _t(f"axis_{kind}", lang)
     if log_axis:
         axis_label += f" ({_t('log_scale', lang)})"
@@ -749,7 +759,7 @@ def target_progress(progress: pd.DataFrame, targets: pd.DataFrame, target_id: st
                  loc="left")
     is_rank = len(goals) and (goals["comparator"] == "top_n").all()
     years = [int(y) for y in years]
-    reported_years = set(int(y) for y in reports["as_of_year"].dropna())
+    reported_years = {int(y) for y in reports["as_of_year"].dropna()}
     _mark_unpublished_years(ax, [y for y in years if y not in reported_years], lang,
                             text_y=0.2)
     if len(reports):
@@ -757,7 +767,7 @@ def target_progress(progress: pd.DataFrame, targets: pd.DataFrame, target_id: st
                 markersize=9, linestyle="none", color=PROVINCE_COLOR, zorder=4,
                 label=_t("reported", lang), gid="reported")
         for year, value in zip(reports["as_of_year"], reports["value"]):
-            ax.annotate(_format_value(float(value), unit), xy=(int(year), float(value)),
+            ax.annotate(_format_value(float(value), unit, lang), xy=(int(year), float(value)),
                         xytext=(8, 0), textcoords="offset points", va="center",
                         fontsize=10, fontweight="bold", color=PROVINCE_COLOR)
     for index, goal in enumerate(goals.itertuples(index=False)):
@@ -766,7 +776,7 @@ def target_progress(progress: pd.DataFrame, targets: pd.DataFrame, target_id: st
         ax.plot([int(goal.horizon)], [float(goal.value)], marker="*", markersize=13,
                 color=TARGET_COLOR, linestyle="none", zorder=3, gid="target")
         ax.annotate(_t("target", lang).format(horizon=int(goal.horizon),
-                                              value=_format_value(float(goal.value), unit)),
+                                              value=_format_value(float(goal.value), unit, lang)),
                     xy=(int(goal.horizon), float(goal.value)), xytext=(0, 8),
                     textcoords="offset points", ha="center", fontsize=9, color=TARGET_COLOR)
     all_years = years + [int(h) for h in goals["horizon"]] + sorted(reported_years)

@@ -114,10 +114,8 @@ def _comparable(measure: str, year, unit_system, previous_year, previous_system)
     # A rank among 34 says nothing about a rank among 63 (compare percentiles instead).
     if previous_system != unit_system:
         return False
-    # DTI 2020 measured other indicators under the same names' pillars: no indicator comparison.
-    if measure in INDICATORS and previous_year < FIRST_YEAR_OF_EIGHT_INDICATORS <= year:
-        return False
-    return True
+    # DTI 2020 measured other indicators: no indicator compares across 2020 -> 2021.
+    return not (measure in INDICATORS and previous_year < FIRST_YEAR_OF_EIGHT_INDICATORS <= year)
 
 
 def rank_changes(pref: pd.DataFrame, province: str) -> pd.DataFrame:

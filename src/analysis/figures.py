@@ -17,12 +17,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # a script: no window
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from analysis import charts  # noqa: E402
-from analysis.atomic import write_bytes_atomic  # noqa: E402
-from analysis.comparisons import default_peers, successor_unit  # noqa: E402
-from analysis.data import (  # noqa: E402
+from analysis import charts
+from analysis.atomic import write_bytes_atomic
+from analysis.comparisons import default_peers, successor_unit
+from analysis.data import (
     editions,
     load_provinces,
     load_sources,
@@ -32,9 +32,9 @@ from analysis.data import (  # noqa: E402
     preferred_dti,
     resolve_province,
 )
-from analysis.measures import INDICATORS, PILLARS  # noqa: E402
-from analysis.names import slugify  # noqa: E402
-from analysis.paths import OUTPUTS_DIR  # noqa: E402
+from analysis.measures import INDICATORS, PILLARS
+from analysis.names import slugify
+from analysis.paths import OUTPUTS_DIR
 
 FIGURES_DIR = OUTPUTS_DIR / "figures"
 
@@ -71,19 +71,19 @@ def render_all(province: str = "Hải Dương", langs=("vi", "en"), out_dir: Pat
     written = []
     for lang in langs:
         jobs = {
-            "rank_heatmap": ((9.5, 6.2), lambda ax: charts.rank_heatmap(
+            "rank_heatmap": ((9.5, 6.2), lambda ax, lang=lang: charts.rank_heatmap(
                 pref, province, years, sources, lang, ax=ax, successor=successor)),
-            "rank_trajectories": ((10, 7.5), lambda ax: charts.rank_trajectories(
+            "rank_trajectories": ((10, 7.5), lambda ax, lang=lang: charts.rank_trajectories(
                 pref, province, peers, years, sources, lang, ax=ax, provinces=provinces)),
-            "indicator_profile": ((9.5, 6.5), lambda ax: charts.indicator_profile(
+            "indicator_profile": ((9.5, 6.5), lambda ax, lang=lang: charts.indicator_profile(
                 pref, province, peers, profile_year, sources, lang, ax=ax)),
-            "target_revisions_percent": ((9.5, 4.8), lambda ax: charts.target_revisions(
+            "target_revisions_percent": ((9.5, 4.8), lambda ax, lang=lang: charts.target_revisions(
                 revisions, targets, "percent", lang, sources, ax=ax)),
-            "target_revisions_count": ((9.5, 3.6), lambda ax: charts.target_revisions(
+            "target_revisions_count": ((9.5, 3.6), lambda ax, lang=lang: charts.target_revisions(
                 revisions, targets, "count", lang, sources, ax=ax)),
-            "target_progress_T08": ((8.5, 5), lambda ax: charts.target_progress(
+            "target_progress_T08": ((8.5, 5), lambda ax, lang=lang: charts.target_progress(
                 progress, targets, "T08", lang, sources, ax=ax)),
-            "rank_against_target": ((8.5, 5), lambda ax: charts.rank_against_target_chart(
+            "rank_against_target": ((8.5, 5), lambda ax, lang=lang: charts.rank_against_target_chart(
                 pref, targets, province, sources, lang, ax=ax)),
         }
         for name, (size, draw) in jobs.items():
