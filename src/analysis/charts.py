@@ -694,7 +694,7 @@ def target_revisions(revisions: pd.DataFrame, targets: pd.DataFrame, kind: str =
         if end == start and isinstance(new_wording, str) and new_wording and \
                 rev.get("from_wording_vi") != new_wording:
             quoted = _without_value(new_wording, end)
-            note = f"{_t('same_value', lang)}: «{quoted}»\n{note}"
+            note = textwrap.fill(f"{_t('same_value', lang)}: «{quoted}»", 105) + f"\n{note}"
         ax.annotate(note, xy=(0, row), xycoords=("axes fraction", "data"), xytext=(4, -12),
                     textcoords="offset points", ha="left", va="top", fontsize=7.5,
                     color="#555555", style="italic", gid="proposal")
