@@ -354,6 +354,9 @@ class Publisher:
             failed_copy.unlink(missing_ok=True)
         else:
             result.ipynb = failed_copy
+            kept = self.out / run.folder / f"{run.stem}.html"
+            if kept.exists():  # an earlier good brief stays published, untouched
+                result.extra["previous_html"] = kept
             write_text_atomic(nbformat.writes(_mark_failed(clean, result.error)) + "\n", failed_copy)
 
 
@@ -386,7 +389,8 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
     start = start_kernel_hook()
 
     with tempfile.TemporaryDirectory(prefix="dti-kernels-") as ipc_dir:  # mode 0700
-        workers = [kernels.Worker(Path(ipc_dir), f"w{i}", cwd, start=start)
+        warm = set().union(*(kernels.imported_modules(nb) for nb in sources.values()))
+        workers = [kernels.Worker(Path(ipc_dir), f"w{i}", cwd, start=start, warm_modules=warm)
                    for i in range(max(1, min(jobs, len(runs))))]
 
         async def work(worker):
@@ -424,8 +428,12 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
                 if needs_new_kernel and result.status != "ok" and not queue.empty():
                     await worker.replace()
 
+        from analysis.html_export import warm_up as warm_exporter
+
+        # Compile the HTML template while the kernels start (it takes about a second).
+        exporter_ready = asyncio.get_running_loop().run_in_executor(None, warm_exporter)
         try:
-            await asyncio.gather(*(work(w) for w in workers))
+            await asyncio.gather(*(work(w) for w in workers), exporter_ready)
         finally:
             for worker in workers:
                 worker.kill()
@@ -505,10 +513,8 @@ def write_manifest(out: Path, results: list[Result], data_root: Path, fresh: boo
     commit = _git_commit()
     for result in results:
         entry = _entry(result, out, commit, data_digest)
-        previous = entries.get(entry["key"])
-        if result.status != "ok" and previous and previous.get("html") \
-                and (out / previous["html"]).exists():
-            entry["previous_html"] = previous["html"]  # the earlier good brief is kept
+        if "previous_html" in result.extra:
+            entry["previous_html"] = result.extra["previous_html"].relative_to(out).as_posix()
         entries[entry["key"]] = entry
     ordered = sorted(entries.values(), key=lambda e: (e["year"] or 0, e["province"] or "",
                                                       e["notebook"], e["lang"] or ""))

@@ -3,7 +3,7 @@
 - `normalise(nb)`: what makes two executions byte-identical — no timing metadata (papermill keeps
   only the parameters),
   execution counts 1..n, a fixed id for the injected-parameters cell, object addresses
-  (`at 0x7f…`) and pandas Styler random ids replaced, no JavaScript or widget outputs, and
+  (`at 0x7f…`), the kernel's pid in cell file names and pandas Styler random ids replaced, no JavaScript or widget outputs, and
   `<script` in HTML outputs shown as text.
 - `render_brief(nb, …)`: nbconvert with `templates/brief.html.j2` (input and prompts
   excluded, our own head: inline CSS, `<meta charset="utf-8">`, nothing fetched).
@@ -24,6 +24,8 @@ TEMPLATES = Path(__file__).with_name("templates")
 INJECTED_ID = "injected-parameters"
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
+# Warnings name the cell's code file: /tmp/ipykernel_<pid>/<hash of the code>.py
+_CELL_FILE = re.compile(r"[^\s\"'<>]*ipykernel_\d+[/\\](\d+\.py)")
 _STYLER_ID = re.compile(r"T_[0-9a-f]{5}(?=[_\"' ])")
 _SCRIPT = re.compile(r"<(/?)script", re.IGNORECASE)
 _DROP_MIMES = ("application/javascript", "application/vnd.jupyter.widget-view+json",
@@ -39,7 +41,7 @@ _RESOURCE = re.compile(
 
 
 def _scrub_text(text: str) -> str:
-    return _ADDRESS.sub(" at 0x…>", text)
+    return _CELL_FILE.sub(r"<cell>/\1", _ADDRESS.sub(" at 0x…>", text))
 
 
 def _normalise_output(output: dict) -> None:
@@ -54,6 +56,8 @@ def _normalise_output(output: dict) -> None:
             output["data"]["text/html"] = _STYLER_ID.sub("T_brief", html)
     if output.get("output_type") == "stream":
         output["text"] = _scrub_text(_join(output["text"]))
+    if output.get("output_type") == "error":
+        output["traceback"] = [_scrub_text(line) for line in output.get("traceback", [])]
 
 
 def _join(value) -> str:
@@ -148,6 +152,13 @@ def render_brief(nb, *, title: str, kicker: str, lang: str) -> str:
         html, _ = exporter.from_notebook_node(nb, resources=resources)
     html = re.sub(r"[ \t]+\n", "\n", html)
     return re.sub(r"\n{3,}", "\n\n", html).strip() + "\n"
+
+
+def warm_up() -> None:
+    """Import nbconvert and compile the template ahead of the first brief."""
+    from nbformat.v4 import new_notebook
+
+    render_brief(new_notebook(), title="", kicker="", lang="vi")
 
 
 def external_resources(html: str) -> list[str]:

@@ -5,7 +5,8 @@ notebooks, so each batch worker owns one kernel for its whole life:
 
 - started with `transport="ipc"` and a connection file in a private temporary folder (Unix
   sockets there, never TCP ports: parallel kernels cannot race for a port, papermill #511);
-- warmed once (`WARM_UP`): the heavy imports, the inline backend, fixed PNG metadata, then a
+- warmed once (`WARM_UP`): the heavy imports and every module the batch's notebooks import
+  (`imported_modules`), the inline backend, fixed PNG metadata, then a
   snapshot of the interpreter state a notebook may change (rcParams, pandas options, warning
   filters, display formatters, environment, cwd, loaded `analysis.*` modules);
 - reset before each run (`RESET`): `%reset -f`, figures closed, the snapshot restored,
@@ -30,8 +31,14 @@ WARM_UP = r"""
 import sys as _sys, types as _types
 if "_dti_worker" not in _sys.modules:
     import os, warnings, copy
+    import importlib
     import numpy, pandas, matplotlib, matplotlib.pyplot, seaborn
     import analysis.data
+    for _name in _WARM_MODULES:  # the modules the notebooks of this batch import
+        try:
+            importlib.import_module(_name)
+        except Exception:
+            pass  # the notebook itself will report it
     get_ipython().run_line_magic("matplotlib", "inline")
     from matplotlib_inline.config import InlineBackend as _IB
     _ib = _IB.instance()
@@ -77,8 +84,9 @@ if "_dti_worker" not in _sys.modules:
 
     _w.restore = _restore
     _sys.modules["_dti_worker"] = _w
-    del os, warnings, copy, numpy, pandas, matplotlib, seaborn, analysis, _IB, _ib, _ip, _w, _restore
-del _sys, _types
+    del os, warnings, copy, importlib, numpy, pandas, matplotlib, seaborn, analysis, _IB, _ib, _ip
+    del _w, _restore, _name
+del _sys, _types, _WARM_MODULES
 """
 
 RESET = """get_ipython().run_line_magic("reset", "-f")
@@ -99,7 +107,9 @@ async def start_kernel(ipc_dir: Path, name: str, cwd: Path,
     km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
                             connection_file=str(ipc_dir / f"{name}.json"))
     km.ip = str(ipc_dir / name)  # IPC socket path prefix: <ipc_dir>/<name>-<port number>
-    await km.start_kernel(cwd=str(cwd))
+    # No history database: nothing written to ~/.ipython, and resetting the execution count to 1
+    # cannot collide with lines already logged ("History logging moved to new session").
+    await km.start_kernel(cwd=str(cwd), extra_arguments=["--HistoryManager.enabled=False"])
     kc = km.client()
     kc.start_channels()
     try:
@@ -130,8 +140,9 @@ class Worker:
     """One warmed kernel. `prepare()` before each run, `replace()` after a failure or timeout."""
 
     def __init__(self, ipc_dir: Path, name: str, cwd: Path, kernel_name: str = KERNEL_NAME,
-                 start=None):
+                 start=None, warm_modules=()):
         self.ipc_dir, self.name, self.cwd, self.kernel_name = ipc_dir, name, cwd, kernel_name
+        self.warm_modules = tuple(warm_modules)
         self._start = start or start_kernel
         self.km = self.kc = None
         self.language_info: dict = {}
@@ -147,7 +158,7 @@ class Worker:
         while reply["parent_header"].get("msg_id") != msg_id:
             reply = await self.kc.get_shell_msg(timeout=60)
         self.language_info = reply["content"].get("language_info", {})
-        await run_silently(self.kc, WARM_UP)
+        await run_silently(self.kc, f"_WARM_MODULES = {sorted(self.warm_modules)!r}\n" + WARM_UP)
         self.used = False
 
     async def prepare(self) -> None:
@@ -176,3 +187,26 @@ class Worker:
     async def replace(self) -> None:
         await self.stop()
         await self.start()
+
+
+def imported_modules(nb) -> set[str]:
+    """Modules a notebook imports (`import x`, `from x import y`), read from its code cells."""
+    import ast
+
+    names: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(line for line in cell.source.splitlines()
+                           if not line.lstrip().startswith(("%", "!")))
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
