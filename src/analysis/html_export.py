@@ -98,14 +98,14 @@ def normalise(nb):
 
 
 def topic(nb) -> str:
-    """The notebook's title: metadata `title`, else its first level-1 markdown heading, else
-    the first level-1 heading of a markdown output."""
+    """The notebook's title after parameter injection: metadata `title`, else the first level-1
+    heading of a markdown output (the notebooks print one naming province and year), else the
+    first level-1 heading of a markdown cell."""
     if nb.metadata.get("title"):
         return str(nb.metadata["title"])
-    texts = [c.source for c in nb.cells if c.cell_type == "markdown"]
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            texts.append(_join(output.get("data", {}).get("text/markdown", "")))
+    texts = [_join(output.get("data", {}).get("text/markdown", ""))
+             for cell in nb.cells for output in cell.get("outputs", [])]
+    texts += [c.source for c in nb.cells if c.cell_type == "markdown"]
     for text in texts:
         match = _HEADING.search(text)
         if match:
