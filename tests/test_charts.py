@@ -102,7 +102,7 @@ def no_figure_left_open():
 
 @pytest.fixture
 def ax():
-    fig, axes = plt.subplots()
+    fig, axes = plt.subplots(figsize=(6, 4), dpi=60)  # small: rendering tests stay fast
     yield axes
     plt.close(fig)
     assert plt.get_fignums() == []
