@@ -27,9 +27,15 @@ validate: $(STAMP)
 
 briefs: data
 	$(PY) -m analysis validate
+	$(PY) -m analysis run
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# Batch runner vs papermill+nbconvert one by one vs the same code without a kernel, plus a
+# 60-run parallel stress; writes benchmarks/results/latest.json.
+bench: $(STAMP)
+	$(PY) benchmarks/bench_batch.py
 
 # JupyterLab on notebooks/ with the dti-suite kernel. Extra options: make lab LAB_ARGS=--no-browser
 # (as root, e.g. in a container, --allow-root is added: Jupyter refuses to start without it).
