@@ -343,6 +343,12 @@ def test_target_progress(ax):
     assert "Synthetic Gazette" in source_text(ax) and "Synthetic Daily" in source_text(ax)
 
 
+def test_target_progress_title_falls_back_to_english_label(ax):
+    targets = SYNTHETIC_TARGETS.assign(label_vi=[None] * len(SYNTHETIC_TARGETS))
+    charts.target_progress(SYNTHETIC_PROGRESS, targets, "T08", "vi", SYNTHETIC_SOURCES, ax=ax)
+    assert ax.get_title(loc="left") == "T08: digital economy share"
+
+
 def test_target_progress_unknown_target(ax):
     charts.target_progress(SYNTHETIC_PROGRESS, SYNTHETIC_TARGETS, "T99", "en",
                            SYNTHETIC_SOURCES, ax=ax)

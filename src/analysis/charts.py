@@ -753,7 +753,9 @@ def target_progress(progress: pd.DataFrame, targets: pd.DataFrame, target_id: st
     text_label = ""
     if len(goals):
         column = "label_vi" if lang == "vi" else "label_en"
-        text_label = goals[column].iloc[0] or goals["label_en"].iloc[0]
+        # Empty text cells may load as NaN: fall back to the English label, then to nothing.
+        candidates = [goals[column].iloc[0], goals["label_en"].iloc[0]]
+        text_label = next((c for c in candidates if isinstance(c, str) and c), "")
     ax.set_title(textwrap.fill(_t("progress_title", lang).format(target_id=target_id,
                                                                  label=text_label), 70),
                  loc="left")
