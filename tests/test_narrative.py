@@ -340,3 +340,9 @@ def test_real_status_sentence_uses_the_status_table(real):
     total = int(status["of_total"].iloc[0])
     assert f"hoàn thành {completed}/{total} chỉ tiêu" in narrative.status_sentence(status, "vi")
     assert any(f"completed {completed} of the {total}" in s for s in _key(real, 2022, "en"))
+
+
+def test_key_sentences_default_to_the_project_merger_table(real):
+    sentences = narrative.key_sentences(real["pref"], real["sources"], real["targets"],
+                                        real["status"], "Hải Dương", 2024, "en")
+    assert any("3rd of 34" in s for s in sentences)

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from analysis import comparisons
+from analysis import comparisons, data
+from analysis.errors import UserError
 from analysis.measures import (
     FIRST_EDITION,
     FIRST_YEAR_OF_EIGHT_INDICATORS,
@@ -305,10 +306,18 @@ def _figure_sentence(unit: str, year: int, row: pd.Series, lang: str,
 
 
 def successor(province: str, provinces: pd.DataFrame | None) -> str | None:
-    """The post-2025 unit a province became part of, or None if unknown / not needed."""
+    """The post-2025 unit a province became part of, or None if the table does not know it."""
     if provinces is None:
         return None
-    return comparisons.successor_unit(province, provinces)
+    try:
+        return comparisons.successor_unit(province, provinces)
+    except UserError:
+        return None
+
+
+def _provinces_or_registry(provinces: pd.DataFrame | None) -> pd.DataFrame:
+    # The merger is part of every brief; without a table given, the project's own is used.
+    return data.load_provinces() if provinces is None else provinces
 
 
 def _members(unit: str, provinces: pd.DataFrame | None) -> list[str]:
@@ -613,11 +622,15 @@ def target_sentences(pref: pd.DataFrame, targets: pd.DataFrame | None,
 def key_sentences(pref: pd.DataFrame, sources: pd.DataFrame | None, targets: pd.DataFrame | None,
                   target_status: pd.DataFrame | None, province: str, year: int,
                   lang: str = "vi", provinces: pd.DataFrame | None = None) -> list[str]:
-    """The key sentences of a brief on one province and one edition, in order."""
+    """The key sentences of a brief on one province and one edition, in order: overall rank and
+    score, change since the previous edition, the post-merger unit (DTI 2024), strongest and
+    weakest indicators, gap to the provincial average, and (Hải Dương) the Resolution's targets.
+    `provinces` (load_provinces()) gives the 2025 merger; default: the project's table."""
     _check_lang(lang)
+    provinces = _provinces_or_registry(provinces)
     sentences = [overall_sentence(pref, province, year, lang, sources)]
     own = _row(pref, province, year)
-    merged = merged_sentence(pref, province, year, provinces, lang, sources) if provinces is not None else None
+    merged = merged_sentence(pref, province, year, provinces, lang, sources)
     if own is not None:
         change = change_sentence(pref, province, year, lang)
         if change:
@@ -757,6 +770,7 @@ def trend_sentences(pref: pd.DataFrame, province: str, years: Iterable[int], lan
     """Edition by edition: the overall rank (or "not published") and its change; for an edition
     published for the 34 post-merger units, the unit the province became part of."""
     _check_lang(lang)
+    provinces = _provinces_or_registry(provinces)
     sentences = []
     for year in years:
         own = _row(pref, province, year)
@@ -765,10 +779,9 @@ def trend_sentences(pref: pd.DataFrame, province: str, years: Iterable[int], lan
             change = change_sentence(pref, province, year, lang)
             if change:
                 sentences.append(change)
-        if provinces is not None:
-            merged = merged_sentence(pref, province, year, provinces, lang, sources)
-            if merged:
-                sentences.append(merged)
+        merged = merged_sentence(pref, province, year, provinces, lang, sources)
+        if merged:
+            sentences.append(merged)
     return sentences
 
 
