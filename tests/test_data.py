@@ -175,3 +175,9 @@ def test_targets_identify_12_of_14_and_keep_revisions_apart():
     assert t11["proposed_on"] == "2023-04-06" and t11["status"] == "proposed"
     # the original value stays in the targets table: revisions are appended, not overwritten
     assert targets.set_index(["target_id", "horizon"]).loc[("T11", 2025), "value"] == 700
+
+
+def test_blank_text_fields_load_as_empty_strings_not_missing():
+    sources, targets = data.load_sources(), data.load_targets()
+    assert not sources["date_published"].isna().any() and (sources["date_published"] == "").any()
+    assert not targets["label_vi"].isna().any()

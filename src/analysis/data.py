@@ -37,7 +37,9 @@ def _read_cached(path: str, mtime_ns: int, name: str) -> pd.DataFrame:
     frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
     for column, dtype in dtypes.items():
         frame[column] = frame[column].astype(dtype)
-    text_columns = [c for c in frame.columns if c not in dtypes and frame[c].dtype == object]
+    text_columns = [c for c in frame.columns if c not in dtypes
+                    and not pd.api.types.is_numeric_dtype(frame[c])
+                    and not pd.api.types.is_bool_dtype(frame[c])]
     frame[text_columns] = frame[text_columns].fillna("")
     return frame
 
