@@ -101,3 +101,12 @@ def test_several_bad_parameters_give_one_line_each():
 
 def test_returns_params_instance():
     assert isinstance(check_params(year=2022, province="Lai Châu", lang="en"), Params)
+
+
+@pytest.mark.parametrize("given, closest", [("english", "en"), ("vn", "vi"), ("vietnamese", "vi")])
+def test_language_suggestion(given, closest):
+    assert f"closest: {closest}" in _message(lang=given)
+
+
+def test_no_language_suggestion_when_nothing_is_close():
+    assert "closest" not in _message(lang="fr")

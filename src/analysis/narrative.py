@@ -733,7 +733,7 @@ def display_table(frame: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
             out[column] = [format_number(v, lang) for v in values]
         elif column in _PERCENT_COLUMNS:
             out[column] = [format_percent(v, lang) for v in values]
-        elif column in ("previous_year", "target_horizon", "horizon"):
+        elif column in ("previous_year", "target_horizon", "horizon", "unit_system"):
             out[column] = ["—" if _missing(v) else f"{int(v)}" for v in values]
         elif column in _RANK_COLUMNS:
             out[column] = [NOT_PUBLISHED[lang] if _missing(v) else f"{int(v)}" for v in values]

@@ -53,7 +53,7 @@ def _check_lang(lang) -> tuple[str | None, str | None]:
     text = str(lang).strip().lower()
     if text in LANGS:
         return text, None
-    close = difflib.get_close_matches(text, LANGS, n=2, cutoff=0.0) if text else []
+    close = difflib.get_close_matches(text, LANGS, n=1, cutoff=0.3) if text else []
     closest = f"; closest: {', '.join(close)}" if close else ""
     return None, f"parameter lang={lang!r} is not a supported language; valid: vi, en{closest}"
 
