@@ -346,3 +346,46 @@ def test_key_sentences_default_to_the_project_merger_table(real):
     sentences = narrative.key_sentences(real["pref"], real["sources"], real["targets"],
                                         real["status"], "Hải Dương", 2024, "en")
     assert any("3rd of 34" in s for s in sentences)
+
+
+def test_trend_sentences_cover_every_edition(synth_pref, synth_provinces):
+    en = narrative.trend_sentences(synth_pref, "Synth A", [2021, 2022, 2023, 2024], "en",
+                                   provinces=synth_provinces)
+    assert en[0].startswith("In DTI 2021, Synth A ranked 10th of 63")
+    assert "first edition" in en[1]
+    assert en[2].startswith("In DTI 2022") and "rose 2 places" in en[3]
+    assert en[4] == "Synth A's DTI 2023 figures were not published in the sources collected."
+    assert en[5] == "Synth A's DTI 2024 figures were not published in the sources collected."
+    assert "2nd of 34" in en[6] and len(en) == 7
+
+
+@pytest.mark.parametrize("status, vi, en", [
+    ("completed", "hoàn thành", "completed"),
+    ("at_least_50pct", "đạt từ 50% trở lên", "at least 50%"),
+    ("at_21pct", "đạt 21%", "at 21%"),
+    ("initially_deployed", "bước đầu triển khai", "initially deployed"),
+])
+def test_status_label_reads_the_percentage_from_the_code(status, vi, en):
+    assert narrative.status_label(status, "vi") == vi
+    assert narrative.status_label(status, "en") == en
+
+
+def test_progress_table_formats_numbers_in_the_language():
+    progress = pd.DataFrame({"target_id": ["T99", "T98"], "as_of": ["2023", "2024"],
+                             "value": pd.array([17.5, None], dtype="Float64"),
+                             "value_text": ["17.5", "qualitative words"],
+                             "unit": ["%", ""], "source_id": ["syn-press", "syn-press"]})
+    vi = narrative.progress_table(progress, "vi")
+    assert vi["Giá trị"].tolist() == ["17,5", "qualitative words"]
+    assert narrative.progress_table(progress, "en")["Value"].tolist()[0] == "17.5"
+
+
+def test_targets_table_falls_back_to_the_other_language(synth_targets):
+    vi = narrative.targets_table(synth_targets, "vi")
+    assert vi["Nội dung"].tolist() == ["nhóm 9 (giả)", "synthetic share"]
+    assert narrative.targets_table(synth_targets, "en")["Wording"].tolist()[0] == "top 9 (synthetic)"
+
+
+def test_headings_in_both_languages():
+    assert narrative.heading("sources", "vi") == "## Nguồn"
+    assert narrative.heading("sources", "en", level=3) == "### Sources"
