@@ -28,7 +28,7 @@ ARGS = ["--notebooks-dir", str(FIXTURES), "--years", "2022,2023", "--jobs", "2",
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([PY, "-m", "analysis", "run", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([PY, "-m", "analysis", "run", *args], check=False, cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
 
 
@@ -214,3 +214,14 @@ def test_run_help_mentions_the_layout():
     proc = run_cli("-h")
     assert proc.returncode == 0 and "<out>/<year>/all/" in proc.stdout
     assert os.path.basename(PY)  # the venv's python ran the CLI
+
+
+def test_a_run_over_the_timeout_fails_and_its_kernel_is_replaced(tmp_path):
+    # 01_fixture_sleep sleeps 120 s for 2022 only; one worker: 2023 runs on a replacement kernel.
+    proc = run_cli("--notebooks-dir", str(FIXTURES / "slow"), "--years", "2022,2023", "--jobs", "1",
+                   "--timeout", "3", "--out", str(tmp_path), "--quiet")
+    assert proc.returncode == 1, proc.stderr
+    assert "timed out after 3 s" in proc.stdout
+    assert (tmp_path / "2023/all/01_fixture_sleep.vi.html").exists()
+    assert not (tmp_path / "2022/all/01_fixture_sleep.vi.html").exists()
+    assert (tmp_path / "_failed/2022/all/01_fixture_sleep.vi.ipynb").exists()

@@ -25,25 +25,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import html
 import json
 import os
-import platform
-import subprocess
+import signal
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 # jsonschema (pulled in by nbformat) imports its optional IRI format checker, which compiles a
 # Lark grammar on import: ~1.9 s here. nbformat's schema uses no "iri" format, so the runner
 # (this process only, not the kernels) turns that optional import off.
-sys.modules.setdefault("rfc3987_syntax", None)  # noqa: E402
+sys.modules.setdefault("rfc3987_syntax", None)
 
-from analysis.atomic import write_bytes_atomic, write_text_atomic
+from analysis import publish
 from analysis.errors import UserError
 from analysis.names import slugify
 from analysis.paths import DATA_DIR_ENV, NOTEBOOKS_DIR, OUTPUTS_DIR
@@ -53,12 +49,8 @@ LANGS = ("vi", "en")
 DEFAULT_PROVINCE = "Hải Dương"
 NOTEBOOKS_ENV = "DTI_NOTEBOOKS_DIR"
 ALL_PROVINCES_DIR = "all"
-FAILED_DIR = "_failed"
 LOCK_NAME = ".run.lock"
 AXES = ("year", "province", "lang")
-PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbclient", "nbconvert",
-            "nbformat", "jupyter-client", "ipykernel", "pandera", "tqdm", "filelock")
-
 
 # --- command line -----------------------------------------------------------------------------
 
@@ -285,7 +277,7 @@ def _parameterised(run: Run, source):
     from papermill.parameterize import parameterize_notebook
 
     nb = _copy(source)
-    nb.metadata["papermill"] = {}
+    nb.metadata["papermill"] = {}  # parameterize_notebook records the parameters there
     return parameterize_notebook(nb, run.parameters(), kernel_name="dti-suite", language="python")
 
 
@@ -316,76 +308,53 @@ def _error_summary(exc: BaseException) -> str:
     return text.splitlines()[0][:300]
 
 
-def _mark_failed(nb, error: str):
-    from nbformat.v4 import new_markdown_cell
+async def _run_one(worker, run: Run, nb, timeout: float, fresh: bool) -> tuple[Result, bool]:
+    """Execute one run on `worker`; returns the result and whether the kernel must be replaced."""
+    from nbclient.exceptions import CellExecutionError
 
-    cell = new_markdown_cell(f"**Run failed, no brief published:** `{error}`")
-    cell["id"] = "run-failed"
-    cell.metadata["tags"] = ["run-failed"]
-    nb.cells.insert(0, cell)
-    return nb
-
-
-class Publisher:
-    """Writes one run's files (atomically) as soon as it finishes."""
-
-    def __init__(self, out: Path):
-        self.out = out
-
-    def __call__(self, result: Result, nb) -> None:
-        import nbformat
-
-        from analysis.html_export import external_resources, normalise, render_brief, topic
-
-        run = result.run
-        clean = normalise(nb)
-        failed_copy = self.out / FAILED_DIR / run.folder / f"{run.stem}.ipynb"
-        if result.status == "ok":
-            result.title = _title(run, topic(clean))
-            page = render_brief(clean, title=result.title, kicker=_kicker(run), lang=run.lang or "vi")
-            bad = external_resources(page)
-            if bad:
-                result.status, result.error = "failed", f"brief would load {bad[0]} from the network"
-        if result.status == "ok":
-            result.ipynb = self.out / run.folder / f"{run.stem}.ipynb"
-            result.html = self.out / run.folder / f"{run.stem}.html"
-            write_text_atomic(nbformat.writes(clean) + "\n", result.ipynb)
-            write_bytes_atomic(page.encode("utf-8"), result.html)
-            failed_copy.unlink(missing_ok=True)
-        else:
-            result.ipynb = failed_copy
-            kept = self.out / run.folder / f"{run.stem}.html"
-            if kept.exists():  # an earlier good brief stays published, untouched
-                result.extra["previous_html"] = kept
-            write_text_atomic(nbformat.writes(_mark_failed(clean, result.error)) + "\n", failed_copy)
-
-
-def _kicker(run: Run) -> str:
-    parts = [run.province or "", f"DTI {run.year}" if run.year else ""]
-    return " · ".join(p for p in parts if p)
-
-
-def _title(run: Run, topic_text: str) -> str:
-    topic_text = topic_text or run.notebook.id
-    missing = [x for x in (run.province, str(run.year) if run.year else None)
-               if x and x not in topic_text]
-    if not missing:
-        return topic_text
-    return f"{topic_text} — {_kicker(run)}"
+    result = Result(run)
+    start = time.perf_counter()
+    replace = fresh
+    try:
+        if fresh and worker.used:
+            await worker.replace()
+        await worker.prepare()
+        task = asyncio.ensure_future(_execute_cells(worker, nb))
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+        if not done:  # stop the kernel first, so nbclient sees it gone rather than a cancel
+            worker.kill()
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            raise TimeoutError
+        task.result()
+    except TimeoutError:
+        result.status, result.error = "timeout", f"timed out after {timeout:g} s"
+        replace = True
+    except CellExecutionError as exc:  # the notebook raised: the kernel itself is fine
+        result.status, result.error = "failed", _error_summary(exc)
+    except Exception as exc:  # noqa: BLE001 - dead kernel, failed reset…: record, replace, go on
+        result.status, result.error = "failed", _error_summary(exc)
+        replace = True
+    result.duration = time.perf_counter() - start
+    return result, replace
 
 
 async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool, cwd: Path,
                       publish, progress=None) -> list[Result]:
-    """Run everything on `jobs` worker kernels; each result is published as it completes."""
-    from analysis import kernels
+    """Run everything on `jobs` worker kernels; each result is published as it completes.
 
+    Raises KernelError when no kernel could be started and runs are left undone."""
     from papermill.iorw import load_notebook_node  # gives every cell a `tags` list
+
+    from analysis import kernels
+    from analysis.html_export import warm_up as warm_exporter
 
     sources = {path: load_notebook_node(str(path)) for path in {r.notebook.path for r in runs}}
     queue: asyncio.Queue = asyncio.Queue()
     for run in runs:
         queue.put_nowait(run)
     results: list[Result] = []
+    start_errors: list[str] = []
     start = start_kernel_hook()
 
     with tempfile.TemporaryDirectory(prefix="dti-kernels-") as ipc_dir:  # mode 0700
@@ -393,42 +362,31 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
         workers = [kernels.Worker(Path(ipc_dir), f"w{i}", cwd, start=start, warm_modules=warm)
                    for i in range(max(1, min(jobs, len(runs))))]
 
-        async def work(worker):
+        async def work(worker) -> None:
             try:
                 await worker.start()
-            except Exception as exc:  # a worker that cannot start leaves its share to the others
-                if worker is workers[0]:
-                    raise kernels.KernelError(f"could not start a kernel: {_error_summary(exc)}")
+            except Exception as exc:  # noqa: BLE001 - the other workers take its share
+                start_errors.append(_error_summary(exc))
                 return
             while not queue.empty():
                 run = queue.get_nowait()
-                result = Result(run)
-                t0 = time.perf_counter()
-                needs_new_kernel = fresh
-                nb = _copy(sources[run.notebook.path])
                 try:
-                    nb = _parameterised(run, nb)
-                    if fresh and worker.used:
-                        await worker.replace()
-                    await worker.prepare()
-                    await asyncio.wait_for(_execute_cells(worker, nb), timeout)
-                except asyncio.TimeoutError:
-                    result.status, result.error = "timeout", f"timed out after {timeout:g} s"
-                    needs_new_kernel = True
-                except Exception as exc:
-                    from nbclient.exceptions import CellExecutionError
-
-                    result.status, result.error = "failed", _error_summary(exc)
-                    needs_new_kernel = not isinstance(exc, CellExecutionError)
-                result.duration = time.perf_counter() - t0
+                    nb = _parameterised(run, sources[run.notebook.path])
+                except Exception as exc:  # noqa: BLE001 - reported as this run's failure
+                    result, replace = Result(run, "failed", _error_summary(exc)), False
+                    nb = _copy(sources[run.notebook.path])
+                else:
+                    result, replace = await _run_one(worker, run, nb, timeout, fresh)
                 publish(result, nb)
                 results.append(result)
                 if progress:
                     progress(result)
-                if needs_new_kernel and result.status != "ok" and not queue.empty():
-                    await worker.replace()
-
-        from analysis.html_export import warm_up as warm_exporter
+                if replace and result.status != "ok" and not queue.empty():
+                    try:
+                        await worker.replace()
+                    except Exception as exc:  # noqa: BLE001
+                        start_errors.append(_error_summary(exc))
+                        return
 
         # Compile the HTML template while the kernels start (it takes about a second).
         exporter_ready = asyncio.get_running_loop().run_in_executor(None, warm_exporter)
@@ -438,162 +396,16 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
             for worker in workers:
                 worker.kill()
             await asyncio.gather(*(w.stop() for w in workers), return_exceptions=True)
+    if not queue.empty():
+        raise kernels.KernelError(f"could not start a kernel: {start_errors[0]}")
     return results
 
 
-# --- index, manifest, summary ---------------------------------------------------------------
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def data_checksums(root: Path) -> dict[str, str]:
-    files = sorted(p for sub in ("raw", "processed") if (root / sub).is_dir()
-                   for p in (root / sub).rglob("*") if p.is_file())
-    return {p.relative_to(root).as_posix(): _sha256(p) for p in files}
-
-
-def _git_commit() -> str:
-    from analysis.paths import REPO_ROOT
-
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
-                                text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=REPO_ROOT, capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return (commit + ("-dirty" if dirty.strip() else "")) if commit else "unknown"
-
-
-def _versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = importlib_metadata.version(name)
-        except importlib_metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
-def _entry(result: Result, out: Path, commit: str, data_digest: str) -> dict:
-    run = result.run
-
-    def rel(path):
-        return path.relative_to(out).as_posix() if path else None
-
-    return {
-        "key": run.key, "year": run.year, "province": run.province, "notebook": run.notebook.id,
-        "lang": run.lang, "parameters": run.parameters(), "status": result.status,
-        "error": result.error, "title": result.title, "html": rel(result.html),
-        "ipynb": rel(result.ipynb), "duration_s": round(result.duration, 3),
-        "git_commit": commit, "data_sha256": data_digest,
-    }
-
-
-def write_manifest(out: Path, results: list[Result], data_root: Path, fresh: bool) -> list[dict]:
-    """Merge this invocation's runs into manifest.json (earlier briefs still on disk stay
-    listed) and return every entry, sorted."""
-    manifest_path = out / "manifest.json"
-    entries: dict[str, dict] = {}
-    if manifest_path.exists():
-        try:
-            for entry in json.loads(manifest_path.read_text(encoding="utf-8")).get("runs", []):
-                if (entry.get("html") and (out / entry["html"]).exists()) or \
-                        (entry.get("ipynb") and (out / entry["ipynb"]).exists()):
-                    entries[entry["key"]] = entry
-        except (ValueError, KeyError, TypeError):
-            entries = {}
-    checksums = data_checksums(data_root)
-    data_digest = hashlib.sha256(json.dumps(checksums, sort_keys=True).encode()).hexdigest()
-    commit = _git_commit()
-    for result in results:
-        entry = _entry(result, out, commit, data_digest)
-        if "previous_html" in result.extra:
-            entry["previous_html"] = result.extra["previous_html"].relative_to(out).as_posix()
-        entries[entry["key"]] = entry
-    ordered = sorted(entries.values(), key=lambda e: (e["year"] or 0, e["province"] or "",
-                                                      e["notebook"], e["lang"] or ""))
-    manifest = {
-        "command": "python -m analysis run",
-        "git_commit": commit,
-        "kernels": "fresh per run" if fresh else "reused worker kernels, reset between runs",
-        "packages": _versions(),
-        "data_dir": str(data_root),
-        "data_sha256": data_digest,
-        "data_files": checksums,
-        "runs": ordered,
-    }
-    write_text_atomic(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", manifest_path)
-    return ordered
-
-
-INDEX_CSS = """body{font-family:"Noto Sans","Segoe UI",Arial,"DejaVu Sans",sans-serif;margin:2rem;
-color:#1d1d1b}table{border-collapse:collapse}th,td{padding:.3rem .7rem;border-bottom:1px solid #ddd;
-text-align:left}.failed,.timeout{color:#8a1f11;font-weight:bold}"""
-
-
-def write_index(out: Path, entries: list[dict]) -> None:
-    """index.html: one row per brief (no durations or dates, so it is reproducible too)."""
-    e = html.escape
-    rows = []
-    for entry in entries:
-        link = entry.get("html") or entry.get("previous_html")
-        cells = [str(entry["year"] or ""), entry["province"] or "(all)", entry["notebook"],
-                 entry["lang"] or ""]
-        status = entry["status"]
-        if link:
-            label = "brief" if entry.get("html") else "previous brief"
-            target = f'<a href="{e(link)}">{e(entry.get("title") or label)}</a>'
-            if not entry.get("html"):
-                target += f' (<a href="{e(entry["ipynb"])}">failed notebook</a>)'
-        elif entry.get("ipynb"):
-            target = f'<a href="{e(entry["ipynb"])}">failed notebook</a>'
-        else:
-            target = ""
-        error = f"<br><small>{e(entry['error'])}</small>" if entry.get("error") else ""
-        rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells)
-                    + f'<td class="{e(status)}">{e(status)}</td><td>{target}{error}</td></tr>')
-    page = f"""<!DOCTYPE html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>DTI briefs — index</title>
-<style>{INDEX_CSS}</style>
-</head>
-<body>
-<h1>DTI briefs</h1>
-<table>
-<thead><tr><th>Year</th><th>Province</th><th>Notebook</th><th>Language</th><th>Status</th><th>Brief</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody>
-</table>
-</body>
-</html>
-"""
-    write_text_atomic(page, out / "index.html")
-
-
-def summary_table(results: list[Result]) -> str:
-    header = ("status", "year", "province", "notebook", "lang", "seconds", "error")
-    rows = [(r.status, str(r.run.year or ""), r.run.province or "(all)", r.run.notebook.id,
-             r.run.lang or "", f"{r.duration:.1f}", r.error) for r in results]
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    widths[-1] = 0
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
-             for row in [header, *rows]]
-    failed = sum(r.status != "ok" for r in results)
-    lines.append(f"{len(results) - failed} published, {failed} failed")
-    return "\n".join(lines)
-
-
 # --- main -----------------------------------------------------------------------------------
+
+def _sigterm_as_interrupt(signum, frame):
+    raise KeyboardInterrupt  # run the same clean-up as Ctrl-C: kernels stopped, temp files gone
+
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
@@ -622,13 +434,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         lock.acquire(timeout=-1 if args.wait else 0)
     except Timeout:
-        print(f"error: another `python -m analysis run` is writing to {out} (lock {out / LOCK_NAME});"
-              " wait for it to finish, pass --wait, or use another --out", file=sys.stderr)
+        print(f"error: another `python -m analysis run` is writing to {out} "
+              f"(lock {out / LOCK_NAME}); wait for it to finish, pass --wait, or use another --out",
+              file=sys.stderr)
         return 1
+    previous_handler = None
+    if threading_is_main():
+        previous_handler = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
+        publish.remove_stale_temp_files(out)
         return _run_locked(args, runs, out, notebooks_dir)
     finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGTERM, previous_handler)
         lock.release()
+
+
+def threading_is_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path) -> int:
@@ -647,22 +472,22 @@ def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path) -> int:
     try:
         results = asyncio.run(execute_all(runs, jobs=args.jobs, timeout=args.timeout,
                                           fresh=args.fresh_kernels, cwd=notebooks_dir.resolve(),
-                                          publish=Publisher(out), progress=progress))
+                                          publish=publish.Publisher(out), progress=progress))
     except KeyboardInterrupt:
         bar.close()
         print("interrupted: briefs already published are complete; nothing half-written",
               file=sys.stderr)
         return 130
-    except Exception as exc:  # kernels could not start: not a parameter problem
+    except Exception as exc:  # noqa: BLE001 - no kernel could start: one line, not a traceback
         bar.close()
         print(f"error: {_error_summary(exc)}", file=sys.stderr)
         return 1
     bar.close()
     order = {run.key: i for i, run in enumerate(runs)}
     results.sort(key=lambda r: order[r.run.key])
-    entries = write_manifest(out, results, resolve_data_dir(args.data).resolve(),
-                             args.fresh_kernels)
-    write_index(out, entries)
-    print(summary_table(results))
+    entries = publish.write_manifest(out, results, resolve_data_dir(args.data).resolve(),
+                                     args.fresh_kernels)
+    publish.write_index(out, entries)
+    print(publish.summary_table(results))
     print(f"index: {out / 'index.html'}")
     return 1 if any(r.status != "ok" for r in results) else 0

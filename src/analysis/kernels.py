@@ -173,7 +173,7 @@ class Worker:
         if self.km is not None:
             try:
                 await asyncio.wait_for(self.km.shutdown_kernel(now=True), 10)
-            except Exception:
+            except Exception:  # noqa: BLE001 - shutting down anyway: kill it
                 self.kill()
         self.km = self.kc = None
 

@@ -1,0 +1,252 @@
+"""Publishing a batch: each run's files, then index.html, manifest.json and the summary table.
+
+Every file goes through a temporary file and a rename (`analysis.atomic`), so an interrupted run
+leaves no half-written file and an earlier brief intact.
+
+- ok run: `<out>/<year>/<province-slug|all>/<notebook>.<lang>.ipynb`, then the `.html` beside it;
+  a stale `_failed/` copy of the same run is removed.
+- failed run (error, timeout, or a brief that would load something from the network): the
+  executed notebook, with the error and a first cell saying so, under `<out>/_failed/<same path>`;
+  no HTML; an earlier good brief at the same path is kept and the index links it.
+- `index.html` and `manifest.json` list every brief in the folder: this batch's runs merged over
+  the previous manifest's entries whose files still exist. The index holds no durations or dates,
+  so it is as reproducible as the briefs; the manifest records them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import platform
+import subprocess
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+from analysis.atomic import write_bytes_atomic, write_text_atomic
+
+FAILED_DIR = "_failed"
+PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbclient", "nbconvert",
+            "nbformat", "jupyter-client", "ipykernel", "pandera", "tqdm", "filelock")
+
+
+def remove_stale_temp_files(out: Path) -> None:
+    """Temporary files a killed run left behind (`.<name>.<random>.tmp`, see analysis.atomic)."""
+    for path in out.rglob(".*.tmp"):
+        path.unlink(missing_ok=True)
+
+
+def _mark_failed(nb, error: str):
+    from nbformat.v4 import new_markdown_cell
+
+    cell = new_markdown_cell(f"**Run failed, no brief published:** `{error}`")
+    cell["id"] = "run-failed"
+    cell.metadata["tags"] = ["run-failed"]
+    nb.cells.insert(0, cell)
+    return nb
+
+
+class Publisher:
+    """Writes one run's files (atomically) as soon as it finishes."""
+
+    def __init__(self, out: Path):
+        self.out = out
+
+    def __call__(self, result, nb) -> None:
+        import nbformat
+
+        from analysis.html_export import external_resources, normalise, render_brief, topic
+
+        run = result.run
+        clean = normalise(nb)
+        failed_copy = self.out / FAILED_DIR / run.folder / f"{run.stem}.ipynb"
+        if result.status == "ok":
+            result.title = _title(run, topic(clean))
+            try:
+                page = render_brief(clean, title=result.title, kicker=_kicker(run),
+                                    lang=run.lang or "vi")
+            except Exception as exc:  # noqa: BLE001 - this run fails, the others go on
+                result.status, result.error = "failed", f"brief rendering failed: {exc!r}"[:300]
+            else:
+                bad = external_resources(page)
+                if bad:
+                    result.status = "failed"
+                    result.error = f"brief would load {bad[0]} from the network"
+        if result.status == "ok":
+            result.ipynb = self.out / run.folder / f"{run.stem}.ipynb"
+            result.html = self.out / run.folder / f"{run.stem}.html"
+            write_text_atomic(nbformat.writes(clean) + "\n", result.ipynb)
+            write_bytes_atomic(page.encode("utf-8"), result.html)
+            failed_copy.unlink(missing_ok=True)
+        else:
+            result.ipynb = failed_copy
+            kept = self.out / run.folder / f"{run.stem}.html"
+            if kept.exists():  # an earlier good brief stays published, untouched
+                result.extra["previous_html"] = kept
+            write_text_atomic(nbformat.writes(_mark_failed(clean, result.error)) + "\n", failed_copy)
+
+
+def _kicker(run) -> str:
+    parts = [run.province or "", f"DTI {run.year}" if run.year else ""]
+    return " · ".join(p for p in parts if p)
+
+
+def _title(run, topic_text: str) -> str:
+    topic_text = topic_text or run.notebook.id
+    missing = [x for x in (run.province, str(run.year) if run.year else None)
+               if x and x not in topic_text]
+    if not missing:
+        return topic_text
+    return f"{topic_text} — {_kicker(run)}"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def data_checksums(root: Path) -> dict[str, str]:
+    files = sorted(p for sub in ("raw", "processed") if (root / sub).is_dir()
+                   for p in (root / sub).rglob("*") if p.is_file())
+    return {p.relative_to(root).as_posix(): _sha256(p) for p in files}
+
+
+def _git_commit() -> str:
+    from analysis.paths import REPO_ROOT
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], check=False, cwd=REPO_ROOT, capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               check=False, cwd=REPO_ROOT, capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (commit + ("-dirty" if dirty.strip() else "")) if commit else "unknown"
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _entry(result, out: Path, commit: str, data_digest: str) -> dict:
+    run = result.run
+
+    def rel(path):
+        return path.relative_to(out).as_posix() if path else None
+
+    return {
+        "key": run.key, "year": run.year, "province": run.province, "notebook": run.notebook.id,
+        "lang": run.lang, "parameters": run.parameters(), "status": result.status,
+        "error": result.error, "title": result.title, "html": rel(result.html),
+        "ipynb": rel(result.ipynb), "duration_s": round(result.duration, 3),
+        "git_commit": commit, "data_sha256": data_digest,
+    }
+
+
+def write_manifest(out: Path, results: list, data_root: Path, fresh: bool) -> list[dict]:
+    """Merge this invocation's runs into manifest.json (earlier briefs still on disk stay
+    listed) and return every entry, sorted."""
+    manifest_path = out / "manifest.json"
+    entries: dict[str, dict] = {}
+    if manifest_path.exists():
+        try:
+            for entry in json.loads(manifest_path.read_text(encoding="utf-8")).get("runs", []):
+                if (entry.get("html") and (out / entry["html"]).exists()) or \
+                        (entry.get("ipynb") and (out / entry["ipynb"]).exists()):
+                    entries[entry["key"]] = entry
+        except (ValueError, KeyError, TypeError):
+            entries = {}
+    checksums = data_checksums(data_root)
+    data_digest = hashlib.sha256(json.dumps(checksums, sort_keys=True).encode()).hexdigest()
+    commit = _git_commit()
+    for result in results:
+        entry = _entry(result, out, commit, data_digest)
+        if "previous_html" in result.extra:
+            entry["previous_html"] = result.extra["previous_html"].relative_to(out).as_posix()
+        entries[entry["key"]] = entry
+    ordered = sorted(entries.values(), key=lambda e: (e["year"] or 0, e["province"] or "",
+                                                      e["notebook"], e["lang"] or ""))
+    manifest = {
+        "command": "python -m analysis run",
+        "git_commit": commit,
+        "kernels": "fresh per run" if fresh else "reused worker kernels, reset between runs",
+        "packages": _versions(),
+        "data_dir": str(data_root),
+        "data_sha256": data_digest,
+        "data_files": checksums,
+        "runs": ordered,
+    }
+    write_text_atomic(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", manifest_path)
+    return ordered
+
+
+INDEX_CSS = """body{font-family:"Noto Sans","Segoe UI",Arial,"DejaVu Sans",sans-serif;margin:2rem;
+color:#1d1d1b}table{border-collapse:collapse}th,td{padding:.3rem .7rem;border-bottom:1px solid #ddd;
+text-align:left}.failed,.timeout{color:#8a1f11;font-weight:bold}"""
+
+
+def write_index(out: Path, entries: list[dict]) -> None:
+    """index.html: one row per brief (no durations or dates, so it is reproducible too)."""
+    e = html.escape
+    rows = []
+    for entry in entries:
+        link = entry.get("html") or entry.get("previous_html")
+        cells = [str(entry["year"] or ""), entry["province"] or "(all)", entry["notebook"],
+                 entry["lang"] or ""]
+        status = entry["status"]
+        if link:
+            label = "brief" if entry.get("html") else "previous brief"
+            target = f'<a href="{e(link)}">{e(entry.get("title") or label)}</a>'
+            if not entry.get("html"):
+                target += f' (<a href="{e(entry["ipynb"])}">failed notebook</a>)'
+        elif entry.get("ipynb"):
+            target = f'<a href="{e(entry["ipynb"])}">failed notebook</a>'
+        else:
+            target = ""
+        error = f"<br><small>{e(entry['error'])}</small>" if entry.get("error") else ""
+        rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells)
+                    + f'<td class="{e(status)}">{e(status)}</td><td>{target}{error}</td></tr>')
+    page = f"""<!DOCTYPE html>
+<html lang="vi">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>DTI briefs — index</title>
+<style>{INDEX_CSS}</style>
+</head>
+<body>
+<h1>DTI briefs</h1>
+<table>
+<thead><tr><th>Year</th><th>Province</th><th>Notebook</th><th>Language</th><th>Status</th><th>Brief</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>
+</body>
+</html>
+"""
+    write_text_atomic(page, out / "index.html")
+
+
+def summary_table(results: list) -> str:
+    header = ("status", "year", "province", "notebook", "lang", "seconds", "error")
+    rows = [(r.status, str(r.run.year or ""), r.run.province or "(all)", r.run.notebook.id,
+             r.run.lang or "", f"{r.duration:.1f}", r.error) for r in results]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    widths[-1] = 0
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
+             for row in [header, *rows]]
+    failed = sum(r.status != "ok" for r in results)
+    lines.append(f"{len(results) - failed} published, {failed} failed")
+    return "\n".join(lines)
+
+
