@@ -320,11 +320,16 @@ async def _run_one(worker, run: Run, nb, timeout: float, fresh: bool) -> tuple[R
             await worker.replace()
         await worker.prepare()
         task = asyncio.ensure_future(_execute_cells(worker, nb))
-        done, _ = await asyncio.wait({task}, timeout=timeout)
-        if not done:  # stop the kernel first, so nbclient sees it gone rather than a cancel
-            worker.kill()
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        # Its error is read below; on Ctrl-C nobody may be left to read it, so mark it read.
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        try:
+            done, _ = await asyncio.wait({task}, timeout=timeout)
+        finally:
+            if not task.done():  # timeout or Ctrl-C: stop the kernel, then the cell's task
+                worker.kill()
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        if not done:
             raise TimeoutError
         task.result()
     except TimeoutError:
@@ -388,8 +393,13 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
                         start_errors.append(_error_summary(exc))
                         return
 
+        loop = asyncio.get_running_loop()
+        try:  # SIGTERM, like Ctrl-C, cancels the batch: the finally below stops every kernel
+            loop.add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread (tests) or no signals on this platform
         # Compile the HTML template while the kernels start (it takes about a second).
-        exporter_ready = asyncio.get_running_loop().run_in_executor(None, warm_exporter)
+        exporter_ready = loop.run_in_executor(None, warm_exporter)
         try:
             await asyncio.gather(*(work(w) for w in workers), exporter_ready)
         finally:
@@ -473,7 +483,7 @@ def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path) -> int:
         results = asyncio.run(execute_all(runs, jobs=args.jobs, timeout=args.timeout,
                                           fresh=args.fresh_kernels, cwd=notebooks_dir.resolve(),
                                           publish=publish.Publisher(out), progress=progress))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         bar.close()
         print("interrupted: briefs already published are complete; nothing half-written",
               file=sys.stderr)
