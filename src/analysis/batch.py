@@ -9,9 +9,15 @@ Order of work:
    extras). Any problem: one line each on stderr, exit 2, and no kernel has started.
 2. lock `<out>/.run.lock` (filelock): a second run on the same folder exits with a message,
    or waits with `--wait`.
-3. execute: `--jobs` worker kernels (IPC transport, see `analysis.kernels`), started and warmed
-   once, reset between runs; a per-run `--timeout`; tqdm progress on stderr.
-4. publish, every file through a temporary file and a rename:
+3. execute: `--jobs` worker kernels (IPC transport, see `analysis.kernels`), started in parallel
+   and warmed once (the notebooks' imports), then reused: each run gets a reset namespace and
+   state, which gives the same bytes as a fresh kernel (`--fresh-kernels` proves it, slower).
+   Parameters are injected with papermill's `parameterize_notebook`; cells run through nbclient
+   with `record_timing=False`. A run over `--timeout` has its kernel killed and replaced; a run
+   that raises leaves the kernel fine for the next. tqdm progress on stderr. SIGTERM and Ctrl-C
+   stop every kernel and exit 130.
+4. publish (`analysis.publish`, `analysis.html_export`), every file through a temporary file
+   and a rename:
    `<out>/<year>/<province-slug>/<notebook>.<lang>.html` and the executed `.ipynb` beside it.
    A notebook without a `province` parameter (03) runs once per year and language, under
    `<out>/<year>/all/`. A failed run leaves its executed notebook (with the error) under
@@ -98,6 +104,7 @@ class Notebook:
     id: str                  # file stem, e.g. "01_year_profile"
     path: Path
     params: tuple[str, ...]  # declared, in order
+    types: tuple[tuple[str, str], ...] = ()  # (name, type annotation) as inspect_notebook reads it
 
     @property
     def short(self) -> str:
@@ -137,8 +144,19 @@ def discover(notebooks_dir: Path) -> list[Notebook]:
 
     found = []
     for path in sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb")):
-        found.append(Notebook(path.stem, path, tuple(inspect_notebook(str(path)))))
+        declared = inspect_notebook(str(path))
+        types = tuple((name, info.get("inferred_type_name", "None")) for name, info in declared.items())
+        found.append(Notebook(path.stem, path, tuple(declared), types))
     return found
+
+
+_TYPES = {"int": int, "float": (int, float), "bool": bool, "str": str, "list": list, "dict": dict}
+
+
+def _is_type(value, name: str) -> bool:
+    if name in ("int", "float") and isinstance(value, bool):
+        return False
+    return isinstance(value, _TYPES[name])
 
 
 def _parse_value(text: str):
@@ -224,6 +242,10 @@ def plan(args, notebooks_dir: Path) -> list[Run]:
                             f"valid: {valid} (and --years, --provinces, --lang)")
             continue
         value = _parse_value(text)
+        wanted = {t for nb in selected for n, t in nb.types if n == name} & set(_TYPES)
+        if wanted and not any(_is_type(value, t) for t in wanted):
+            problems.append(f"-p {name}={text!r}: expected {' or '.join(sorted(wanted))}")
+            continue
         if name == "peers":
             names = value if isinstance(value, list) else [value]
             try:
