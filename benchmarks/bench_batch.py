@@ -12,7 +12,9 @@ Then: the run again with `--fresh-kernels` (a new warmed kernel per run) and a b
 (1) on the real notebooks; and a parallel stress: every edition x 4 provinces x 3 notebooks x 2
 languages (03 has no province: 5 x 4 x 2 x 2 + 5 x 2 = 90 runs), counting failed runs.
 
-Wall time: time.perf_counter around each subprocess. Peak memory: the largest sum of resident
+Wall time: time.perf_counter around each subprocess. CPU time: user + system time of the whole
+process tree (resource.getrusage(RUSAGE_CHILDREN) before and after; kernels are reaped by the
+runner, so they count). Peak memory: the largest sum of resident
 set sizes (RSS) over the whole process tree (runner + kernels, or papermill + kernel, ...),
 sampled every 50 ms with psutil — not tracemalloc, which sees only one process's Python heap.
 Writes benchmarks/results/latest.json.
@@ -24,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -72,6 +75,7 @@ class PeakRSS:
 def measure(label: str, commands: list[list[str]], cwd: Path, check: bool = True) -> dict:
     print(f"[bench] {label}: {len(commands)} command(s)…", file=sys.stderr, flush=True)
     codes = []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with PeakRSS() as rss:
         start = time.perf_counter()
         for command in commands:
@@ -81,7 +85,10 @@ def measure(label: str, commands: list[list[str]], cwd: Path, check: bool = True
                 sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-2000:])
                 raise SystemExit(f"[bench] {label}: {command[:4]} exited {proc.returncode}")
         wall = time.perf_counter() - start
-    return {"wall_s": round(wall, 2), "peak_rss_mb": round(rss.peak / 2**20, 1),
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 1),
+            "peak_rss_mb": round(rss.peak / 2**20, 1),
             "commands": len(commands), "exit_codes": sorted(set(codes))}
 
 
@@ -190,7 +197,9 @@ def main() -> int:
         results["stress"] = stress
 
     run, fl = results["run"]["wall_s"], results["floor"]["wall_s"]
-    results["ratios"] = {"run_over_floor": round(run / fl, 2)}
+    results["ratios"] = {"run_over_floor": round(run / fl, 2),
+                         "run_over_floor_cpu": round(results["run"]["cpu_s"]
+                                                     / max(results["floor"]["cpu_s"], 0.1), 2)}
     if "naive" in results:
         results["ratios"]["naive_over_run"] = round(results["naive"]["wall_s"] / run, 2)
     results["targets"] = TARGETS
@@ -200,13 +209,15 @@ def main() -> int:
 
     print(f"\nDefault set: {runs} runs; {os.cpu_count()} CPUs; "
           f"load average before {results['load_average_before'][0]:.2f}")
-    print(f"{'step':<22}{'wall (s)':>10}{'peak RSS (MB)':>16}")
+    print(f"{'step':<22}{'wall (s)':>10}{'CPU (s)':>10}{'peak RSS (MB)':>16}")
     for key in ("run", "naive", "floor", "run_fresh_kernels"):
         if key in results:
-            print(f"{key:<22}{results[key]['wall_s']:>10.1f}{results[key]['peak_rss_mb']:>16.0f}")
+            r = results[key]
+            print(f"{key:<22}{r['wall_s']:>10.1f}{r['cpu_s']:>10.1f}{r['peak_rss_mb']:>16.0f}")
     for name, value in results["ratios"].items():
-        print(f"{name:<22}{value:>10.2f}   (target {'>=' if 'naive' in name else '<='} "
-              f"{TARGETS[name]:g})")
+        target = (f"   (target {'>=' if 'naive' in name else '<='} {TARGETS[name]:g})"
+                  if name in TARGETS else "   (for information)")
+        print(f"{name:<22}{value:>10.2f}{target}")
     same = not results["reused_vs_fresh"]["differ"]
     print(f"reused == fresh kernels: {'yes' if same else 'NO'} "
           f"({results['reused_vs_fresh']['files']} files compared)")

@@ -34,6 +34,7 @@ if "_dti_worker" not in _sys.modules:
     import importlib
     import numpy, pandas, matplotlib, matplotlib.pyplot, seaborn
     import analysis.data
+    _name = None
     for _name in _WARM_MODULES:  # the modules the notebooks of this batch import
         try:
             importlib.import_module(_name)
