@@ -389,3 +389,12 @@ def test_targets_table_falls_back_to_the_other_language(synth_targets):
 def test_headings_in_both_languages():
     assert narrative.heading("sources", "vi") == "## Nguồn"
     assert narrative.heading("sources", "en", level=3) == "### Sources"
+
+
+def test_sources_html_links_each_url_and_escapes_text(synth_sources):
+    rows = synth_sources.assign(publisher="<script>alert(1)</script>")
+    page = narrative.sources_html(rows, list(rows["source_id"]), "en")
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    for url in rows["url"]:
+        assert f'<a href="{url}">' in page
+    assert "<th></th>" not in page  # no row-number column

@@ -77,7 +77,7 @@ def _figures_of(pref: pd.DataFrame, unit: str, year: int, unit_system: int | Non
 
 def _one_row_per_measure(found: pd.DataFrame, measures, unit: str, unit_system) -> pd.DataFrame:
     """A row for every measure asked for, in that order; unpublished ones carry <NA>."""
-    frame = pd.DataFrame({"measure": list(measures)})
+    frame = pd.DataFrame({"measure": pd.Series(list(measures), dtype=str)})
     keep = ["measure", "score", "rank", "percentile", "source_id"]
     merged = frame.merge(found[keep] if len(found) else pd.DataFrame(columns=keep),
                          on="measure", how="left")
@@ -184,29 +184,30 @@ def peer_table(pref: pd.DataFrame, province: str, peers, year: int,
 
     The province and every peer get a row even when unpublished, so gaps stay visible.
     """
-    parts = []
+    measures = list(measures)
+    units = [(province, "province"), *[(peer, "peer") for peer in peers]]
+    # Each unit's figures are looked up once for all measures, then interleaved per measure.
+    parts = [_one_row_per_measure(_figures_of(pref, unit, year, unit_system), measures, unit,
+                                  unit_system).assign(role=role) for unit, role in units]
     for measure in measures:
-        for unit, role in [(province, "province"), *[(p, "peer") for p in peers]]:
-            found = _figures_of(pref, unit, year, unit_system)
-            row = _one_row_per_measure(found, [measure], unit, unit_system)
-            row["role"] = role
-            parts.append(row)
         if measure in NATIONAL_AVERAGE_OF:
             average = _national_average(pref, measure, year)
             row = _one_row_per_measure(average.assign(measure=measure, percentile=pd.NA),
                                        [measure], NATIONAL_AVERAGE_UNIT, pd.NA)
-            row["role"] = "national_average"
-            parts.append(row)
+            parts.append(row.assign(role="national_average"))
         best = _best_of(pref, measure, year, unit_system)
         if len(best):
             unit = str(best["unit"].iloc[0])
             row = _one_row_per_measure(with_percentile(best), [measure], unit, unit_system)
-            row["role"] = "best"
-            parts.append(row)
+            parts.append(row.assign(role="best"))
     if not parts:
         return _empty(PEER_COLUMNS, FIGURE_DTYPES)
-    out = pd.concat(parts, ignore_index=True)[PEER_COLUMNS]
-    return out.astype({k: v for k, v in FIGURE_DTYPES.items() if k in PEER_COLUMNS})
+    out = pd.concat(parts, ignore_index=True)
+    role_order = out["role"].map({"province": 0, "peer": 1, "national_average": 2, "best": 3})
+    out = out.assign(_measure=out["measure"].map({m: i for i, m in enumerate(measures)}),
+                     _role=role_order)
+    out = out.sort_values(["_measure", "_role"], kind="stable").reset_index(drop=True)
+    return out[PEER_COLUMNS].astype({k: v for k, v in FIGURE_DTYPES.items() if k in PEER_COLUMNS})
 
 
 def _group_of(measure: str) -> str:

@@ -44,12 +44,17 @@ def _read_cached(path: str, mtime_ns: int, name: str) -> pd.DataFrame:
     return frame
 
 
-def _read(name: str, data_dir=None) -> pd.DataFrame:
+def _stamp(name: str, data_dir=None) -> tuple[str, int]:
+    """The table's path and modification time: the cache key that a rebuild invalidates."""
     path = processed_dir(resolve_data_dir(data_dir)) / name
     if not path.exists():
         raise UserError([Problem(str(path), None, None, None,
                                  "processed table missing; run `python -m analysis build`")])
-    return _read_cached(str(path), path.stat().st_mtime_ns, name).copy()
+    return str(path), path.stat().st_mtime_ns
+
+
+def _read(name: str, data_dir=None) -> pd.DataFrame:
+    return _read_cached(*_stamp(name, data_dir), name).copy()
 
 
 def load_dti(data_dir=None) -> pd.DataFrame:
@@ -148,8 +153,15 @@ def preferred_from(dti: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
                          "rank": "Int64", "n_sources": "Int64", "has_conflict": bool})
 
 
+@functools.lru_cache(maxsize=8)
+def _preferred_cached(dti_stamp: tuple[str, int], sources_stamp: tuple[str, int]) -> pd.DataFrame:
+    return preferred_from(_read_cached(*dti_stamp, "dti.csv"),
+                          _read_cached(*sources_stamp, "sources.csv"))
+
+
 def preferred_dti(data_dir=None) -> pd.DataFrame:
-    return preferred_from(load_dti(data_dir), load_sources(data_dir))
+    """One row per figure, chosen by the precedence rule (see `preferred_from`)."""
+    return _preferred_cached(_stamp("dti.csv", data_dir), _stamp("sources.csv", data_dir)).copy()
 
 
 def conflicts(data_dir=None) -> pd.DataFrame:

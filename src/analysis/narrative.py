@@ -10,6 +10,7 @@ Numbers follow the language: Vietnamese writes 0,6383 and 1.000; English 0.6383 
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 
@@ -762,6 +763,29 @@ def sources_table(sources: pd.DataFrame, source_ids: Iterable[str], lang: str = 
     rows["date"] = [p if str(p) else s for p, s in zip(rows["date_published"], rows["date_shown"])]
     rows = rows[["publisher", "title", "date", "url"]].sort_values(["publisher", "date"])
     return display_table(rows, lang)
+
+
+def table_html(frame: pd.DataFrame, link_column: str | None = None) -> str:
+    """A display table as HTML without pandas' row numbers and with nothing cut short; the cells
+    of `link_column` become links to themselves. Every cell is escaped: text from data stays text."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for record in frame.itertuples(index=False):
+        cells = []
+        for column, value in zip(frame.columns, record):
+            text = html.escape(str(value))
+            if column == link_column and str(value).startswith(("http://", "https://")):
+                text = f'<a href="{html.escape(str(value), quote=True)}">{text}</a>'
+            cells.append(f"<td>{text}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (f'<table class="dataframe"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def sources_html(sources: pd.DataFrame, source_ids: Iterable[str], lang: str = "vi") -> str:
+    """`sources_table` as HTML, each URL a link to the page (a link, never a loaded resource)."""
+    table = sources_table(sources, source_ids, lang)
+    return table_html(table, link_column=table.columns[-1])
 
 
 def trend_sentences(pref: pd.DataFrame, province: str, years: Iterable[int], lang: str = "vi",
