@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 from pathlib import Path
 
@@ -37,3 +38,20 @@ def line_of(root: Path, relative: str, needle: str) -> int:
     """1-based line number of the first line containing `needle`."""
     lines = (root / relative).read_text(encoding="utf-8").split("\n")
     return next(i for i, line in enumerate(lines, start=1) if needle in line)
+
+
+PREF_COLUMNS = ["year", "unit_system", "unit", "measure", "score", "rank", "source_id",
+                "score_source_id", "rank_source_id", "n_sources", "has_conflict", "conflict"]
+
+
+def synthetic_pref(text: str) -> pd.DataFrame:
+    """A frame shaped like preferred_dti() from 'year,unit_system,unit,measure,score,rank,source_id'."""
+    frame = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
+    frame = frame.astype({"year": "Int64", "unit_system": "Int64", "score": "Float64",
+                          "rank": "Int64", "unit": str, "measure": str, "source_id": str})
+    frame["score_source_id"] = frame["source_id"]
+    frame["rank_source_id"] = frame["source_id"]
+    frame["n_sources"] = pd.array([1] * len(frame), dtype="Int64")
+    frame["has_conflict"] = False
+    frame["conflict"] = ""
+    return frame[PREF_COLUMNS]

@@ -3,30 +3,13 @@ not published, carries its source line, and works on empty frames. Every figure 
 
 from __future__ import annotations
 
-import io
-
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
+from data_helpers import synthetic_pref
 
 from analysis import charts
-
-PREF_COLUMNS = ["year", "unit_system", "unit", "measure", "score", "rank", "source_id",
-                "score_source_id", "rank_source_id", "n_sources", "has_conflict", "conflict"]
-
-
-def synthetic_pref(text: str) -> pd.DataFrame:
-    frame = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
-    frame = frame.astype({"year": "Int64", "unit_system": "Int64", "score": "Float64",
-                          "rank": "Int64", "unit": str, "measure": str, "source_id": str})
-    frame["score_source_id"] = frame["source_id"]
-    frame["rank_source_id"] = frame["source_id"]
-    frame["n_sources"] = pd.array([1] * len(frame), dtype="Int64")
-    frame["has_conflict"] = False
-    frame["conflict"] = ""
-    return frame[PREF_COLUMNS]
-
 
 # Alpha (a synthetic province) merged into Gamma; Beta is its peer.
 SYNTHETIC_PREF = synthetic_pref("""year,unit_system,unit,measure,score,rank,source_id

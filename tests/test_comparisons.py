@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import pandas.testing as pdt
 import pytest
+from data_helpers import synthetic_pref
 
 from analysis import comparisons as cmp
 from analysis.errors import UserError
 from analysis.measures import NATIONAL_AVERAGE_UNIT, PROVINCE_MEASURES
-
-PREF_COLUMNS = ["year", "unit_system", "unit", "measure", "score", "rank", "source_id",
-                "score_source_id", "rank_source_id", "n_sources", "has_conflict", "conflict"]
-
-
-def synthetic_pref(text: str) -> pd.DataFrame:
-    """A frame shaped like preferred_dti() from 'year,unit_system,unit,measure,score,rank,source_id'."""
-    frame = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
-    frame = frame.astype({"year": "Int64", "unit_system": "Int64", "score": "Float64",
-                          "rank": "Int64", "unit": str, "measure": str, "source_id": str})
-    frame["score_source_id"] = frame["source_id"]
-    frame["rank_source_id"] = frame["source_id"]
-    frame["n_sources"] = pd.array([1] * len(frame), dtype="Int64")
-    frame["has_conflict"] = False
-    frame["conflict"] = ""
-    return frame[PREF_COLUMNS]
-
 
 SYNTHETIC_PREF = synthetic_pref(f"""year,unit_system,unit,measure,score,rank,source_id
 2020,63,Alpha,dti,0.40,10,s-synth-1

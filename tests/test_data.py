@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from data_helpers import REAL_DATA, copy_data
 
 from analysis import data
 from analysis.errors import UserError
 from analysis.measures import MEASURES, NATIONAL_UNITS
 from analysis.sources import PRECEDENCE_RULE
 from analysis.validate import validate
-from data_helpers import REAL_DATA, copy_data
 
 
 def test_shipped_data_is_valid_and_processed_tables_are_current():

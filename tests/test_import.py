@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from data_helpers import copy_data
 
 from analysis import data
 from analysis.errors import UserError
 from analysis.importer import import_dti
-from data_helpers import copy_data
 
 FIXTURES = Path(__file__).parent / "fixtures" / "official"
 COMMA = FIXTURES / "synthetic_detail_2022_comma.csv"

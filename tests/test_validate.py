@@ -7,11 +7,11 @@ import sys
 
 import pandas as pd
 import pytest
+from data_helpers import OBSERVATIONS, REAL_DATA, copy_data, edit_raw, line_of
 
 from analysis.build import build_all
 from analysis.schemas import check_tables
 from analysis.validate import validate
-from data_helpers import OBSERVATIONS, REAL_DATA, copy_data, edit_raw, line_of
 
 HD_2020 = "2020,Hải Dương,63,dti,0.3504,14,https://tab.baohaiduong"
 

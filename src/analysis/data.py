@@ -6,7 +6,6 @@ Every loader takes `data_dir` (default: $DTI_DATA_DIR, else the repository's `da
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import pandas as pd
 
@@ -195,8 +194,22 @@ def resolve_province(name: str, data_dir=None, parameter: str = "province") -> s
 
 
 __all__ = [
-    "PRECEDENCE_RULE", "NATIONAL_UNITS", "load_dti", "preferred_dti", "preferred_from", "conflicts",
-    "load_targets", "load_target_revisions", "load_target_progress", "load_target_status",
-    "load_provinces", "load_units_2025", "load_aliases", "load_sources", "load_list_mentions",
-    "editions", "resolve_province", "province_resolver",
+    "NATIONAL_UNITS",
+    "PRECEDENCE_RULE",
+    "conflicts",
+    "editions",
+    "load_aliases",
+    "load_dti",
+    "load_list_mentions",
+    "load_provinces",
+    "load_sources",
+    "load_target_progress",
+    "load_target_revisions",
+    "load_target_status",
+    "load_targets",
+    "load_units_2025",
+    "preferred_dti",
+    "preferred_from",
+    "province_resolver",
+    "resolve_province",
 ]

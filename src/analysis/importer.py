@@ -17,8 +17,16 @@ import pandas as pd
 
 from analysis import official_table
 from analysis.atomic import write_bytes_atomic
-from analysis.build import (PROVENANCE_COLUMNS, PROVENANCE_FILE, build_aliases, build_provinces,
-                            build_units_2025, read_provenance, resolvers, write_processed)
+from analysis.build import (
+    PROVENANCE_COLUMNS,
+    PROVENANCE_FILE,
+    build_aliases,
+    build_provinces,
+    build_units_2025,
+    read_provenance,
+    resolvers,
+    write_processed,
+)
 from analysis.errors import Problem, UserError
 from analysis.measures import FIRST_EDITION, UNIT_SYSTEMS
 from analysis.paths import data_dir as resolve_data_dir

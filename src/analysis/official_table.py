@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 
 import pandas as pd
@@ -161,7 +162,7 @@ def _parse_rank(cell: str, line: int, file: str, problems: list[Problem]) -> int
         value = float("nan")
     if value is None:
         return None
-    if value != value or value != int(value) or value < 1:
+    if not math.isfinite(value) or value != int(value) or value < 1:
         problems.append(Problem(file, line, RANK_HEADER, cell.strip(),
                                 "rank is not a whole number of at least 1"))
         return None

@@ -85,7 +85,7 @@ def parse_section_notes(text: str, described_in: str) -> list[dict]:
     records = []
     for section in re.split(r"\n## ", text)[1:]:
         title, _, body = section.partition("\n")
-        fields = dict(re.findall(r"^- (URL|Publisher|Date shown): (.*)$", body, flags=re.M))
+        fields = dict(re.findall(r"^- (URL|Publisher|Date shown): (.*)$", body, flags=re.MULTILINE))
         if "URL" not in fields:
             continue
         records.append({
