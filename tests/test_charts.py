@@ -401,3 +401,18 @@ def test_save_png_is_repeatable_and_carries_no_software_tag(tmp_path):
     assert first == second
     assert b"matplotlib" not in first.lower()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.png"]  # no temp left
+
+
+def test_the_theme_font_has_every_vietnamese_letter():
+    import unicodedata
+
+    from matplotlib import font_manager, ft2font
+
+    path = font_manager.findfont(font_manager.FontProperties(family=charts.FONT),
+                                 fallback_to_default=False)
+    covered = set(ft2font.FT2Font(path).get_charmap())
+    tones = ["", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323"]
+    letters = {unicodedata.normalize("NFC", vowel + tone)
+               for vowel in "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY" for tone in tones} | {"đ", "Đ"}
+    missing = sorted(c for c in letters if ord(c) not in covered)
+    assert missing == [], f"{path} lacks {missing}"
