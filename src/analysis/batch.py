@@ -47,12 +47,12 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 from analysis import publish
 from analysis.errors import UserError
+from analysis.measures import HOME_PROVINCE as DEFAULT_PROVINCE
+from analysis.measures import LANGS
 from analysis.names import slugify
 from analysis.paths import DATA_DIR_ENV, NOTEBOOKS_DIR, OUTPUTS_DIR
 from analysis.paths import data_dir as resolve_data_dir
 
-LANGS = ("vi", "en")
-DEFAULT_PROVINCE = "Hải Dương"
 NOTEBOOKS_ENV = "DTI_NOTEBOOKS_DIR"
 ALL_PROVINCES_DIR = "all"
 LOCK_NAME = ".run.lock"

@@ -12,6 +12,7 @@ import pandas as pd
 from analysis.errors import UserError
 from analysis.measures import (
     FIRST_YEAR_OF_EIGHT_INDICATORS,
+    HOME_PROVINCE,
     INDICATORS,
     NATIONAL_AVERAGE_OF,
     NATIONAL_AVERAGE_UNIT,
@@ -259,7 +260,7 @@ def _top_n_targets(targets: pd.DataFrame) -> pd.DataFrame:
     return rank_targets.sort_values("horizon")
 
 
-def rank_against_target(pref: pd.DataFrame, targets: pd.DataFrame, province: str = "Hải Dương",
+def rank_against_target(pref: pd.DataFrame, targets: pd.DataFrame, province: str = HOME_PROVINCE,
                         *, years=None) -> pd.DataFrame:
     """The province's overall DTI rank each edition against each top-N target (T01).
 

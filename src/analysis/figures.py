@@ -32,7 +32,7 @@ from analysis.data import (
     preferred_dti,
     resolve_province,
 )
-from analysis.measures import INDICATORS, PILLARS
+from analysis.measures import HOME_PROVINCE, INDICATORS, LANGS, PILLARS
 from analysis.names import slugify
 from analysis.paths import OUTPUTS_DIR
 
@@ -55,7 +55,7 @@ def latest_profile_year(pref, province, years) -> int:
     return int(own["year"].max()) if len(own) else max(years)
 
 
-def render_all(province: str = "Hải Dương", langs=("vi", "en"), out_dir: Path = FIGURES_DIR,
+def render_all(province: str = HOME_PROVINCE, langs=LANGS, out_dir: Path = FIGURES_DIR,
                data_dir=None) -> list[Path]:
     province = resolve_province(province, data_dir)
     pref, sources = preferred_dti(data_dir), load_sources(data_dir)
@@ -98,11 +98,11 @@ def render_all(province: str = "Hải Dương", langs=("vi", "en"), out_dir: Pat
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--province", default="Hải Dương")
+    parser.add_argument("--province", default=HOME_PROVINCE)
     parser.add_argument("--lang", choices=["vi", "en"], action="append")
     parser.add_argument("--out", type=Path, default=FIGURES_DIR)
     args = parser.parse_args(argv)
-    for path in render_all(args.province, tuple(args.lang or ("vi", "en")), args.out):
+    for path in render_all(args.province, tuple(args.lang or LANGS), args.out):
         print(path)
     return 0
 

@@ -21,6 +21,9 @@ UNIT_SYSTEMS = (63, 34)
 NATIONAL_AVERAGE_UNIT = "Cả nước (trung bình cấp tỉnh)"
 NATIONAL_INDEX_UNIT = "Việt Nam (DTI quốc gia)"
 NATIONAL_UNITS = (NATIONAL_AVERAGE_UNIT, NATIONAL_INDEX_UNIT)
+# The province the suite is about (and whose Resolution 06-NQ/TU the targets belong to).
+HOME_PROVINCE = "Hải Dương"
+LANGS = ("vi", "en")  # languages of labels, sentences and briefs
 
 LABELS = {
     "vi": {

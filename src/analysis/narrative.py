@@ -21,15 +21,15 @@ from analysis.errors import UserError
 from analysis.measures import (
     FIRST_EDITION,
     FIRST_YEAR_OF_EIGHT_INDICATORS,
+    HOME_PROVINCE,
     INDICATORS,
+    LANGS,
     OVERALL,
     PILLARS,
     label,
 )
 
-LANGS = ("vi", "en")
 RESOLUTION = "06-NQ/TU"
-HOME_PROVINCE = "Hải Dương"  # the province whose Resolution the targets belong to
 UNITS_BEFORE_MERGER, UNITS_AFTER_MERGER = 63, 34
 
 NOT_PUBLISHED = {"vi": "chưa công bố", "en": "not published"}

@@ -11,9 +11,9 @@ import difflib
 from dataclasses import dataclass
 
 from analysis import comparisons, data
+from analysis.measures import HOME_PROVINCE as DEFAULT_PROVINCE
+from analysis.measures import LANGS
 
-LANGS = ("vi", "en")
-DEFAULT_PROVINCE = "Hải Dương"
 DEFAULT_LANG = "vi"
 
 
