@@ -24,8 +24,10 @@ REFERENCE = "reference"
 PROVENANCE_FILE = "provenance.csv"
 PROVENANCE_COLUMNS = [
     "file", "kind", "publisher", "title", "url", "date_published", "date_accessed",
-    "sha256", "year", "unit_system", "note",
+    "sha256", "year", "unit_system", "note", "table", "sheet",
 ]
+# Official tables: `table` is detail or overall (empty: recognised by the header), `sheet` the
+# worksheet of a workbook (empty: the first).
 DTI_KEY = ["year", "unit_system", "unit", "measure", "source_id"]
 DTI_COLUMNS = [*DTI_KEY[:4], "score", "rank", "source_id", "note", "origin_file", "origin_line"]
 PROCESSED_FILES = (
@@ -149,17 +151,20 @@ def _official_dti(root: Path, provenance: pd.DataFrame, resolver_for, problems) 
     for record in provenance[provenance["kind"] == "official_table"].to_dict("records"):
         file = f"raw/{record['file']}"
         system = int(record["unit_system"])
-        text, decode_problems = official_table.decode((raw_dir(root) / record["file"]).read_bytes(), file)
-        if decode_problems:
-            problems += decode_problems
+        grid, read_problems = official_table.read_grid(
+            (raw_dir(root) / record["file"]).read_bytes(), file, record.get("sheet") or None)
+        if read_problems:
+            problems += read_problems
             continue
-        rows, parse_problems = official_table.parse(text, file, resolver_for[system])
+        rows, parse_problems, kind = official_table.parse_grid(
+            grid, resolver_for[system], record.get("table") or None, unit_count=system)
         problems += parse_problems
+        title = official_table.TABLE_TITLES.get(kind, "")
         frames.append(pd.DataFrame({
             "year": record["year"], "unit": rows["unit"], "unit_system": str(system),
             "measure": rows["measure"], "score": rows["score"].astype("string"),
             "rank": rows["rank"].astype("string"), "source_url": record["url"],
-            "note": f"official table '{official_table.UNIT_HEADER}' imported from {record['file']}",
+            "note": f"official table '{title}' imported from {record['file']}",
             "origin_file": file, "origin_line": rows["line"],
         }))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -391,14 +396,16 @@ def _origins(tables: dict[str, pd.DataFrame], ref: Path) -> dict[str, pd.DataFra
 
 
 def _describe_official(registry: pd.DataFrame, provenance: pd.DataFrame) -> pd.DataFrame:
-    """An imported table describes its own page where the reference notes do not."""
+    """An imported table describes its own page where the reference notes do not: every field
+    the notes leave blank (a page the notes describe keeps their wording where they give one)."""
     official = provenance[provenance["kind"] == "official_table"].drop_duplicates("url")
     for record in official.to_dict("records"):
         row = registry["url"] == record["url"]
         undescribed = row & registry["described_in"].eq("")
         for column in ("publisher", "title", "date_published"):
+            blank = row & (undescribed | registry[column].eq(""))
             if record[column]:
-                registry.loc[undescribed, column] = record[column]
+                registry.loc[blank, column] = record[column]
         registry.loc[undescribed, "described_in"] = f"raw/{PROVENANCE_FILE}"
     return registry
 

@@ -25,14 +25,24 @@ def _parser() -> argparse.ArgumentParser:
     _data_arg(commands.add_parser("build", help="rebuild data/processed/ from data/raw/, then validate"))
     _data_arg(commands.add_parser("validate", help="check every table; one line per problem"))
     _data_arg(commands.add_parser("conflicts", help="list figures on which sources disagree"))
-    imp = commands.add_parser("import-dti", help="import a saved 'Xếp hạng chi tiết' table (CSV)")
-    imp.add_argument("file", type=Path)
+    imp = commands.add_parser("import-dti", help="import a table saved from the DTI portal "
+                              "('XẾP HẠNG' or 'Xếp hạng chi tiết'; CSV or .xlsx)")
+    imp.add_argument("file", type=Path, help="the saved table: .csv or .xlsx")
     imp.add_argument("--year", type=int, required=True)
     imp.add_argument("--source-url", required=True)
     imp.add_argument("--unit-system", type=int, choices=(63, 34), default=63)
+    imp.add_argument("--table", choices=("overall", "detail"), default=None,
+                     help="which portal table it is (default: recognised by its header)")
+    imp.add_argument("--sheet", default=None, metavar="NAME",
+                     help="worksheet of an .xlsx workbook (default: the first)")
     imp.add_argument("--publisher", default=None, help="default: taken from the URL's host")
-    imp.add_argument("--title", default="Xếp hạng chi tiết")
-    imp.add_argument("--date-published", default="", help="YYYY-MM-DD, where known")
+    imp.add_argument("--title", default=None, help="default: the portal table's title")
+    imp.add_argument("--date-published", default="",
+                     help="YYYY-MM-DD or YYYY-MM, where the page shows it")
+    imp.add_argument("--date-accessed", default="",
+                     help="YYYY-MM-DD the page was read (default: today)")
+    imp.add_argument("--dry-run", action="store_true",
+                     help="print the rows it would add, merge or contradict; write nothing")
     _data_arg(imp)
     commands.add_parser("run", help="produce the HTML briefs (see `python -m analysis run -h`)",
                         add_help=False)
@@ -78,8 +88,12 @@ def _cmd_import(args) -> int:
 
     result = import_dti(args.file, year=args.year, source_url=args.source_url,
                         unit_system=args.unit_system, data_dir=args.data, publisher=args.publisher,
-                        title=args.title, date_published=args.date_published)
+                        title=args.title, date_published=args.date_published,
+                        table=args.table, sheet=args.sheet, dry_run=args.dry_run,
+                        date_accessed=args.date_accessed)
     print(result)
+    if result.problems:
+        raise UserError(result.problems)
     return 0
 
 

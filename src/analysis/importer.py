@@ -1,16 +1,21 @@
-"""`python -m analysis import-dti`: add an official "Xếp hạng chi tiết" table to data/, all or nothing.
+"""`python -m analysis import-dti`: add one of the DTI portal's tables to data/, all or nothing.
 
-The file is kept under data/raw/official/ as received, with its provenance; the processed tables
-are rebuilt and validated in a staging copy of data/, and only then moved into place.
+Both tables (the overall "XẾP HẠNG" and the detailed "Xếp hạng chi tiết"), saved as CSV or as an
+Excel workbook. The file is kept under data/raw/official/ as received, with its provenance; the
+processed tables are rebuilt and validated in a staging copy of data/, and only then moved into
+place. `dry_run` does all of that in the staging copy and reports what it would change.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -31,10 +36,29 @@ from analysis.errors import Problem, UserError
 from analysis.measures import FIRST_EDITION, UNIT_SYSTEMS
 from analysis.paths import data_dir as resolve_data_dir
 from analysis.paths import processed_dir, raw_dir
-from analysis.sources import host_of
-from analysis.validate import build_checked
+from analysis.sources import host_of, source_id
 
 OFFICIAL_DIR = "official"
+ISO_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What an import does to the figures of its page: added, already there, contradicted."""
+
+    added: list[dict] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        counts = Counter(row["measure"] for row in self.added)
+        by_measure = ", ".join(f"{m} {n}" for m, n in counts.items())
+        out = [f"  rows added: {len(self.added)}" + (f" ({by_measure})" if by_measure else ""),
+               f"  rows already there (merged): {len(self.merged)}"]
+        out += [f"    {line}" for line in self.merged]
+        out.append(f"  conflicts with figures from the same page: {len(self.conflicts)}")
+        out += [f"    {line}" for line in self.conflicts]
+        return out
 
 
 @dataclass(frozen=True)
@@ -42,14 +66,39 @@ class ImportResult:
     raw_file: str
     rows: int
     changed: bool
+    table: str = official_table.DETAIL
+    plan: Plan = field(default_factory=Plan)
+    dry_run: bool = False
+    problems: list[Problem] = field(default_factory=list)
 
     def __str__(self) -> str:
+        kind = f"the {self.table} table '{official_table.TABLE_TITLES[self.table]}'"
+        if self.dry_run:
+            verdict = ("would be refused (problems below)" if self.problems else
+                       "would change nothing" if not self.changed else "would be imported")
+            return "\n".join([f"dry run, nothing written: {self.raw_file}, {kind}, {self.rows} "
+                              f"rows; {verdict}", *self.plan.lines()])
         if not self.changed:
             return f"{self.raw_file}: every figure is already in data/; nothing changed"
-        return f"imported {self.rows} figures from {self.raw_file}; data/processed rebuilt and valid"
+        return "\n".join([f"imported {self.rows} rows from {kind} into {self.raw_file}; "
+                          "data/processed rebuilt and valid", *self.plan.lines()])
 
 
-def _check_arguments(file: Path, year: int, source_url: str, unit_system: int) -> None:
+def check_date(text: str) -> str | None:
+    """None if `text` is blank or a real ISO date YYYY-MM-DD or YYYY-MM, else what is wrong."""
+    if not text:
+        return None
+    if not ISO_DATE.match(text):
+        return "must be an ISO date YYYY-MM-DD or YYYY-MM (e.g. 2023-07-12)"
+    try:
+        dt.date.fromisoformat(text if len(text) == 10 else f"{text}-01")
+    except ValueError:
+        return "is not a date in the calendar"
+    return None
+
+
+def _check_arguments(file: Path, year: int, source_url: str, unit_system: int, table: str | None,
+                     date_published: str, date_accessed: str = "") -> None:
     this_year = dt.date.today().year
     problems = []
     if not file.is_file():
@@ -62,50 +111,117 @@ def _check_arguments(file: Path, year: int, source_url: str, unit_system: int) -
     if not source_url.startswith(("http://", "https://")):
         problems.append(Problem("--source-url", None, None, source_url,
                                 "must be the http(s) URL of the page the table was saved from"))
+    if table is not None and table not in official_table.TABLE_KINDS:
+        problems.append(Problem("--table", None, None, table, "must be overall or detail"))
+    if rule := check_date(date_published):
+        problems.append(Problem("--date-published", None, None, date_published, rule))
+    if date_accessed and (len(date_accessed) != 10 or check_date(date_accessed)):
+        problems.append(Problem("--date-accessed", None, None, date_accessed,
+                                "must be an ISO date YYYY-MM-DD"))
     if problems:
         raise UserError(problems)
 
 
-def parse_file(file: Path, unit_system: int, root: Path) -> pd.DataFrame:
-    """The table's rows, or a UserError naming every problem's line and column."""
+def parse_file(file: Path, unit_system: int, root: Path, table: str | None = None,
+               sheet: str | None = None) -> tuple[pd.DataFrame, str, str]:
+    """The table's rows, its kind and the file format ('xlsx' or 'csv'), or a UserError naming
+    every problem's line and column (CSV) or sheet and cell (workbook)."""
     ref = raw_dir(root) / "reference"
     resolver = resolvers(build_provinces(ref), build_units_2025(ref), build_aliases(ref))[unit_system]
-    text, problems = official_table.decode(file.read_bytes(), str(file))
-    if not problems:
-        rows, problems = official_table.parse(text, str(file), resolver)
+    raw = file.read_bytes()
+    grid, problems = official_table.read_grid(raw, str(file), sheet)
     if problems:
         raise UserError(problems)
-    return rows
+    rows, problems, kind = official_table.parse_grid(grid, resolver, table, unit_count=unit_system)
+    if problems:
+        raise UserError(problems)
+    return rows, kind, "csv" if grid.sheet is None else "xlsx"
+
+
+def plan_import(rows: pd.DataFrame, existing: pd.DataFrame, year: int, unit_system: int,
+                source: str) -> Plan:
+    """Compare the table's figures with those already in data/ from the same page."""
+    same = existing[(existing["year"] == year) & (existing["unit_system"] == unit_system)
+                    & (existing["source_id"] == source)]
+    known = {(r["unit"], r["measure"]): r for r in same.to_dict("records")}
+    plan = Plan()
+    for row in rows.to_dict("records"):
+        old = known.get((row["unit"], row["measure"]))
+        if old is None:
+            plan.added.append(row)
+            continue
+        name = f"{year} {row['unit']} {row['measure']}"
+        where = f"{old['origin_file']}, line {old['origin_line']}"
+        clashes, adds = [], []
+        for column in ("rank", "score"):
+            new_value, old_value = row[column], old[column]
+            if _blank(new_value):
+                continue
+            if _blank(old_value):
+                adds.append(f"adds {column} {_show(new_value)}")
+            elif round(float(new_value), 9) != round(float(old_value), 9):
+                clashes.append(f"{column}: table says {_show(new_value)}, data/ has "
+                               f"{_show(old_value)} ({where})")
+        if clashes:
+            plan.conflicts.extend(f"{name} {c}" for c in clashes)
+        else:
+            plan.merged.append(f"{name}: already there ({where})" + (f"; {', '.join(adds)}" if adds else ""))
+    return plan
+
+
+def _blank(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
+def _show(value) -> str:
+    number = float(value)
+    return str(int(number)) if number.is_integer() and number > 1 else f"{number:g}"
 
 
 def import_dti(file, year: int, source_url: str, unit_system: int = 63, data_dir=None,
-               publisher: str | None = None, title: str = "Xếp hạng chi tiết",
-               date_published: str = "") -> ImportResult:
+               publisher: str | None = None, title: str | None = None,
+               date_published: str = "", table: str | None = None, sheet: str | None = None,
+               dry_run: bool = False, date_accessed: str = "") -> ImportResult:
     file, root = Path(file), resolve_data_dir(data_dir)
-    _check_arguments(file, year, source_url, unit_system)
-    rows = parse_file(file, unit_system, root)
+    _check_arguments(file, year, source_url, unit_system, table, date_published, date_accessed)
+    rows, kind, fmt = parse_file(file, unit_system, root, table, sheet)
     content = file.read_bytes()
     digest = hashlib.sha256(content).hexdigest()
-    relative = f"{OFFICIAL_DIR}/dti_{year}_{unit_system}_{digest[:12]}.csv"
+    relative = f"{OFFICIAL_DIR}/dti_{year}_{unit_system}_{kind}_{digest[:12]}.{fmt}"
+    existing = pd.read_csv(processed_dir(root) / "dti.csv", keep_default_na=False, na_values=[""])
+    plan = plan_import(rows, existing, year, unit_system, source_id(source_url))
+    result = {"rows": len(rows), "table": kind, "plan": plan, "dry_run": dry_run}
     provenance = read_provenance(root)
     same = provenance[(provenance["sha256"] == digest) & (provenance["url"] == source_url)
                       & (provenance["year"] == str(year))
                       & (provenance["unit_system"] == str(unit_system))]
     if len(same):
-        return ImportResult(f"raw/{same['file'].iloc[0]}", len(rows), changed=False)
+        return ImportResult(f"raw/{same['file'].iloc[0]}", changed=False, **result)
     record = {
         "file": relative, "kind": "official_table",
-        "publisher": publisher or host_of(source_url), "title": title, "url": source_url,
-        "date_published": date_published, "date_accessed": dt.date.today().isoformat(),
+        "publisher": publisher or host_of(source_url),
+        "title": title or official_table.TABLE_TITLES[kind], "url": source_url,
+        "date_published": date_published, "date_accessed": date_accessed or dt.date.today().isoformat(),
         "sha256": digest, "year": str(year), "unit_system": str(unit_system),
         "note": f"saved by a researcher from the page; original file name {file.name}",
+        "table": kind, "sheet": sheet or "",
     }
-    changed = _stage_and_commit(root, relative, content, record)
-    return ImportResult(f"raw/{relative}", len(rows), changed=changed)
+    with _staged(root, relative, content, record) as (staging, problems):
+        changed = not problems and _adds_figures(staging, root)
+        if dry_run:
+            return ImportResult(f"raw/{relative}", changed=changed, problems=problems, **result)
+        if problems:
+            raise UserError(problems)
+        if changed:
+            _move_changed(staging, root)
+    return ImportResult(f"raw/{relative}", changed=changed, **result)
 
 
-def _stage_and_commit(root: Path, relative: str, content: bytes, record: dict) -> bool:
-    """Apply the import to a copy of data/, validate it there, then move the changed files in."""
+@contextmanager
+def _staged(root: Path, relative: str, content: bytes, record: dict):
+    """A copy of data/ with the import applied and rebuilt, and the problems validation found."""
+    from analysis.validate import build_checked
+
     with tempfile.TemporaryDirectory(dir=root.parent, prefix=f".{root.name}-import-") as tmp:
         staging = Path(tmp) / root.name
         shutil.copytree(root, staging)
@@ -115,13 +231,9 @@ def _stage_and_commit(root: Path, relative: str, content: bytes, record: dict) -
         provenance[PROVENANCE_COLUMNS].to_csv(raw_dir(staging) / PROVENANCE_FILE, index=False,
                                               lineterminator="\n")
         built, problems = build_checked(staging)
-        if problems:
-            raise UserError(problems)
-        write_processed(built, staging)
-        if not _adds_figures(staging, root):
-            return False
-        _move_changed(staging, root)
-        return True
+        if not problems:
+            write_processed(built, staging)
+        yield staging, problems
 
 
 def _adds_figures(staging: Path, root: Path) -> bool:

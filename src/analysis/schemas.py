@@ -16,6 +16,9 @@ from analysis.measures import FIRST_EDITION, MEASURES, NATIONAL_UNITS, UNIT_SYST
 from analysis.sources import TIER_NAMES
 
 DTI_KEY = ["year", "unit_system", "unit", "measure", "source_id"]
+ISO_DATE_OR_BLANK = r"^(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)?$"
+RANK_SCORE_ORDER = ("a better rank never has a lower score (within one year, unit system, "
+                    "measure and source)")
 RANK_WITHIN_N = "rank must be within 1..N, N = the number of units in its unit system"
 SYSTEM_MISSING = "unit_system missing (allowed only for national aggregates)"
 # Checks on whole rows are reported once per row, on the column they are about.
@@ -70,6 +73,9 @@ def sources_schema() -> pa.DataFrameSchema:
                              unique=True),
             "publisher": pa.Column(str, pa.Check.str_length(min_value=1, error="publisher is empty")),
             "tier": pa.Column(int, pa.Check.isin(list(TIER_NAMES), error="unknown tier")),
+            # Zero-padded ISO dates compare as text in date order: the precedence rule relies on it.
+            "date_published": pa.Column(str, pa.Check.str_matches(
+                ISO_DATE_OR_BLANK, error="date_published must be YYYY, YYYY-MM or YYYY-MM-DD, or blank")),
         },
         report_duplicates="all",
         name="sources",
@@ -214,6 +220,30 @@ def check_tables(tables: dict[str, pd.DataFrame], origins: dict[str, pd.DataFram
             schema.validate(tables[name], lazy=True)
         except pa.errors.SchemaErrors as exc:
             problems += _to_problems(exc.failure_cases, tables[name], origins[name], name)
+    problems += rank_score_order(tables["dti.csv"], origins["dti.csv"])
+    return problems
+
+
+def rank_score_order(dti: pd.DataFrame, origin: pd.DataFrame) -> list[Problem]:
+    """Rows whose rank is better than another row's of the same year, unit system, measure and
+    source while their score is lower; each named once, against the highest-scored worse rank."""
+    both = dti[dti["score"].notna() & dti["rank"].notna()]
+    problems = []
+    for _, group in both.groupby(["year", "unit_system", "measure", "source_id"], dropna=False):
+        if len(group) < 2:
+            continue
+        for index, row in group.iterrows():
+            worse = group[group["rank"] > row["rank"]]
+            if worse.empty or worse["score"].max() <= row["score"]:
+                continue
+            other = worse.loc[worse["score"].idxmax()]
+            where = f"{origin.loc[other.name, 'origin_file']}, line {int(origin.loc[other.name, 'origin_line'])}"
+            problems.append(Problem(
+                origin.loc[index, "origin_file"], int(origin.loc[index, "origin_line"]), "score",
+                _plain(row["score"]),
+                f"{RANK_SCORE_ORDER}: {row['unit']} ranked {_plain(row['rank'])} scores "
+                f"{_plain(row['score'])}, but {other['unit']} ranked {_plain(other['rank'])} "
+                f"scores {_plain(other['score'])} ({where})"))
     return problems
 
 

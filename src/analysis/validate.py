@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,7 @@ import pandas as pd
 from analysis.build import PROCESSED_FILES, PROVENANCE_COLUMNS, PROVENANCE_FILE, Built, build_all
 from analysis.errors import Problem
 from analysis.paths import processed_dir, raw_dir
-from analysis.schemas import check_tables
+from analysis.schemas import ISO_DATE_OR_BLANK, check_tables
 
 REQUIRED_PROVENANCE = ("file", "kind", "publisher", "title", "url", "date_accessed", "sha256")
 
@@ -29,6 +30,9 @@ def check_provenance(root: Path) -> list[Problem]:
     for line, record in enumerate(table.to_dict("records"), start=2):
         problems += [Problem(file, line, c, record[c], "required provenance field is empty")
                      for c in REQUIRED_PROVENANCE if not record[c].strip()]
+        if not re.match(ISO_DATE_OR_BLANK, record["date_published"]):
+            problems.append(Problem(file, line, "date_published", record["date_published"],
+                                    "must be an ISO date YYYY-MM-DD or YYYY-MM (or YYYY), or blank"))
         raw_file = raw_dir(root) / record["file"]
         if not raw_file.exists():
             problems.append(Problem(file, line, "file", record["file"], "raw file is missing"))
