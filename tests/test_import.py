@@ -180,3 +180,318 @@ def test_cli_refuses_with_one_line_per_problem_and_exit_1(root, tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2 and all(line.startswith(f"error: {table}, line 2, column ") for line in lines)
+
+
+# --- both portal tables, from CSV and from Excel workbooks (all SYNTHETIC) ------------------------
+
+OVERALL_CSV = FIXTURES / "synthetic_overall_2022_title_rows_ties.csv"
+TITLE_ROWS = [["BẢNG XẾP HẠNG (SYNTHETIC TEST TABLE: made-up numbers)"], []]
+DETAIL_HEADER_TWO_LINES = [
+    "Xếp hạng\nDTI", "Các tỉnh, thành phố\ntrực thuộc TW", "Chỉ số\nNhận thức số", "Chỉ số\nThể chế số",
+    "Chỉ số\nHạ tầng số", "Chỉ số\nNhân lực số", "Chỉ số\nAn toàn thông tin mạng",
+    "Chỉ số\nHoạt động chính quyền số", "Chỉ số\nHoạt động kinh tế số", "Chỉ số\nHoạt động xã hội số",
+    "CHUYỂN ĐỔI SỐ\nCẤP TỈNH (PDTI)",
+]
+OVERALL_HEADER_UPPER = ["XẾP HẠNG DTI", "CÁC TỈNH, THÀNH PHỐ TRỰC THUỘC TW",
+                        "XẾP HẠNG\nCHÍNH QUYỀN SỐ", "XẾP HẠNG\nKINH TẾ SỐ", "XẾP HẠNG\nXÃ HỘI SỐ"]
+DETAIL_ROWS = [  # synthetic scores; numeric cells
+    [1, "TP. Đà Nẵng", *[0.9001 + i / 10_000 for i in range(9)]],
+    [13, "Hải Dương", *[0.7001 + i / 10_000 for i in range(9)]],
+]
+
+
+def _xlsx(tmp_path: Path, rows: list[list], sheet="Chi tiết", name="synthetic_table.xlsx",
+          before: list[tuple[str, list[list]]] = ()) -> Path:
+    """A SYNTHETIC workbook: `before` sheets first, then `sheet` holding `rows`."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, content in [*before, (sheet, rows)]:
+        worksheet = book.create_sheet(title)
+        for row in content:
+            worksheet.append(row)
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+def _new_rows(root: Path, result) -> "data.pd.DataFrame":
+    dti = data.load_dti(root)
+    return dti[dti["origin_file"] == result.raw_file].set_index(["unit", "measure"])
+
+
+def test_detail_table_from_xlsx_with_title_rows_two_line_headers_and_numeric_cells(root, tmp_path):
+    book = _xlsx(tmp_path, [*TITLE_ROWS, DETAIL_HEADER_TWO_LINES, *DETAIL_ROWS])
+    result = import_dti(book, year=2022, source_url=NEW_PAGE, data_dir=root)
+    assert result.changed and result.table == "detail" and result.rows == 18
+    assert result.raw_file.endswith(".xlsx")
+    new = _new_rows(root, result)
+    assert new.loc[("Đà Nẵng", "dti"), "score"] == pytest.approx(0.9009)
+    assert new.loc[("Đà Nẵng", "dti"), "rank"] == 1
+    assert new.loc[("Hải Dương", "awareness"), "score"] == pytest.approx(0.7001)
+    assert (root / result.raw_file).read_bytes() == book.read_bytes()  # kept as received
+    from analysis.validate import validate
+
+    assert validate(root) == []  # the build reads the kept workbook again
+
+
+def test_detail_table_from_xlsx_with_text_cells_in_either_decimal_convention(root, tmp_path):
+    rows = [[" 1 ", "Đà Nẵng", *["0,9001"] * 4, *["0.9001"] * 5],
+            ["13", "Hải Dương", *["0,7001"] * 4, *[" 0.7001 "] * 5]]
+    result = import_dti(_xlsx(tmp_path, [DETAIL_HEADER_TWO_LINES, *rows]), year=2022,
+                        source_url=NEW_PAGE, data_dir=root)
+    new = _new_rows(root, result)
+    assert new.loc[("Hải Dương", "awareness"), "score"] == pytest.approx(0.7001)
+    assert new.loc[("Hải Dương", "dti"), "score"] == pytest.approx(0.7001)
+    assert new.loc[("Hải Dương", "dti"), "rank"] == 13
+
+
+def test_overall_table_from_csv_with_title_rows_two_line_headers_and_ties(root):
+    result = import_dti(OVERALL_CSV, year=2022, source_url=NEW_PAGE, data_dir=root)
+    assert result.table == "overall" and result.rows == 16  # 4 provinces x (DTI + 3 pillars)
+    new = _new_rows(root, result)
+    assert new.loc[("Thanh Hóa", "dti"), "rank"] == 15 and new.loc[("Yên Bái", "dti"), "rank"] == 15
+    assert new.loc[("Hải Dương", "pillar_government"), "rank"] == 16
+    assert new.loc[("Hải Dương", "pillar_society"), "rank"] == 18
+    assert new["score"].isna().all()  # the overall table gives ranks only
+    assert new.loc[("Hải Dương", "dti"), "origin_line"] == 12  # lines counted through wrapped headers
+
+
+def test_overall_table_from_xlsx_in_upper_case_with_ties_and_text_ranks(root, tmp_path):
+    rows = [*TITLE_ROWS, OVERALL_HEADER_UPPER, [1, "Đà Nẵng", 2, 1, 3], ["15", "Thanh Hóa", "20", 11, 15],
+            [15, "Yên Bái", 12, 30, 15]]
+    result = import_dti(_xlsx(tmp_path, rows, sheet="Xếp hạng"), year=2022, source_url=NEW_PAGE,
+                        data_dir=root)
+    new = _new_rows(root, result)
+    assert result.table == "overall" and result.rows == 12
+    assert new.loc[("Thanh Hóa", "pillar_government"), "rank"] == 20
+    assert new.loc[("Yên Bái", "dti"), "rank"] == 15
+
+
+def test_sheet_option_picks_the_named_sheet(root, tmp_path):
+    other = [["Ghi chú"], ["SYNTHETIC notes sheet"]]
+    book = _xlsx(tmp_path, [DETAIL_HEADER_TWO_LINES, *DETAIL_ROWS], sheet="Chi tiết",
+                 before=[("Ghi chú", other)])
+    with pytest.raises(UserError, match="sheet 'Ghi chú'.*no header row found"):
+        import_dti(book, year=2022, source_url=NEW_PAGE, data_dir=root)  # the first sheet
+    result = import_dti(book, year=2022, source_url=NEW_PAGE, data_dir=root, sheet="Chi tiết")
+    assert result.changed and result.rows == 18
+    provenance = (root / "raw/provenance.csv").read_text(encoding="utf-8")
+    assert ",detail,Chi tiết\n" in provenance  # the rebuild reads the same sheet
+    from analysis.validate import validate
+
+    assert validate(root) == []
+    with pytest.raises(UserError, match="--sheet: 'Bảng 2': no such sheet .*sheets: Ghi chú, Chi tiết"):
+        import_dti(book, year=2022, source_url=NEW_PAGE, data_dir=root, sheet="Bảng 2")
+
+
+def test_table_option_forces_the_kind(root, tmp_path):
+    book = _xlsx(tmp_path, [DETAIL_HEADER_TWO_LINES, *DETAIL_ROWS])
+    with pytest.raises(UserError) as error:
+        import_dti(book, year=2022, source_url=NEW_PAGE, data_dir=root, table="overall")
+    assert "sheet 'Chi tiết', row 1, column Xếp hạng Chính quyền số: missing column of the overall table" \
+        in str(error.value)
+    assert import_dti(book, year=2022, source_url=NEW_PAGE, data_dir=root, table="detail").changed
+
+
+def test_34_unit_names_resolve_against_the_34_unit_registry(root, tmp_path):
+    rows = [DETAIL_HEADER_TWO_LINES, [2, "TP. Huế", *[0.8] * 9], [1, "Thành phố Hồ Chí Minh", *[0.9] * 9],
+            [3, "Tỉnh Hải Phòng", *[0.7] * 9]]
+    result = import_dti(_xlsx(tmp_path, rows), year=2024, source_url=NEW_PAGE, unit_system=34,
+                        data_dir=root)
+    new = _new_rows(root, result)
+    assert set(new.index.get_level_values("unit")) == {"Huế", "Hồ Chí Minh", "Hải Phòng"}
+    assert (data.load_dti(root).query("origin_file == @result.raw_file")["unit_system"] == 34).all()
+    # a pre-merger name is no unit of the 34
+    rows[3][1] = "Hải Dương"
+    with pytest.raises(UserError, match="cell B4, column Các tỉnh, thành phố trực thuộc TW: 'Hải Dương': unknown"):
+        import_dti(_xlsx(tmp_path, rows, name="synthetic_b.xlsx"), year=2024, source_url=NEW_PAGE,
+                   unit_system=34, data_dir=root)
+
+
+def test_reimporting_a_workbook_changes_nothing(root, tmp_path):
+    book = _xlsx(tmp_path, [DETAIL_HEADER_TWO_LINES, *DETAIL_ROWS])
+    import_dti(book, year=2022, source_url=NEW_PAGE, data_dir=root)
+    before = _snapshot(root)
+    again = import_dti(book, year=2022, source_url=NEW_PAGE, data_dir=root)
+    assert not again.changed and len(again.plan.merged) == 18 and not again.plan.added
+    assert _snapshot(root) == before
+
+
+# --- refusals: where, what, and nothing written -----------------------------------------------------
+
+def _detail_with(cell: str, value) -> list[list]:
+    """The synthetic detail table with one cell changed (A1 notation; the header is row 1)."""
+    rows = [list(DETAIL_HEADER_TWO_LINES), *[list(r) for r in DETAIL_ROWS]]
+    col, row = ord(cell[0]) - ord("A"), int(cell[1:]) - 1
+    rows[row][col] = value
+    return rows
+
+
+XLSX_REFUSALS = {
+    "#VALUE!": (_detail_with("E3", "#VALUE!"), "sheet 'Chi tiết', cell E3, column Chỉ số Hạ tầng số: "
+                "'#VALUE!': formula error #VALUE!"),
+    "#N/A": (_detail_with("K2", "#N/A"), "cell K2, column CHUYỂN ĐỔI SỐ CẤP TỈNH (PDTI): '#N/A': formula error"),
+    "#REF!": (_detail_with("A3", "#REF!"), "cell A3, column Xếp hạng DTI: '#REF!': formula error #REF!"),
+    "thousands, numeric": (_detail_with("D2", 9000), "cell D2, column Chỉ số Thể chế số: 9000: score 9000 "
+                           "looks like 0.9000 turned into thousands: a spreadsheet set to Vietnamese"),
+    "thousands, text": (_detail_with("D2", "9.000"), "cell D2, column Chỉ số Thể chế số: '9.000': score "
+                        "9.000 looks like 0.9000"),
+    "score above 1": (_detail_with("C3", 1.5), "cell C3, column Chỉ số Nhận thức số: 1.5: score outside [0, 1]"),
+    "not a number": (_detail_with("C3", "n/a"), "cell C3, column Chỉ số Nhận thức số: 'n/a': score is not a number"),
+    "unknown province": (_detail_with("B3", "Hai Duongg"), "cell B3, column Các tỉnh, thành phố trực thuộc TW: "
+                         "'Hai Duongg': unknown province; closest known: Hải Dương"),
+    "province twice": (_detail_with("B3", "Đà Nẵng"), "cell B3, column Các tỉnh, thành phố trực thuộc TW: "
+                       "'Đà Nẵng': province appears twice (first in row 2)"),
+    "rank out of range": (_detail_with("A3", 64), "cell A3, column Xếp hạng DTI: 64: rank outside 1..63"),
+    "rank not whole": (_detail_with("A3", 13.5), "cell A3, column Xếp hạng DTI: 13.5: rank is not a whole number"),
+    "missing column": ([DETAIL_HEADER_TWO_LINES[:3] + DETAIL_HEADER_TWO_LINES[4:]],
+                       "sheet 'Chi tiết', row 1, column Chỉ số Thể chế số: missing column of the detail table"),
+    "extra column": ([[*DETAIL_HEADER_TWO_LINES, "Ghi chú"], [*DETAIL_ROWS[0], "x"]],
+                     "sheet 'Chi tiết', cell L1, column #12: 'Ghi chú': unexpected column"),
+    "short row": ([DETAIL_HEADER_TWO_LINES, DETAIL_ROWS[0][:4]],
+                  "sheet 'Chi tiết', row 2: 4: row has too few cells; expected 11"),
+    "header only": ([DETAIL_HEADER_TWO_LINES], "sheet 'Chi tiết': no province rows under the header"),
+    "no header": ([["SYNTHETIC"], [1, "Hải Dương", 0.5]], "sheet 'Chi tiết': no header row found"),
+    "empty sheet": ([], "sheet 'Chi tiết': sheet is empty"),
+}
+
+
+@pytest.mark.parametrize("kind", list(XLSX_REFUSALS))
+def test_each_bad_workbook_is_refused_naming_sheet_and_cell_and_nothing_changes(root, tmp_path, kind):
+    rows, expected = XLSX_REFUSALS[kind]
+    before = _snapshot(root)
+    with pytest.raises(UserError) as error:
+        import_dti(_xlsx(tmp_path, rows), year=2022, source_url=NEW_PAGE, data_dir=root)
+    assert expected in str(error.value)
+    assert _snapshot(root) == before
+    assert not list(root.parent.glob(".data-import-*"))
+
+
+def test_a_rank_beyond_34_is_refused_in_the_34_unit_system(root, tmp_path):
+    rows = [DETAIL_HEADER_TWO_LINES, [35, "Huế", *[0.5] * 9]]
+    with pytest.raises(UserError, match="cell A2, column Xếp hạng DTI: 35: rank outside 1..34"):
+        import_dti(_xlsx(tmp_path, rows), year=2024, source_url=NEW_PAGE, unit_system=34, data_dir=root)
+
+
+CSV_REFUSALS = {
+    "formula error": (HEADER + "\n" + GOOD_ROW.replace("0.7003", "#VALUE!") + "\n",
+                      "line 2, column Chỉ số Hạ tầng số: '#VALUE!': formula error #VALUE!"),
+    "thousands": (HEADER.replace(",", ";").replace("tỉnh; thành", "tỉnh, thành") + "\n"
+                  + GOOD_ROW.replace(",", ";").replace("0.7002", "7002") + "\n",
+                  "line 2, column Chỉ số Thể chế số: '7002': score 7002 looks like 0.7002 turned into "
+                  "thousands"),
+}
+
+
+@pytest.mark.parametrize("kind", list(CSV_REFUSALS))
+def test_csv_refusals_name_line_and_column(root, tmp_path, kind):
+    text, expected = CSV_REFUSALS[kind]
+    before = _snapshot(root)
+    with pytest.raises(UserError) as error:
+        import_dti(_write(tmp_path, text), year=2022, source_url=NEW_PAGE, data_dir=root)
+    assert expected in str(error.value)
+    assert _snapshot(root) == before
+
+
+NOT_WORKBOOKS = {
+    "legacy .xls": ("synthetic.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504,
+                    "a legacy Excel 97-2003 workbook (.xls), which is not read; save it from the "
+                    "spreadsheet as 'Excel Workbook (.xlsx)' or 'CSV UTF-8'"),
+    "web page as .xls": ("synthetic.xls", b"<html><body><table><tr><td>1</td></tr></table></body></html>",
+                         "a web page (HTML) saved under a spreadsheet name"),
+    "text as .xlsx": ("synthetic.xlsx", "Xếp hạng DTI,Các tỉnh\n".encode(),
+                      "named like a workbook but holds plain text"),
+    "zip, no sheet": ("synthetic.xlsx", None, "not a workbook: a ZIP archive without a worksheet"),
+    "pdf": ("synthetic.xlsx", b"%PDF-1.4 synthetic", "a PDF document"),
+}
+
+
+@pytest.mark.parametrize("kind", list(NOT_WORKBOOKS))
+def test_a_file_that_is_not_a_workbook_says_what_it_is_and_what_to_do(root, tmp_path, kind):
+    name, content, expected = NOT_WORKBOOKS[kind]
+    path = tmp_path / name
+    if content is None:
+        import zipfile
+
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("synthetic.txt", "not a sheet")
+    else:
+        path.write_bytes(content)
+    before = _snapshot(root)
+    with pytest.raises(UserError) as error:
+        import_dti(path, year=2022, source_url=NEW_PAGE, data_dir=root)
+    assert f"{path}: " in str(error.value) and expected in str(error.value)
+    assert _snapshot(root) == before
+
+
+def test_sheet_option_on_a_csv_is_refused(root):
+    with pytest.raises(UserError, match="--sheet: 'Chi tiết': applies only to an Excel workbook"):
+        import_dti(COMMA, year=2022, source_url=NEW_PAGE, data_dir=root, sheet="Chi tiết")
+
+
+# --- --dry-run ------------------------------------------------------------------------------------
+
+def test_dry_run_reports_added_merged_and_conflicts_and_writes_nothing(root, tmp_path):
+    # Hải Dương's DTI rank 13 is transcribed from this page: merged (the table adds its score);
+    # its indicator scores are not in data/ yet: added.
+    rows = [DETAIL_HEADER_TWO_LINES, [13, "Hải Dương", *[0.6001] * 9]]
+    before = _snapshot(root)
+    result = import_dti(_xlsx(tmp_path, rows), year=2022, source_url=PORTAL_2022, data_dir=root,
+                        dry_run=True)
+    assert _snapshot(root) == before and not list(root.parent.glob(".data-import-*"))
+    assert result.dry_run and result.changed and not result.problems
+    assert len(result.plan.added) == 8 and len(result.plan.merged) == 1 and not result.plan.conflicts
+    assert "2022 Hải Dương dti: already there (raw/reference/dti_observations.csv" in result.plan.merged[0]
+    assert "adds score 0.6001" in result.plan.merged[0]
+    text = str(result)
+    assert text.startswith("dry run, nothing written")
+    assert "rows added: 8" in text and "rows already there (merged): 1" in text
+
+    rows[1][0] = 12  # contradicts the rank 13 transcribed from the same page
+    result = import_dti(_xlsx(tmp_path, rows, name="synthetic_b.xlsx"), year=2022,
+                        source_url=PORTAL_2022, data_dir=root, dry_run=True)
+    assert result.plan.conflicts == [
+        "2022 Hải Dương dti rank: table says 12, data/ has 13 (raw/reference/dti_observations.csv, "
+        f"line {result.plan.conflicts[0].split('line ')[1].rstrip(')')})"]
+    assert any("the same source gives two values" in str(p) for p in result.problems)
+    assert _snapshot(root) == before
+
+
+def test_dry_run_on_the_command_line_prints_the_plan_and_writes_nothing(root):
+    before = _snapshot(root)
+    result = subprocess.run([sys.executable, "-m", "analysis", "import-dti", str(OVERALL_CSV), "--year",
+                             "2022", "--source-url", NEW_PAGE, "--data", str(root), "--dry-run"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "the overall table 'Xếp hạng'" in result.stdout and "rows added: 16" in result.stdout
+    assert _snapshot(root) == before
+
+
+# --- the rank/score rule and the publication date ------------------------------------------------------
+
+def test_a_better_rank_with_a_lower_score_is_refused_naming_file_line_and_rule(root, tmp_path):
+    table = _write(tmp_path, HEADER + "\n" + GOOD_ROW.replace("13,", "1,", 1) + "\n"
+                   + GOOD_ROW.replace("13,Hải Dương", "2,Bắc Ninh").replace("0.7009", "0.7509") + "\n")
+    before = _snapshot(root)
+    with pytest.raises(UserError) as error:
+        import_dti(table, year=2022, source_url=NEW_PAGE, data_dir=root)
+    message = str(error.value)
+    assert "raw/official/" in message and ", line 2, column score: 0.7009: a better rank never has a lower score" \
+        in message
+    assert "Hải Dương ranked 1 scores 0.7009, but Bắc Ninh ranked 2 scores 0.7509" in message
+    assert _snapshot(root) == before
+
+
+@pytest.mark.parametrize("date", ["2023-7-5", "12/7/2023", "2023", "July 2023", "2023-13", "2023-02-30"])
+def test_date_published_must_be_an_iso_date(root, date):
+    with pytest.raises(UserError, match=f"--date-published: '{date}': "):
+        import_dti(COMMA, year=2022, source_url=NEW_PAGE, data_dir=root, date_published=date)
+
+
+@pytest.mark.parametrize("date", ["2023-07-12", "2023-07"])
+def test_iso_dates_are_accepted_and_reach_the_source_registry(root, date):
+    import_dti(COMMA, year=2022, source_url=NEW_PAGE, data_dir=root, date_published=date)
+    sources = data.load_sources(root).set_index("url")
+    assert sources.loc[NEW_PAGE, "date_published"] == date
