@@ -181,3 +181,85 @@ def test_blank_text_fields_load_as_empty_strings_not_missing():
     sources, targets = data.load_sources(), data.load_targets()
     assert not sources["date_published"].isna().any() and (sources["date_published"] == "").any()
     assert not targets["label_vi"].isna().any()
+
+
+# --- the precedence rule, pinned in full order (SYNTHETIC sources and figures) ---------------------
+
+ORDER_SOURCES = pd.DataFrame({
+    "source_id": ["official-undated", "own-paper-undated", "press-2023-07-12", "press-2023-07-05",
+                  "press-2023-07", "press-2023-06-30", "press-2024", "press-2023-12-31",
+                  "press-undated-a", "press-undated-b", "other-paper-2025", "compilation-2025"],
+    "tier": [1, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 4],
+    "home_province": ["", "Hải Dương", "", "", "", "", "", "", "", "", "Bắc Ninh", ""],
+    "date_published": ["", "", "2023-07-12", "2023-07-05", "2023-07", "2023-06-30", "2024",
+                       "2023-12-31", "", "", "2025-01-01", "2025-01-01"],
+})
+
+
+@pytest.mark.parametrize("present, expected", [
+    # 1. tier first, whatever the dates: the portal, the province's own paper, press, compilations
+    (["official-undated", "press-2024"], "official-undated"),
+    (["own-paper-undated", "press-2024"], "own-paper-undated"),
+    (["compilation-2025", "press-2023-06-30"], "press-2023-06-30"),
+    # 2. another province's paper is press for this province; then its date counts like any press
+    (["other-paper-2025", "press-2024"], "other-paper-2025"),
+    (["other-paper-2025", "own-paper-undated"], "own-paper-undated"),
+    # 3. within a tier, a dated page beats an undated one (Hà Nội 2023 depends on this)
+    (["press-undated-a", "press-2023-06-30"], "press-2023-06-30"),
+    # 4. then the most recent date, compared as dates, a partial date by its first day
+    (["press-2023-07-05", "press-2023-07-12"], "press-2023-07-12"),
+    (["press-2023-06-30", "press-2023-07"], "press-2023-07"),
+    (["press-2023-12-31", "press-2024"], "press-2024"),
+    (["press-2023-07", "press-2023-07-12"], "press-2023-07-12"),  # same month: the exact day wins
+    # 5. last, two pages alike in all of that: the smaller source_id, so the choice never wavers
+    (["press-undated-b", "press-undated-a"], "press-undated-a"),
+])
+def test_precedence_rule_full_order(present, expected):
+    for order in (present, present[::-1]):  # the order rows arrive in never matters
+        rows = [(2022, 63, "Hải Dương", "dti", None, 10 + i, s) for i, s in enumerate(order)]
+        preferred = data.preferred_from(_synthetic(rows), ORDER_SOURCES)
+        assert preferred["rank_source_id"].item() == expected
+
+
+def test_hanoi_2023_rank_comes_from_the_dated_page_of_its_tier():
+    # hanoitimes (5th) and nguoihanoi (6th) are both Hà Nội's own press; only nguoihanoi is dated.
+    pref = data.preferred_dti().set_index(["year", "unit_system", "unit", "measure"])
+    hanoi = pref.loc[(2023, 63, "Hà Nội", "dti")]
+    assert hanoi["rank"] == 6 and hanoi["rank_source_id"] == "nguoihanoi-vn-10af73"
+    sources = data.load_sources().set_index("source_id")
+    assert sources.loc["hanoitimes-vn-03f346", "date_published"] == ""
+    assert sources.loc["hanoitimes-vn-03f346", "tier"] == sources.loc["nguoihanoi-vn-10af73", "tier"]
+
+
+def test_source_dates_are_zero_padded_iso_so_they_compare_as_dates():
+    dates = data.load_sources()["date_published"]
+    assert dates.str.fullmatch(r"(\d{4}(-\d{2}(-\d{2})?)?)?").all()
+
+
+# --- the portal's 2022 detailed table (rows 1-5), imported with import-dti --------------------------
+
+PORTAL_2022_ID = "dti-gov-vn-4a6c02"
+
+
+def test_the_portal_2022_table_gives_the_best_province_of_each_indicator():
+    pref = data.preferred_dti()
+    year = pref[(pref["year"] == 2022) & (pref["unit_system"] == 63) & pref["score"].notna()]
+    # Figures of https://dti.gov.vn/xep-hang-2022 as saved in data/raw/official/ (see provenance).
+    expected = {"awareness": ({"Đà Nẵng"}, 1.0), "institutions": ({"Đà Nẵng", "Hồ Chí Minh",
+                "Quảng Ninh", "Thừa Thiên Huế"}, 0.9), "infrastructure": ({"Hồ Chí Minh"}, 0.8258),
+                "human_resources": ({"Đà Nẵng"}, 0.8487), "cybersecurity": ({"Đà Nẵng"}, 0.7578),
+                "activity_government": ({"Đà Nẵng"}, 0.8575), "activity_economy": ({"Đà Nẵng"}, 0.7836),
+                "activity_society": ({"Đà Nẵng"}, 0.5197), "dti": ({"Đà Nẵng"}, 0.8002)}
+    for measure, (units, score) in expected.items():
+        rows = year[year["measure"] == measure]
+        best = rows[rows["score"] == rows["score"].max()]
+        assert set(best["unit"]) == units and best["score"].iloc[0] == pytest.approx(score), measure
+        assert (best["score_source_id"] == PORTAL_2022_ID).all()
+    danang = year[(year["unit"] == "Đà Nẵng") & (year["measure"] == "dti")]
+    assert danang["rank"].item() == 1 and danang["rank_source_id"].item() == PORTAL_2022_ID
+
+
+def test_the_portal_2022_page_carries_its_announcement_date():
+    sources = data.load_sources().set_index("source_id")
+    assert sources.loc[PORTAL_2022_ID, "date_published"] == "2023-07-12"
+    assert sources.loc[PORTAL_2022_ID, "tier"] == 1

@@ -163,3 +163,58 @@ def test_cli_exit_codes_and_no_traceback(tmp_path):
     assert bad.stderr.strip().splitlines() == [
         f"error: {OBSERVATIONS}, line {line_of(root, OBSERVATIONS, '2020,Hải Dương,63,dti,2,14')}, "
         "column score: 2: score must be in [0, 1]"]
+
+
+HD_2020_URL = "https://tab.baohaiduong.vn/khoa-hoc---cong-nghe/hai-duong-xep-thu-14-ve-chi-so-chuyen-doi-so-nam-2020-183739"
+
+
+def test_a_better_rank_with_a_lower_score_from_one_source_is_one_line_with_file_line_value_rule(tmp_path):
+    root = copy_data(tmp_path)
+    line = line_of(root, OBSERVATIONS, HD_2020)
+    # SYNTHETIC row: same year, measure and source, a worse rank (20) with a higher score (0.4).
+    edit_raw(root, OBSERVATIONS, lambda lines: [*lines[:-1], f"2020,Lai Châu,63,dti,0.4,20,{HD_2020_URL},"
+                                                "synthetic test row", lines[-1]])
+    problems = _problems(root)
+    assert problems == [
+        f"{OBSERVATIONS}, line {line}, column score: 0.3504: a better rank never has a lower score "
+        "(within one year, unit system, measure and source): Hải Dương ranked 14 scores 0.3504, but "
+        f"Lai Châu ranked 20 scores 0.4 ({OBSERVATIONS}, line {line_of(root, OBSERVATIONS, 'synthetic test row')})"]
+
+
+def _build_problems(root):
+    from analysis.validate import build_checked
+
+    return [str(p) for p in build_checked(root)[1]]
+
+
+@pytest.mark.parametrize("score", ["0.3504", "0.3"])  # equal or lower score for a worse rank
+def test_equal_or_lower_scores_for_worse_ranks_pass(tmp_path, score):
+    root = copy_data(tmp_path)
+    edit_raw(root, OBSERVATIONS, lambda lines: [*lines[:-1], f"2020,Lai Châu,63,dti,{score},20,"
+                                                f"{HD_2020_URL},synthetic test row", lines[-1]])
+    assert _build_problems(root) == []
+
+
+def test_tied_ranks_may_have_different_scores(tmp_path):
+    root = copy_data(tmp_path)
+    edit_raw(root, OBSERVATIONS, lambda lines: [*lines[:-1], f"2020,Lai Châu,63,dti,0.36,14,{HD_2020_URL},"
+                                                "synthetic test row", lines[-1]])
+    assert _build_problems(root) == []
+
+
+def test_a_provenance_date_that_is_not_iso_is_refused(tmp_path):
+    root = copy_data(tmp_path)
+    path = root / "raw/provenance.csv"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table.loc[0, "date_published"] = "2023-7-5"
+    table.to_csv(path, index=False, lineterminator="\n")
+    assert _problems(root) == ["raw/provenance.csv, line 2, column date_published: '2023-7-5': must be "
+                               "an ISO date YYYY-MM-DD or YYYY-MM (or YYYY), or blank"]
+
+
+def test_the_source_registry_refuses_a_date_that_does_not_compare_as_a_date():
+    built = build_all(REAL_DATA)
+    sources = built.tables["sources.csv"].copy()
+    sources.loc[0, "date_published"] = "2023-7-5"
+    problems = check_tables({**built.tables, "sources.csv": sources}, built.origins)
+    assert [p.rule for p in problems] == ["date_published must be YYYY, YYYY-MM or YYYY-MM-DD, or blank"]
