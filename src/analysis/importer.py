@@ -76,12 +76,12 @@ class ImportResult:
         if self.dry_run:
             verdict = ("would be refused (problems below)" if self.problems else
                        "would change nothing" if not self.changed else "would be imported")
-            return "\n".join([f"dry run, nothing written: {self.raw_file}, {kind}, {self.rows} "
-                              f"rows; {verdict}", *self.plan.lines()])
+            return "\n".join([(f"dry run, nothing written: {self.raw_file}, {kind}, {self.rows} "
+                              f"rows; {verdict}"), *self.plan.lines()])
         if not self.changed:
             return f"{self.raw_file}: every figure is already in data/; nothing changed"
-        return "\n".join([f"imported {self.rows} rows from {kind} into {self.raw_file}; "
-                          "data/processed rebuilt and valid", *self.plan.lines()])
+        return "\n".join([(f"imported {self.rows} rows from {kind} into {self.raw_file}; "
+                          "data/processed rebuilt and valid"), *self.plan.lines()])
 
 
 def check_date(text: str) -> str | None:

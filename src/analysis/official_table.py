@@ -206,7 +206,7 @@ def _workbook_grid(raw: bytes, file: str, sheet: str | None) -> tuple[Grid | Non
 
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+    except Exception as exc:  # noqa: BLE001 -- openpyxl raises many kinds on a damaged file
         return None, [Problem(file, None, None, None,
                               f"not a readable Excel workbook ({type(exc).__name__}); {SAVE_AS}")]
     try:
@@ -366,11 +366,12 @@ def _shown(value):
 
 
 def _number(cell) -> float | None:
-    """A number from a numeric cell or from text in either decimal convention; ValueError if not."""
+    """A number from a numeric cell or from text in either decimal convention; ValueError or
+    TypeError if it is none."""
     if cell is None:
         return None
-    if isinstance(cell, bool) or isinstance(cell, (dt.date, dt.time, dt.timedelta)):
-        raise ValueError(cell)
+    if isinstance(cell, (bool, dt.date, dt.time, dt.timedelta)):  # a date is no score or rank
+        raise TypeError(cell)
     if isinstance(cell, (int, float)):
         return float(cell)
     text = str(cell).strip().replace("\u00a0", "").replace(" ", "")
@@ -395,7 +396,7 @@ def _read_score(cell, unit_count: int) -> tuple[float | None, str | None]:
         return None, _thousands_rule(cell.strip(), float(cell.strip().replace(".", "")))
     try:
         value = _number(cell)
-    except ValueError:
+    except (TypeError, ValueError):
         return None, "score is not a number"
     if value is None:
         return None, None
@@ -415,7 +416,7 @@ def _read_rank(cell, unit_count: int) -> tuple[int | None, str | None]:
         return None, error
     try:
         value = _number(cell)
-    except ValueError:
+    except (TypeError, ValueError):
         value = float("nan")
     if value is None:
         return None, None
