@@ -495,3 +495,11 @@ def test_iso_dates_are_accepted_and_reach_the_source_registry(root, date):
     import_dti(COMMA, year=2022, source_url=NEW_PAGE, data_dir=root, date_published=date)
     sources = data.load_sources(root).set_index("url")
     assert sources.loc[NEW_PAGE, "date_published"] == date
+
+
+def test_a_formula_saved_without_its_result_is_refused_not_read_as_missing(root, tmp_path):
+    # openpyxl writes formulas without a computed result, like a workbook saved unrecalculated
+    book = _xlsx(tmp_path, _detail_with("F3", "=E3*1"))
+    with pytest.raises(UserError, match="sheet 'Chi tiết', cell F3, column Chỉ số Nhân lực số: "
+                                        "'=E3\\*1': formula saved without its result"):
+        import_dti(book, year=2022, source_url=NEW_PAGE, data_dir=root)

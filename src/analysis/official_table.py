@@ -219,13 +219,40 @@ def _workbook_grid(raw: bytes, file: str, sheet: str | None) -> tuple[Grid | Non
                                   f"no such sheet in {file}; sheets: {', '.join(book.sheetnames)}")]
         rows = [(number, _trim(list(values)))
                 for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1)]
-        grid = Grid(file, rows, sheet=worksheet.title)
+        grid = Grid(file, _mark_uncomputed(raw, worksheet.title, rows), sheet=worksheet.title)
     finally:
         book.close()
     if not any(_filled(v) for _, values in grid.rows for v in values):
         return None, [grid.problem(None, None, None, None, "sheet is empty; expected one of the "
                                    "portal's tables with its header row")]
     return grid, []
+
+
+class UncomputedFormula(str):
+    """A formula cell saved without its result (the file holds no value to import)."""
+
+
+def _mark_uncomputed(raw: bytes, title: str, rows: list[tuple[int, list]]) -> list[tuple[int, list]]:
+    """Cells that hold a formula but no saved result become UncomputedFormula, not blanks:
+    a figure must not go missing silently."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+    try:
+        formulas = {(number, col): value
+                    for number, values in enumerate(book[title].iter_rows(values_only=True), start=1)
+                    for col, value in enumerate(values)
+                    if isinstance(value, str) and value.startswith("=")}
+    finally:
+        book.close()
+    marked = []
+    for number, values in rows:
+        width = max([len(values)] + [c + 1 for (n, c) in formulas if n == number])
+        values = values + [None] * (width - len(values))
+        marked.append((number, [UncomputedFormula(formulas[(number, col)])
+                                if value is None and (number, col) in formulas else value
+                                for col, value in enumerate(values)]))
+    return marked
 
 
 def _trim(values: list) -> list:
@@ -383,6 +410,9 @@ def _number(cell) -> float | None:
 
 
 def _formula_error(cell) -> str | None:
+    if isinstance(cell, UncomputedFormula):
+        return ("formula saved without its result, so there is no figure to read; open the "
+                "workbook in a spreadsheet and save it again, or paste values only")
     if isinstance(cell, str) and cell.strip().upper() in FORMULA_ERRORS:
         return (f"formula error {cell.strip().upper()} in the spreadsheet, not a figure; "
                 "copy the portal's value into this cell (paste values only) and save again")
