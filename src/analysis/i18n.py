@@ -163,21 +163,28 @@ TRANSLATION_COLUMNS = ("text", "text_lang", "target_lang", "translation", "kind"
 # A translation of words a source gave (a target's wording) is marked as such in the brief; the
 # project's own descriptors (units, periods) are translated without a mark, as labels are.
 TRANSLATION_KINDS = {"source_wording": True, "project_text": False}
+# Publishers are names, kept as published, except the project's English descriptors in them
+# ("(English)", "author …", "official DTI portal"): those publisher names need a translation.
+ENGLISH_DESCRIPTOR = re.compile(
+    r"(?<![\w.])(english|en|author|aggregator|reposting|third-party|portal|official|unknown|"
+    r"original|mirror|provincial|school|online|foreign-affairs)(?![\w.])", re.IGNORECASE)
 # The data texts that reach a brief and are written in one language only: (table, column, the
-# language they are written in, a column whose emptiness makes the translation needed, or None).
+# language they are written in, a column whose emptiness makes the translation needed, or None,
+# a pattern the text must match to need one, or None).
 NEEDS_TRANSLATION = (
-    ("targets.csv", "label_en", "en", "label_vi"),
-    ("targets.csv", "label_vi", "vi", "label_en"),
-    ("targets.csv", "unit", "en", None),
-    ("targets.csv", "value_text", "en", None),
-    ("target_progress.csv", "as_of", "en", None),
-    ("target_progress.csv", "value_text", "en", None),
-    ("target_progress.csv", "unit", "en", None),
-    ("target_revisions.csv", "unit", "en", None),
-    ("target_revisions.csv", "proposed_by", "en", None),
-    ("target_revisions.csv", "proposed_to", "en", None),
-    ("target_revisions.csv", "from_wording_vi", "vi", None),
-    ("target_revisions.csv", "to_wording_vi", "vi", None),
+    ("targets.csv", "label_en", "en", "label_vi", None),
+    ("targets.csv", "label_vi", "vi", "label_en", None),
+    ("targets.csv", "unit", "en", None, None),
+    ("targets.csv", "value_text", "en", None, None),
+    ("target_progress.csv", "as_of", "en", None, None),
+    ("target_progress.csv", "value_text", "en", None, None),
+    ("target_progress.csv", "unit", "en", None, None),
+    ("target_revisions.csv", "unit", "en", None, None),
+    ("target_revisions.csv", "proposed_by", "en", None, None),
+    ("target_revisions.csv", "proposed_to", "en", None, None),
+    ("target_revisions.csv", "from_wording_vi", "vi", None, None),
+    ("target_revisions.csv", "to_wording_vi", "vi", None, None),
+    ("sources.csv", "publisher", "en", None, ENGLISH_DESCRIPTOR),
 )
 
 
@@ -255,12 +262,15 @@ def texts_needing_translation(data_dir=None) -> pd.DataFrame:
     and where it comes from (table:column)."""
     folder = processed_dir(resolve_data_dir(data_dir))
     rows = []
-    for table, column, text_lang, unless in NEEDS_TRANSLATION:
+    for table, column, text_lang, unless, pattern in NEEDS_TRANSLATION:
+        if not (folder / table).exists():
+            continue  # a data folder without that table (a test fixture) needs nothing from it
         frame = pd.read_csv(folder / table, dtype=str, keep_default_na=False)
         if column not in frame:
             continue
         for text, other in zip(frame[column], frame[unless] if unless else [""] * len(frame)):
-            if text.strip() and _needs_words(text) and not (unless and other.strip()):
+            if (text.strip() and _needs_words(text) and not (unless and other.strip())
+                    and (pattern is None or pattern.search(text))):
                 for target in LANGS:
                     if target != text_lang:
                         rows.append((text, text_lang, target, f"processed/{table}:{column}"))

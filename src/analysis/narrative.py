@@ -245,11 +245,13 @@ def _row(pref: pd.DataFrame, unit: str, year: int, measure: str = OVERALL,
     return None if _missing(row["rank"]) and _missing(row["score"]) else row
 
 
-def _publisher(sources: pd.DataFrame | None, source_id) -> str:
+def _publisher(sources: pd.DataFrame | None, source_id, lang: str) -> str:
+    """The publisher's name, with any English descriptor the project added in `lang`."""
     if sources is None or _missing(source_id) or not source_id:
         return ""
     match = sources.loc[sources["source_id"].eq(source_id), "publisher"]
-    return str(match.iloc[0]) if len(match) and str(match.iloc[0]) else str(source_id)
+    name = str(match.iloc[0]) if len(match) and str(match.iloc[0]) else str(source_id)
+    return i18n.data_text(name, lang)
 
 
 def _percentile_phrase(rank, unit_system, lang: str) -> str:
@@ -278,7 +280,7 @@ def _figure_sentence(unit: str, year: int, row: pd.Series, lang: str,
                  if not _missing(row["rank"]) else _say("narrative.figure_no_rank", lang))
     parts.append(_say("narrative.figure_score", lang, score=i18n.number(row["score"], lang))
                  if not _missing(row["score"]) else _say("narrative.figure_no_score", lang))
-    source = _publisher(sources, row["source_id"])
+    source = _publisher(sources, row["source_id"], lang)
     if source:
         parts.append(_say("narrative.figure_source", lang, source=source))
     return _say("narrative.sentence_end", lang, text=Markdown("".join(parts)))
