@@ -168,6 +168,10 @@ TRANSLATION_KINDS = {"source_wording": True, "project_text": False}
 ENGLISH_DESCRIPTOR = re.compile(
     r"(?<![\w.])(english|en|author|aggregator|reposting|third-party|portal|official|unknown|"
     r"original|mirror|provincial|school|online|foreign-affairs)(?![\w.])", re.IGNORECASE)
+# Titles are kept as published, except the project's description of a page it could not copy
+# the title of ("(URL slug: '…')", "(mirror site)").
+PAGE_DESCRIPTOR = re.compile(r"URL slug|title not in page|English edition|article on|"
+                             r"same article as|mirror site|dataset viewer")
 # The data texts that reach a brief and are written in one language only: (table, column, the
 # language they are written in, a column whose emptiness makes the translation needed, or None,
 # a pattern the text must match to need one, or None).
@@ -185,6 +189,8 @@ NEEDS_TRANSLATION = (
     ("target_revisions.csv", "from_wording_vi", "vi", None, None),
     ("target_revisions.csv", "to_wording_vi", "vi", None, None),
     ("sources.csv", "publisher", "en", None, ENGLISH_DESCRIPTOR),
+    ("sources.csv", "title", "en", None, PAGE_DESCRIPTOR),
+    ("sources.csv", "date_shown", "en", "date_published", None),
 )
 
 
