@@ -634,3 +634,10 @@ def test_nothing_is_cut_short(real):
                       narrative.progress_table(data.load_target_progress(), lang)):
             texts.extend(table.astype(str).to_numpy().ravel())
     assert not [t for t in texts if "..." in t or "…" in t]
+
+
+def test_a_bare_number_in_a_value_text_follows_the_language(real):
+    vi = narrative.targets_table(real["targets"], "vi")
+    en = narrative.targets_table(real["targets"], "en")
+    assert "1.000" in set(vi["Giá trị"]) and "1,000" in set(en["Value"])
+    assert "90 / 80 / 70" in set(vi["Giá trị"])  # words and separators stay as the source gave

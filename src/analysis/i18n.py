@@ -12,6 +12,14 @@ without tooling. Babel still does what it is the standard for: locale-aware numb
 percentages, dates, lists and plural rules. `tests/test_i18n.py` fails when a key or a
 placeholder exists in one language only.
 
+Text from the data written in one language only (a target's wording, a unit such as "% of GRDP",
+the project's English descriptors of publishers and pages) is shown in the brief's language by
+`data_text`, from `data/translations.csv`: text as the data gives it, text_lang, target_lang,
+translation, kind (`source_wording`: a source's own words, marked "(bản dịch)" / "(translation)"
+in the brief; `project_text`: the project's own descriptor, translated like a label), translated_by,
+translated_from (processed table:column), note. `check_translations` lists every incomplete row,
+changed number and data text left without a translation (`NEEDS_TRANSLATION`).
+
 Vietnamese alphabetical order (`vietnamese_sort_key`): a ă â b c d đ e ê g h i k l m n o ô ơ p q r
 s t u ư v x y, word by word; tone marks only break ties.
 """

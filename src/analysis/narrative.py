@@ -706,8 +706,14 @@ def _as_of(value, lang: str) -> str:
     return shown if shown != str(value) else i18n.data_text(value, lang)
 
 
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
 def _texts(values, lang: str) -> list[str]:
-    return ["" if _missing(v) else i18n.data_text(v, lang) for v in values]
+    """Data texts in `lang`; a bare number ("1000") in the language's convention ("1.000")."""
+    return ["" if _missing(v) or not str(v).strip()
+            else i18n.value(float(v), lang) if _PLAIN_NUMBER.fullmatch(str(v).strip())
+            else i18n.data_text(v, lang) for v in values]
 
 
 def targets_table(targets: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
