@@ -398,3 +398,246 @@ def test_sources_html_links_each_url_and_escapes_text(synth_sources):
     for url in rows["url"]:
         assert f'<a href="{url}">' in page
     assert "<th></th>" not in page  # no row-number column
+
+
+# --- words from the catalogs, Babel formats -----------------------------------------------------
+
+def test_babel_formats_reach_the_sentences(synth_pref, synth_status):
+    vi = narrative.overall_sentence(synth_pref, "Synth A", 2022, "vi")
+    en = narrative.overall_sentence(synth_pref, "Synth A", 2022, "en")
+    # rank 8 of 63: ahead of 55/62 = 88,7% of the other units, rounded by Babel
+    assert "0,6123" in vi and "đứng trên 89% số đơn vị còn lại" in vi
+    assert "0.6123" in en and "ahead of 89% of the other units" in en
+    assert "31 December 2022" in narrative.status_sentence(synth_status, "en")
+    assert "đạt từ 50% trở lên" in narrative.status_sentence(synth_status, "vi")
+    assert narrative.format_date("2023-04", "vi") == "tháng 4 năm 2023"
+    assert narrative.format_date("2023-04", "en") == "April 2023"
+    assert narrative.format_percent(0.806, "vi") == "81%"
+
+
+def test_real_babel_formats(real):
+    vi, en = _key(real, 2022, "vi"), _key(real, 2022, "en")
+    assert "0,6383" in vi[0] and "đứng trên 81%" in vi[0]
+    assert "0.6383" in en[0] and "ahead of 81%" in en[0]
+    assert any("31/12/2022" in s for s in vi) and any("31 December 2022" in s for s in en)
+
+
+def test_every_heading_and_measure_has_words_in_both_languages():
+    from analysis.measures import MEASURES, label
+    for lang in ("vi", "en"):
+        for key in narrative.HEADINGS:
+            assert narrative.heading(key, lang).startswith("## ")
+        for measure in MEASURES:
+            assert label(measure, lang) != measure
+    assert len(narrative.HEADINGS) >= 19
+
+
+def test_column_and_value_labels_come_from_the_catalog():
+    assert narrative.column_label("rank", "vi") == "Thứ hạng"
+    assert narrative.column_label("rank", "en") == "Rank"
+    assert narrative.column_label("not_a_column", "en") == "not_a_column"
+    assert narrative.value_label("role", "peer", "vi") == "tỉnh lân cận"
+    assert narrative.value_label("measure", "dti", "en") == "DTI (overall)"
+    assert narrative.value_label("status", "rank only", "vi") == "chỉ có thứ hạng"
+    assert narrative.yes_no(True, "vi") == "có" and narrative.yes_no(False, "en") == "no"
+    assert narrative.yes_no(None, "en") == ""
+    assert narrative.COLUMN_LABELS["rank"] == ("Thứ hạng", "Rank")
+
+
+def test_an_unknown_language_is_refused_everywhere(synth_pref):
+    for call in (lambda: narrative.heading("sources", "fr"),
+                 lambda: narrative.title("01_year_profile", "Synth A", 2022, "fr"),
+                 lambda: narrative.overall_sentence(synth_pref, "Synth A", 2022, "fr"),
+                 lambda: narrative.column_label("rank", "fr")):
+        with pytest.raises(ValueError, match="vi, en"):
+            call()
+
+
+def test_an_unknown_notebook_has_no_title():
+    with pytest.raises(ValueError, match="unknown notebook"):
+        narrative.title("04_nothing", "Synth A", 2022, "en")
+
+
+# Functions of narrative.py that track "content" replaces with analysis.tables; their
+# per-language branches go with them.
+_REPLACED_ELSEWHERE = {"display_table", "wide_table", "table_html", "sources_table", "sources_html"}
+
+
+@pytest.mark.parametrize("module", ["narrative.py", "measures.py"])
+def test_no_per_language_branches_in_the_code(module):
+    """No `lang == "vi"` (or `"en" != lang`, …): the difference between languages is in the
+    catalogs."""
+    import ast
+    from pathlib import Path
+
+    import analysis
+
+    path = Path(analysis.__file__).with_name(module)
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    skipped = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in _REPLACED_ELSEWHERE:
+            skipped.update(range(node.lineno, node.end_lineno + 1))
+    branches = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and node.lineno not in skipped:
+            names = [n.id for n in [node.left, *node.comparators] if isinstance(n, ast.Name)]
+            literals = [n.value for n in [node.left, *node.comparators]
+                        if isinstance(n, ast.Constant)]
+            text_literals = [v for v in literals if isinstance(v, str)]
+            if ("lang" in names and text_literals) or {"vi", "en"} & set(text_literals):
+                branches.append(f"{module}:{node.lineno}: {ast.get_source_segment(source, node)}")
+    assert not branches, branches
+
+
+# --- data text: escaped in Markdown, in the brief's language ---------------------------------
+
+HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))"]
+
+
+def _rendered(markdown: str) -> str:
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+    return markdown2html_mistune(markdown)
+
+
+def _tags(page: str) -> list[tuple[str, dict]]:
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, dict(attrs)))
+
+    Collect().feed(page)
+    return found
+
+
+def _assert_inert(markdown: str, hostile: str | None):
+    """Rendered as a brief renders it (nbconvert's Markdown): only text-structure tags, no
+    event handler, no link leaving the page; the hostile text is shown as text."""
+    import html as html_module
+    page = _rendered(markdown)
+    for tag, attrs in _tags(page):
+        assert tag in {"p", "ul", "li", "h1", "h2", "h3", "a"}, (tag, page)
+        assert not [a for a in attrs if a.startswith("on")], (tag, attrs)
+        if tag == "a":  # nbconvert's own heading anchor, nothing else
+            assert attrs.get("class") == "anchor-link" and attrs["href"].startswith("#"), attrs
+    if hostile is not None:
+        assert hostile in html_module.unescape(page)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_publisher_is_inert_in_the_markdown(synth_pref, synth_sources, hostile):
+    sources = synth_sources.assign(publisher=hostile)
+    for lang in ("vi", "en"):
+        text = narrative.overall_sentence(synth_pref, "Synth A", 2022, lang, sources)
+        _assert_inert(narrative.as_markdown([text]), hostile)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_province_names_are_inert_in_the_markdown(synth_pref, synth_provinces,
+                                                           synth_sources, hostile):
+    rename = {"Synth A": f"A {hostile}", "Synth B": f"B {hostile}"}
+    pref = synth_pref.assign(unit=synth_pref["unit"].replace(rename))
+    provinces = synth_provinces.assign(name=synth_provinces["name"].replace(rename),
+                                       unit_2025=synth_provinces["unit_2025"].replace(rename))
+    province = rename["Synth A"]
+    for lang in ("vi", "en"):
+        sentences = [narrative.title("01_year_profile", province, 2024, lang),
+                     *narrative.key_sentences(pref, synth_sources, None, None, province, 2024,
+                                              lang, provinces=provinces),
+                     *narrative.trend_sentences(pref, province, [2021, 2022], lang,
+                                                provinces=provinces),
+                     narrative.gap_sentence(pref, province, 2022, lang),
+                     narrative.strengths_sentence(pref, province, 2023, lang)]
+        assert any("34" in s for s in sentences)  # the merged unit's sentence is among them
+        first_edition = narrative.change_sentence(pref, province, 2021, lang)  # names no unit
+        for sentence in sentences:
+            _assert_inert(sentence, None if sentence == first_edition else hostile)
+
+
+def test_escape_markdown_keeps_plain_names_readable():
+    assert narrative.escape_markdown("Bà Rịa - Vũng Tàu") == "Bà Rịa - Vũng Tàu"
+    assert narrative.escape_markdown("Sở KH&ĐT\nBắc Ninh") == "Sở KH&amp;ĐT Bắc Ninh"
+    assert _rendered(narrative.escape_markdown("a_b *c* $x$ `d`")).strip() == (
+        "<p>a_b *c* $x$ `d`</p>")
+
+
+def _translations_dir(tmp_path, rows: str):
+    (tmp_path / "processed").mkdir()
+    (tmp_path / "translations.csv").write_text(
+        "text,text_lang,target_lang,translation,kind,translated_by,translated_from,note\n" + rows,
+        encoding="utf-8")
+    return tmp_path
+
+
+SYNTHETIC_TRANSLATIONS = """\
+synthetic share,en,vi,tỷ lệ giả,source_wording,test fixture,targets.csv:label_en,synthetic
+rank group,en,vi,nhóm hạng,project_text,test fixture,targets.csv:unit,synthetic
+"""
+
+
+def test_targets_table_shows_a_marked_translation(synth_targets, tmp_path, monkeypatch):
+    monkeypatch.setenv("DTI_DATA_DIR", str(_translations_dir(tmp_path, SYNTHETIC_TRANSLATIONS)))
+    vi = narrative.targets_table(synth_targets, "vi")
+    assert vi["Nội dung"].tolist() == ["nhóm 9 (giả)", "tỷ lệ giả (bản dịch)"]
+    assert vi["Đơn vị"].tolist() == ["nhóm hạng", "%"]  # the project's own unit: no mark
+    en = narrative.targets_table(synth_targets, "en")
+    assert en["Wording"].tolist() == ["top 9 (synthetic)", "synthetic share"]
+    assert en["Unit"].tolist() == ["rank group", "%"]
+
+
+def test_real_vietnamese_target_tables_have_no_english(real):
+    import re
+    english = re.compile(r"\b(of|the|at|and|completed|published|rank|enterprises|level|"
+                         r"online|documents|procedures|share|number|estimate|qualitative|year|"
+                         r"least|more|than|reported)\b", re.IGNORECASE)
+    tables = {"targets": narrative.targets_table(real["targets"], "vi"),
+              "progress": narrative.progress_table(data.load_target_progress(), "vi"),
+              "revisions": narrative.revisions_table(data.load_target_revisions(), "vi")}
+    for name, table in tables.items():
+        for column in table.columns:
+            if column == "Mã nguồn":  # source ids stay ids (track "content" replaces them)
+                continue
+            for cell in table[column].astype(str):
+                assert not english.search(cell), (name, column, cell)
+    wordings = tables["targets"]["Nội dung"]
+    assert wordings.str.endswith("(bản dịch)").sum() >= 10  # English-only wordings, marked
+    assert "% GRDP" in set(tables["targets"]["Đơn vị"])
+    progress = tables["progress"]
+    assert "31/12/2022" in set(progress["Thời điểm"]) and "15/7/2021" in set(progress["Thời điểm"])
+
+
+def test_real_english_tables_translate_vietnamese_only_wording(real):
+    revisions = narrative.revisions_table(data.load_target_revisions(), "en")
+    assert "6 April 2023" in set(revisions["Proposed on"])
+    assert "%/year (at least)" in set(revisions["Unit"])
+    targets = narrative.targets_table(real["targets"], "en")
+    assert not targets["Wording"].str.contains("(translation)", regex=False).any()
+    assert (narrative.target_wording({"label_vi": "Năng suất lao động hằng năm tăng tối thiểu 8%",
+                                      "label_en": ""}, "en")
+            == "Labour productivity to grow by at least 8% a year (translation)")
+
+
+def test_real_publishers_are_in_the_brief_s_language(real):
+    vi = _key(real, 2022, "vi")[0]
+    assert "cổng DTI chính thức" in vi and "official" not in vi
+    assert "official DTI portal" in _key(real, 2022, "en")[0]
+
+
+def test_nothing_is_cut_short(real):
+    texts = [*_key(real, 2022, "vi"), *_key(real, 2024, "en"), narrative.method_note("vi")]
+    for lang in ("vi", "en"):
+        for table in (narrative.targets_table(real["targets"], lang),
+                      narrative.progress_table(data.load_target_progress(), lang)):
+            texts.extend(table.astype(str).to_numpy().ravel())
+    assert not [t for t in texts if "..." in t or "…" in t]
+
+
+def test_a_bare_number_in_a_value_text_follows_the_language(real):
+    vi = narrative.targets_table(real["targets"], "vi")
+    en = narrative.targets_table(real["targets"], "en")
+    assert "1.000" in set(vi["Giá trị"]) and "1,000" in set(en["Value"])
+    assert "90 / 80 / 70" in set(vi["Giá trị"])  # words and separators stay as the source gave

@@ -12,6 +12,14 @@ without tooling. Babel still does what it is the standard for: locale-aware numb
 percentages, dates, lists and plural rules. `tests/test_i18n.py` fails when a key or a
 placeholder exists in one language only.
 
+Text from the data written in one language only (a target's wording, a unit such as "% of GRDP",
+the project's English descriptors of publishers and pages) is shown in the brief's language by
+`data_text`, from `data/translations.csv`: text as the data gives it, text_lang, target_lang,
+translation, kind (`source_wording`: a source's own words, marked "(bản dịch)" / "(translation)"
+in the brief; `project_text`: the project's own descriptor, translated like a label), translated_by,
+translated_from (processed table:column), note. `check_translations` lists every incomplete row,
+changed number and data text left without a translation (`NEEDS_TRANSLATION`).
+
 Vietnamese alphabetical order (`vietnamese_sort_key`): a ă â b c d đ e ê g h i k l m n o ô ơ p q r
 s t u ư v x y, word by word; tone marks only break ties.
 """
@@ -23,6 +31,7 @@ import functools
 import re
 import tomllib
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +42,8 @@ from babel.numbers import format_decimal
 from babel.numbers import format_percent as _babel_percent
 
 from analysis.measures import LANGS
+from analysis.paths import data_dir as resolve_data_dir
+from analysis.paths import processed_dir
 
 LOCALES_DIR = Path(__file__).with_name("locales")
 BABEL_LOCALE = {"vi": "vi", "en": "en_GB"}  # en_GB: "31 December 2022", as the briefs had
@@ -152,11 +163,169 @@ def ordinal(rank, lang: str) -> str:
     return forms.get(category, forms["other"]).format(n=int(rank))
 
 
-def data_text(text: str, lang: str) -> str:
+# --- text from the data, and its translations ------------------------------------------------
+
+TRANSLATIONS_FILE = "translations.csv"
+TRANSLATION_COLUMNS = ("text", "text_lang", "target_lang", "translation", "kind", "translated_by",
+                       "translated_from", "note")
+# A translation of words a source gave (a target's wording) is marked as such in the brief; the
+# project's own descriptors (units, periods) are translated without a mark, as labels are.
+TRANSLATION_KINDS = {"source_wording": True, "project_text": False}
+# Publishers are names, kept as published, except the project's English descriptors in them
+# ("(English)", "author …", "official DTI portal"): those publisher names need a translation.
+ENGLISH_DESCRIPTOR = re.compile(
+    r"(?<![\w.])(english|en|author|aggregator|reposting|third-party|portal|official|unknown|"
+    r"original|mirror|provincial|school|online|foreign-affairs)(?![\w.])", re.IGNORECASE)
+# Titles are kept as published, except the project's description of a page it could not copy
+# the title of ("(URL slug: '…')", "(mirror site)").
+PAGE_DESCRIPTOR = re.compile(r"URL slug|title not in page|English edition|article on|"
+                             r"same article as|mirror site|dataset viewer")
+# The data texts that reach a brief and are written in one language only: (table, column, the
+# language they are written in, a column whose emptiness makes the translation needed, or None,
+# a pattern the text must match to need one, or None).
+NEEDS_TRANSLATION = (
+    ("targets.csv", "label_en", "en", "label_vi", None),
+    ("targets.csv", "label_vi", "vi", "label_en", None),
+    ("targets.csv", "unit", "en", None, None),
+    ("targets.csv", "value_text", "en", None, None),
+    ("target_progress.csv", "as_of", "en", None, None),
+    ("target_progress.csv", "value_text", "en", None, None),
+    ("target_progress.csv", "unit", "en", None, None),
+    ("target_revisions.csv", "unit", "en", None, None),
+    ("target_revisions.csv", "proposed_by", "en", None, None),
+    ("target_revisions.csv", "proposed_to", "en", None, None),
+    ("target_revisions.csv", "from_wording_vi", "vi", None, None),
+    ("target_revisions.csv", "to_wording_vi", "vi", None, None),
+    ("sources.csv", "publisher", "en", None, ENGLISH_DESCRIPTOR),
+    ("sources.csv", "title", "en", None, PAGE_DESCRIPTOR),
+    ("sources.csv", "date_shown", "en", "date_published", None),
+)
+
+
+@dataclass(frozen=True)
+class Translation:
+    text: str  # as shown in the brief's language
+    translated: bool  # True when it is a translation made by the project
+    marked: bool  # True when the brief must say it is a translation
+    translated_by: str = ""
+    translated_from: str = ""
+
+
+def _translations_path(data_dir=None) -> Path:
+    return resolve_data_dir(data_dir) / TRANSLATIONS_FILE
+
+
+@functools.lru_cache(maxsize=8)
+def _read_translations(path: str, mtime_ns: int) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in TRANSLATION_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+    return frame
+
+
+def load_translations(data_dir=None) -> pd.DataFrame:
+    """`data/translations.csv`: one row per (text, target_lang); an empty table when the data
+    folder has none (a test fixture), so every text is then shown as the source gave it."""
+    path = _translations_path(data_dir)
+    if not path.exists():
+        return pd.DataFrame({c: pd.Series(dtype=str) for c in TRANSLATION_COLUMNS})
+    return _read_translations(str(path), path.stat().st_mtime_ns).copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _lookup(path: str, mtime_ns: int) -> dict:
+    frame = _read_translations(path, mtime_ns)
+    return {(row.text, row.target_lang): row for row in frame.itertuples(index=False)}
+
+
+def translate(text, lang: str, data_dir=None) -> Translation:
+    """`text` from the data in `lang`: the project's translation where the text is written in
+    another language (with who made it, and whether the brief must mark it), else unchanged."""
+    check_lang(lang)
+    text = "" if is_missing(text) else str(text)
+    path = _translations_path(data_dir)
+    row = _lookup(str(path), path.stat().st_mtime_ns).get((text, lang)) if path.exists() else None
+    if row is None or row.text_lang == lang:
+        return Translation(text, translated=False, marked=False)
+    return Translation(row.translation, translated=True,
+                       marked=TRANSLATION_KINDS.get(row.kind, True),
+                       translated_by=row.translated_by, translated_from=row.translated_from)
+
+
+def data_text(text, lang: str, data_dir=None) -> str:
     """Text that comes from the data (a target's wording, a unit such as "% of GRDP") in `lang`.
-    Translations live in `data/` with who made them and from what; until one exists for `text`,
-    the text is returned as the source gave it."""
-    return text
+    Translations live in `data/translations.csv` with who made them and from what; a translation
+    of a source's own wording is marked "(bản dịch)" / "(translation)". A text with no
+    translation is returned as the source gave it."""
+    shown = translate(text, lang, data_dir)
+    return t("label.data_text.translated", lang, text=shown.text) if shown.marked else shown.text
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+_DIGITS = re.compile(r"\d+")
+
+
+def _needs_words(text: str) -> bool:
+    """Text with words in it (not a bare number, percentage or ISO date)."""
+    return bool(_LETTER.search(text)) and not _ISO.fullmatch(text.strip())
+
+
+def texts_needing_translation(data_dir=None) -> pd.DataFrame:
+    """Every data text that reaches a brief in one language only: text, text_lang, target_lang,
+    and where it comes from (table:column)."""
+    folder = processed_dir(resolve_data_dir(data_dir))
+    rows = []
+    for table, column, text_lang, unless, pattern in NEEDS_TRANSLATION:
+        if not (folder / table).exists():
+            continue  # a data folder without that table (a test fixture) needs nothing from it
+        frame = pd.read_csv(folder / table, dtype=str, keep_default_na=False)
+        if column not in frame:
+            continue
+        for text, other in zip(frame[column], frame[unless] if unless else [""] * len(frame)):
+            if (text.strip() and _needs_words(text) and not (unless and other.strip())
+                    and (pattern is None or pattern.search(text))):
+                for target in LANGS:
+                    if target != text_lang:
+                        rows.append((text, text_lang, target, f"processed/{table}:{column}"))
+    frame = pd.DataFrame(rows, columns=["text", "text_lang", "target_lang", "found_in"])
+    return frame.drop_duplicates(["text", "target_lang"]).reset_index(drop=True)
+
+
+def check_translations(data_dir=None) -> list[str]:
+    """Problems of `data/translations.csv`, one line each (empty list: none): every column of
+    every row filled, languages known, one row per (text, target language), the numbers of the
+    text kept in the translation, and a translation for every data text that needs one."""
+    name = TRANSLATIONS_FILE
+    frame = load_translations(data_dir)
+    problems = []
+    for line, row in enumerate(frame.itertuples(index=False), start=2):
+        for column in TRANSLATION_COLUMNS:
+            if not str(getattr(row, column)).strip():
+                problems.append(f"{name}, line {line}, column {column}: empty; every column "
+                                "must be filled")
+        for column in ("text_lang", "target_lang"):
+            if getattr(row, column) not in LANGS:
+                problems.append(f"{name}, line {line}, column {column}: "
+                                f"{getattr(row, column)!r}: must be one of {', '.join(LANGS)}")
+        if row.text_lang == row.target_lang:
+            problems.append(f"{name}, line {line}, column target_lang: {row.target_lang!r}: "
+                            "the same language as the text")
+        if row.kind not in TRANSLATION_KINDS:
+            problems.append(f"{name}, line {line}, column kind: {row.kind!r}: must be one of "
+                            f"{', '.join(TRANSLATION_KINDS)}")
+        if sorted(_DIGITS.findall(row.text)) != sorted(_DIGITS.findall(row.translation)):
+            problems.append(f"{name}, line {line}, column translation: the numbers of the "
+                            f"text ({' '.join(_DIGITS.findall(row.text))}) must all be kept")
+    duplicated = frame[frame.duplicated(["text", "target_lang"], keep=False)]
+    for text, target in dict.fromkeys(zip(duplicated["text"], duplicated["target_lang"])):
+        problems.append(f"{name}: {text!r} has more than one translation into {target}")
+    have = set(zip(frame["text"], frame["target_lang"]))
+    for need in texts_needing_translation(data_dir).itertuples(index=False):
+        if (need.text, need.target_lang) not in have:
+            problems.append(f"{name}: no translation into {need.target_lang} of {need.text!r} "
+                            f"({need.found_in})")
+    return problems
 
 
 # --- Vietnamese alphabetical order ---------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The DTI's structure: pillars, main indicators, national aggregates, and their labels."""
+"""The DTI's structure: pillars, main indicators, national aggregates. Their names in each language
+live in the catalogs (`locales/<lang>.toml`, `[label.measures]`); `label()` looks one up."""
 
 from __future__ import annotations
 
@@ -25,47 +26,6 @@ NATIONAL_UNITS = (NATIONAL_AVERAGE_UNIT, NATIONAL_INDEX_UNIT)
 HOME_PROVINCE = "Hải Dương"
 LANGS = ("vi", "en")  # languages of labels, sentences and briefs
 
-LABELS = {
-    "vi": {
-        "dti": "Chỉ số DTI (tổng thể)",
-        "pillar_government": "Trụ cột chính quyền số",
-        "pillar_economy": "Trụ cột kinh tế số",
-        "pillar_society": "Trụ cột xã hội số",
-        "awareness": "Nhận thức số",
-        "institutions": "Thể chế số",
-        "infrastructure": "Hạ tầng số",
-        "human_resources": "Nhân lực số",
-        "cybersecurity": "An toàn thông tin mạng",
-        "activity_government": "Hoạt động chính quyền số",
-        "activity_economy": "Hoạt động kinh tế số",
-        "activity_society": "Hoạt động xã hội số",
-        "national_average_dti": "Trung bình DTI cấp tỉnh",
-        "national_average_pillar_government": "Trung bình cấp tỉnh: chính quyền số",
-        "national_average_pillar_economy": "Trung bình cấp tỉnh: kinh tế số",
-        "national_average_pillar_society": "Trung bình cấp tỉnh: xã hội số",
-        "national_dti": "DTI quốc gia",
-    },
-    "en": {
-        "dti": "DTI (overall)",
-        "pillar_government": "Digital government pillar",
-        "pillar_economy": "Digital economy pillar",
-        "pillar_society": "Digital society pillar",
-        "awareness": "Digital awareness",
-        "institutions": "Digital institutions",
-        "infrastructure": "Digital infrastructure",
-        "human_resources": "Digital human resources",
-        "cybersecurity": "Cybersecurity",
-        "activity_government": "Digital-government activity",
-        "activity_economy": "Digital-economy activity",
-        "activity_society": "Digital-society activity",
-        "national_average_dti": "Provincial average DTI",
-        "national_average_pillar_government": "Provincial average: digital government",
-        "national_average_pillar_economy": "Provincial average: digital economy",
-        "national_average_pillar_society": "Provincial average: digital society",
-        "national_dti": "National-level DTI",
-    },
-}
-
 # The national average of a province measure, where one is published.
 NATIONAL_AVERAGE_OF = {
     "dti": "national_average_dti",
@@ -76,4 +36,7 @@ NATIONAL_AVERAGE_OF = {
 
 
 def label(measure: str, lang: str = "vi") -> str:
-    return LABELS[lang].get(measure, measure)
+    """A measure's name in `lang` (catalog `[label.measures]`); an unknown measure as it is."""
+    from analysis import i18n  # i18n reads LANGS from here: imported when first used
+
+    return i18n.catalog(i18n.check_lang(lang)).get(f"label.measures.{measure}", measure)

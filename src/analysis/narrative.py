@@ -5,7 +5,14 @@ and returns strings (or a small display frame). No figure is typed into a senten
 counts and dates all come from the frames. A figure the sources did not give produces an explicit
 "not published" / "chưa công bố" sentence, never a guess.
 
-Numbers follow the language: Vietnamese writes 0,6383 and 1.000; English 0.6383 and 1,000.
+The words live in the catalogs (`locales/<lang>.toml`: `[heading] [title] [method] [narrative]
+[status] [unit] [label]`); numbers, percentages, dates and lists are formatted by Babel through
+`analysis.i18n`. Text from the data (names, publishers, units, target wordings) is shown in the
+brief's language through `i18n.data_text` (translations in `data/translations.csv`).
+
+Sentences are Markdown: every piece of data-derived text in them is escaped (`escape_markdown`),
+so a name such as `<img onerror=…>` or `[x](javascript:…)` is shown as text, never run or linked.
+Put them into HTML by rendering the Markdown, not by escaping them a second time.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from analysis import comparisons, data
+from analysis import comparisons, data, i18n
 from analysis.errors import UserError
 from analysis.measures import (
     FIRST_EDITION,
@@ -32,115 +39,94 @@ from analysis.measures import (
 RESOLUTION = "06-NQ/TU"
 UNITS_BEFORE_MERGER, UNITS_AFTER_MERGER = 63, 34
 
-NOT_PUBLISHED = {"vi": "chưa công bố", "en": "not published"}
+NOT_PUBLISHED = {lang: i18n.t("common.not_published", lang) for lang in LANGS}
 
 
 def _check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
-    return lang
+    return i18n.check_lang(lang)
 
 
 def _missing(value) -> bool:
-    return value is None or value is pd.NA or bool(pd.isna(value))
+    return i18n.is_missing(value)
 
 
-# --- numbers ----------------------------------------------------------------------------------
+# --- Markdown from data ------------------------------------------------------------------------
+
+class Markdown(str):
+    """Text that is safe to put into Markdown as it is (catalog words, escaped data)."""
+
+
+# Markdown's inline syntax (emphasis, code, links, images, tables, strike-through, math in
+# Jupyter) and the backslash itself; `<`, `>` and `&` become HTML entities instead.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}|~$!#+])")
+
+
+def escape_markdown(text) -> Markdown:
+    """Data-derived text made inert in Markdown: whitespace runs (newlines too) become one space,
+    Markdown punctuation is backslash-escaped, and `<`, `>`, `&` become entities. The rendered
+    text reads as the data gave it."""
+    if isinstance(text, Markdown):
+        return text
+    flat = " ".join(str(text).split())
+    return Markdown(html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", flat), quote=False))
+
+
+def _say(key: str, lang: str, count: int | None = None, **values) -> Markdown:
+    """A catalog message with its values filled; text values not yet Markdown are escaped."""
+    safe = {name: escape_markdown(v) if isinstance(v, str) else v for name, v in values.items()}
+    return Markdown(i18n.t(key, lang, count, **safe))
+
+
+def _year(year) -> str:
+    return str(int(year))  # an edition is a name ("DTI 2022"), never "2.022"
+
+
+# --- numbers (thin wrappers over analysis.i18n, for display_table and older callers) ----------
 
 def format_number(value, lang: str = "vi", decimals: int = 4) -> str:
     """`0.6383` -> "0,6383" (vi) / "0.6383" (en); thousands "1.000" / "1,000"; NA -> not published."""
     _check_lang(lang)
-    if _missing(value):
-        return NOT_PUBLISHED[lang]
-    text = f"{float(value):,.{decimals}f}"
-    if lang == "vi":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
+    return NOT_PUBLISHED[lang] if _missing(value) else i18n.number(value, lang, decimals)
 
 
 def format_value(value, lang: str = "vi", max_decimals: int = 2) -> str:
     """A value with no needless decimals: 20.0 -> "20", 17.5 -> "17,5" (vi), 1000 -> "1.000"."""
-    if _missing(value):
-        return format_number(value, lang)
-    for decimals in range(max_decimals + 1):
-        if round(float(value), decimals) == round(float(value), max_decimals):
-            return format_number(value, lang, decimals)
-    return format_number(value, lang, max_decimals)
+    _check_lang(lang)
+    return NOT_PUBLISHED[lang] if _missing(value) else i18n.value(value, lang, max_decimals)
 
 
 def format_percent(share, lang: str = "vi", decimals: int = 0) -> str:
     """A share in [0, 1] as a percentage: 0.806 -> "81%"; with decimals=1, "80,6%" (vi)."""
-    if _missing(share):
-        return format_number(share, lang)
-    return format_number(float(share) * 100, lang, decimals) + "%"
+    _check_lang(lang)
+    return NOT_PUBLISHED[lang] if _missing(share) else i18n.percent(share, lang, decimals)
 
 
 def format_rank(rank, lang: str = "vi") -> str:
     """13 -> "thứ 13" (vi) / "13th" (en)."""
     _check_lang(lang)
-    if _missing(rank):
-        return NOT_PUBLISHED[lang]
-    rank = int(rank)
-    if lang == "vi":
-        return f"thứ {rank}"
-    suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
-    return f"{rank}{suffix}"
-
-
-_EN_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December"]
+    return NOT_PUBLISHED[lang] if _missing(rank) else i18n.ordinal(rank, lang)
 
 
 def format_date(iso: str, lang: str = "vi") -> str:
     """"2022-12-31" -> "31/12/2022" (vi) / "31 December 2022" (en); other text unchanged."""
-    _check_lang(lang)
-    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", str(iso).strip())
-    if not match:
-        return str(iso)
-    year, month, day = match[1], int(match[2]), match[3]
-    if lang == "vi":
-        return f"{int(day)}/{month}/{year}" if day else f"{month}/{year}"
-    return f"{int(day)} {_EN_MONTHS[month - 1]} {year}" if day else f"{_EN_MONTHS[month - 1]} {year}"
+    return i18n.date(iso, _check_lang(lang))
 
 
 def _join(items: list[str], lang: str) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    last = " và " if lang == "vi" else " and "
-    return ", ".join(items[:-1]) + last + items[-1]
+    return i18n.join(items, lang)
 
 
 # --- fixed texts -------------------------------------------------------------------------------
 
-HEADINGS = {
-    "key_figures": ("Số liệu chính", "Key figures"),
-    "narrative": ("Tóm tắt", "Summary"),
-    "profile": ("Thứ hạng các trụ cột và chỉ số thành phần", "Pillar and indicator ranks"),
-    "peers": ("So sánh với các tỉnh lân cận và trung bình cấp tỉnh",
-              "Compared with neighbouring provinces and the provincial average"),
-    "indicator_profile": ("Chỉ số thành phần so với các tỉnh lân cận",
-                          "Indicators against neighbouring provinces"),
-    "heatmap": ("Thứ hạng qua các kỳ", "Ranks across editions"),
-    "trajectories": ("Diễn biến thứ hạng", "Rank trajectories"),
-    "percentiles": ("Phân vị qua đợt sáp nhập 2025", "Percentiles across the 2025 merger"),
-    "changes": ("Thay đổi thứ hạng", "Rank changes"),
-    "coverage": ("Mức độ đầy đủ của số liệu", "Data coverage"),
-    "conflicts": ("Số liệu các nguồn không thống nhất", "Figures on which sources disagree"),
-    "targets": ("Các chỉ tiêu của Nghị quyết", "The Resolution's targets"),
-    "revisions": ("Đề xuất điều chỉnh chỉ tiêu", "Proposed target revisions"),
-    "progress": ("Tiến độ đã báo cáo", "Progress reported"),
-    "status": ("Tình hình thực hiện", "Implementation status"),
-    "rank_target": ("Thứ hạng DTI so với chỉ tiêu", "DTI rank against its target"),
-    "sources": ("Nguồn", "Sources"),
-    "method": ("Phương pháp", "Method"),
-    "precedence": ("Quy tắc chọn nguồn", "Which source wins"),
-}
+HEADINGS = tuple(key.split(".", 1)[1] for key in i18n.catalog("vi") if key.startswith("heading."))
 
 
 def heading(key: str, lang: str = "vi", level: int = 2) -> str:
-    """A Markdown section heading in the chosen language."""
-    vi, en = HEADINGS[key]
-    return f"{'#' * level} {vi if _check_lang(lang) == 'vi' else en}"
+    """A Markdown section heading in the chosen language (catalog `[heading]`)."""
+    return f"{'#' * level} {i18n.t(f'heading.{key}', _check_lang(lang))}"
+
+
+_TITLES = ("year_profile", "trends", "target_revisions")
 
 
 def title(notebook: str, province: str = HOME_PROVINCE, year: int | None = None,
@@ -148,70 +134,84 @@ def title(notebook: str, province: str = HOME_PROVINCE, year: int | None = None,
     """The brief's title as Markdown (level-1 heading), with the parameter values in it."""
     _check_lang(lang)
     name = re.sub(r"^\d+_|\.ipynb$", "", str(notebook).rsplit("/", 1)[-1])
-    if name == "year_profile":
-        text = (f"Hồ sơ DTI {year}: {province}" if lang == "vi"
-                else f"{province}: DTI {year} profile")
-    elif name == "trends":
-        text = (f"Diễn biến DTI {FIRST_EDITION}–{year}: {province}" if lang == "vi"
-                else f"{province}: DTI trends, {FIRST_EDITION}–{year}")
-    elif name == "target_revisions":
-        text = (f"Nghị quyết {RESOLUTION} của Tỉnh ủy {HOME_PROVINCE}: chỉ tiêu, điều chỉnh và "
-                f"tiến độ (đến {year})" if lang == "vi"
-                else f"{HOME_PROVINCE}'s Resolution {RESOLUTION}: targets, revisions and progress "
-                     f"(as of {year})")
-    else:
+    if name not in _TITLES:
         raise ValueError(f"unknown notebook {notebook!r}")
+    text = _say(f"title.{name}", lang, province=province, home=HOME_PROVINCE,
+                resolution=RESOLUTION, first=_year(FIRST_EDITION),
+                year="" if year is None else _year(year))
     return f"# {text}"
 
 
 def precedence_rule(lang: str = "vi") -> str:
     """The rule that picks one figure where sources disagree (analysis.sources.PRECEDENCE_RULE)."""
-    if _check_lang(lang) == "en":
-        from analysis.sources import PRECEDENCE_RULE
-        return PRECEDENCE_RULE
-    return ("Khi các nguồn không thống nhất, số liệu hiển thị được lấy theo thứ tự ưu tiên: cổng "
-            "DTI chính thức trước, sau đó đến báo hoặc cổng thông tin của chính tỉnh đó, rồi đến "
-            "báo chí khác, cuối cùng là các bản tổng hợp của bên thứ ba; trong cùng một nhóm, "
-            "trang công bố gần đây nhất được ưu tiên.")
+    return i18n.t("method.precedence", _check_lang(lang))
 
 
 def method_note(lang: str = "vi") -> str:
     """What the DTI measures, its structure over editions, the 2025 merger and percentiles."""
-    pillars = _join([label(m, lang) for m in PILLARS], lang)
-    indicators = _join([label(m, lang) for m in INDICATORS], lang)
-    if _check_lang(lang) == "vi":
-        return (
-            "Chỉ số đánh giá chuyển đổi số cấp tỉnh (DTI) do Bộ Thông tin và Truyền thông (từ "
-            "2025 là Bộ Khoa học và Công nghệ) công bố hằng năm; kỳ \"DTI N\" đo năm N và được "
-            "công bố vào năm sau hoặc muộn hơn. Điểm số nằm trong thang 0–1; thứ hạng tính trong "
-            "63 tỉnh, thành phố. Chỉ số gồm ba trụ cột (" + pillars + "). Từ DTI "
-            f"{FIRST_YEAR_OF_EIGHT_INDICATORS}, có tám chỉ số chính (" + indicators + "); DTI "
-            f"{FIRST_EDITION} dùng cấu trúc khác nên số liệu chỉ số thành phần của kỳ đó không so "
-            "sánh được với các kỳ sau, còn điểm tổng thể và trụ cột thì so sánh được. "
-            "Ngày 1/7/2025, 63 tỉnh, thành phố được sắp xếp thành 34 đơn vị hành chính cấp tỉnh; "
-            f"{HOME_PROVINCE} trở thành một phần của Hải Phòng. DTI 2024 được công bố cho cả 63 "
-            "tỉnh cũ và 34 đơn vị mới; điểm của một đơn vị mới là trung bình các chỉ số chính của "
-            "các tỉnh cũ hợp thành. Thứ hạng trong 34 và trong 63 đơn vị không so sánh trực tiếp "
-            "được, nên bộ tài liệu dùng phân vị 1 − (hạng − 1)/(N − 1): tỷ lệ số đơn vị còn lại "
-            "xếp sau (1 = đứng đầu, 0 = đứng cuối). Số liệu không có trong các nguồn đã thu thập "
-            "được ghi là \"chưa công bố\", không bao giờ được ước tính."
-        )
-    return (
-        "The provincial Digital Transformation Index (DTI) is published yearly by the Ministry of "
-        "Information and Communications (from 2025 the Ministry of Science and Technology); "
-        "edition \"DTI N\" measures year N and is published the year after or later. Scores are "
-        "on a 0–1 scale; ranks are among the 63 provinces. The index has three pillars ("
-        + pillars + f"). From DTI {FIRST_YEAR_OF_EIGHT_INDICATORS} there are eight main "
-        "indicators (" + indicators + f"); DTI {FIRST_EDITION} used another structure, so its "
-        "indicator figures do not compare with later editions, while its overall and pillar "
-        "figures do. On 1 July 2025 the 63 provinces became 34 provincial units; "
-        f"{HOME_PROVINCE} became part of Hải Phòng. DTI 2024 was published for both the 63 old "
-        "provinces and the 34 new units; a new unit's score is the average of its old provinces' "
-        "main indicators. A rank among 34 and a rank among 63 do not compare as they stand, so "
-        "the suite uses the percentile 1 − (rank − 1)/(N − 1): the share of the other units "
-        "ranked below (1 = first, 0 = last). A figure absent from the sources collected is "
-        "shown as \"not published\", never estimated."
-    )
+    _check_lang(lang)
+    return _say("method.note", lang,
+                pillars=i18n.join([label(m, lang) for m in PILLARS], lang),
+                indicators=i18n.join([label(m, lang) for m in INDICATORS], lang),
+                first=_year(FIRST_EDITION), first_eight=_year(FIRST_YEAR_OF_EIGHT_INDICATORS),
+                home=HOME_PROVINCE)
+
+
+# --- labels (for tables and charts) ------------------------------------------------------------
+
+def _section(prefix: str) -> dict[str, str]:
+    """The plain messages directly under `prefix.` of the Vietnamese catalog (the keys agree)."""
+    return {key[len(prefix) + 1:]: key for key, message in i18n.catalog("vi").items()
+            if key.startswith(prefix + ".") and "." not in key[len(prefix) + 1:]
+            and isinstance(message, str)}
+
+
+def column_label(column: str, lang: str = "vi") -> str:
+    """A column's heading in `lang` (catalog `[label]`); an unknown column as it is."""
+    return i18n.catalog(_check_lang(lang)).get(f"label.{column}", column)
+
+
+_VALUE_SECTIONS = {"role": "label.roles", "position": "label.positions", "status": "status"}
+
+
+def value_label(column: str, value, lang: str = "vi") -> str:
+    """A coded value in words: measure names, roles, positions, statuses; others unchanged."""
+    _check_lang(lang)
+    if column == "measure":
+        return label(value, lang)
+    if column == "status":
+        return status_label(value, lang)
+    section = _VALUE_SECTIONS.get(column)
+    return i18n.catalog(lang).get(f"{section}.{value}", value) if section else value
+
+
+def yes_no(value, lang: str = "vi") -> str:
+    """True -> "có" / "yes"; missing -> ""."""
+    _check_lang(lang)
+    return "" if _missing(value) else i18n.t(f"label.boolean.{str(bool(value)).lower()}", lang)
+
+
+# The tuples (vi, en) that display_table and wide_table read; the words are the catalog's.
+COLUMN_LABELS = {column: tuple(i18n.t(key, lang) for lang in LANGS)
+                 for column, key in _section("label").items()}
+VALUE_LABELS = {column: {code: tuple(i18n.t(key, lang) for lang in LANGS)
+                         for code, key in _section(section).items()}
+                for column, section in _VALUE_SECTIONS.items()}
+
+_STATUS_NUMBER = re.compile(r"(\d+)pct")
+
+
+def status_label(status: str, lang: str = "vi") -> str:
+    """A status code in words (catalog `[status]`); the percentage is read from the code
+    (at_least_60pct -> "đạt từ 60% trở lên")."""
+    messages = i18n.catalog(_check_lang(lang))
+    if f"status.{status}" in messages and isinstance(messages[f"status.{status}"], str):
+        return messages[f"status.{status}"]
+    number = _STATUS_NUMBER.search(str(status))
+    if not number:
+        return str(status)
+    kind = "at_least" if "at_least" in str(status) else "at"
+    return i18n.t(f"status.template.{kind}", lang, pct=i18n.percent(int(number[1]) / 100, lang))
 
 
 # --- sentences ---------------------------------------------------------------------------------
@@ -220,22 +220,13 @@ def not_published_sentence(province: str, year: int, lang: str = "vi", what: str
     """An explicit sentence for a figure no source gave. `what`: None (all DTI figures),
     'rank', 'score', or 'profile' (pillar and indicator ranks)."""
     _check_lang(lang)
-    if lang == "vi":
-        if what == "profile":
-            return (f"Thứ hạng các trụ cột và chỉ số thành phần của {province} trong DTI {year} "
-                    "chưa được công bố trong các nguồn đã thu thập.")
-        subject = {None: "Chỉ số DTI", "rank": "Thứ hạng DTI", "score": "Điểm DTI"}[what]
-        return f"{subject} {year} của {province} chưa được công bố trong các nguồn đã thu thập."
-    subject = {None: "figures", "rank": "rank", "score": "score",
-               "profile": "pillar and indicator ranks"}[what]
-    verb = "was" if what in ("rank", "score") else "were"
-    return f"{province}'s DTI {year} {subject} {verb} not published in the sources collected."
+    key = {None: "all", "rank": "rank", "score": "score", "profile": "profile"}[what]
+    return _say(f"narrative.not_published_{key}", lang, province=province, year=_year(year))
 
 
 def _unit_words(unit_system, lang: str) -> str:
-    if not _missing(unit_system) and int(unit_system) == UNITS_AFTER_MERGER:
-        return "đơn vị cấp tỉnh sau sáp nhập" if lang == "vi" else "post-merger provincial units"
-    return "tỉnh, thành phố" if lang == "vi" else "provinces and cities"
+    after = not _missing(unit_system) and int(unit_system) == UNITS_AFTER_MERGER
+    return i18n.t("unit.units_34" if after else "unit.provinces_63", lang)
 
 
 def _n_units(unit_system) -> int:
@@ -254,56 +245,45 @@ def _row(pref: pd.DataFrame, unit: str, year: int, measure: str = OVERALL,
     return None if _missing(row["rank"]) and _missing(row["score"]) else row
 
 
-def _publisher(sources: pd.DataFrame | None, source_id) -> str:
+def _publisher(sources: pd.DataFrame | None, source_id, lang: str) -> str:
+    """The publisher's name, with any English descriptor the project added in `lang`."""
     if sources is None or _missing(source_id) or not source_id:
         return ""
     match = sources.loc[sources["source_id"].eq(source_id), "publisher"]
-    return str(match.iloc[0]) if len(match) and str(match.iloc[0]) else str(source_id)
+    name = str(match.iloc[0]) if len(match) and str(match.iloc[0]) else str(source_id)
+    return i18n.data_text(name, lang)
 
 
 def _percentile_phrase(rank, unit_system, lang: str) -> str:
     share = comparisons.percentile(rank, _n_units(unit_system))
     if _missing(share):
         return ""
-    return (f"đứng trên {format_percent(share, lang)} số đơn vị còn lại" if lang == "vi"
-            else f"ahead of {format_percent(share, lang)} of the other units")
+    return _say("narrative.percentile", lang, share=i18n.percent(share, lang))
 
 
 def rank_phrase(row: pd.Series, lang: str = "vi") -> str:
     """"thứ 13/63 tỉnh, thành phố (đứng trên 81% số đơn vị còn lại)" from a preferred row."""
-    n = _n_units(row["unit_system"])
-    words = _unit_words(row["unit_system"], lang)
-    if lang == "vi":
-        text = f"thứ {int(row['rank'])}/{n} {words}"
-    else:
-        text = f"{format_rank(row['rank'], 'en')} of {n} {words}"
+    _check_lang(lang)
+    text = _say("narrative.rank", lang, ordinal=i18n.ordinal(row["rank"], lang),
+                n_units=str(_n_units(row["unit_system"])),
+                units=_unit_words(row["unit_system"], lang))
     position = _percentile_phrase(row["rank"], row["unit_system"], lang)
-    return f"{text} ({position})" if position else text
+    return _say("narrative.rank_with_percentile", lang, rank=text,
+                position=position) if position else text
 
 
 def _figure_sentence(unit: str, year: int, row: pd.Series, lang: str,
                      sources: pd.DataFrame | None, edition: str | None = None) -> str:
-    has_rank, has_score = not _missing(row["rank"]), not _missing(row["score"])
-    edition = edition or f"DTI {year}"
-    if lang == "vi":
-        parts = [f"Trong {edition}, {unit}"]
-        parts.append(f" xếp {rank_phrase(row, lang)}" if has_rank else " có thứ hạng chưa được công bố")
-        if has_score:
-            parts.append(f", điểm {format_number(row['score'], lang)}")
-        else:
-            parts.append("; điểm số chưa được công bố trong các nguồn đã thu thập")
-    else:
-        parts = [f"In {edition}, {unit}"]
-        parts.append(f" ranked {rank_phrase(row, lang)}" if has_rank
-                     else "'s rank was not published")
-        if has_score:
-            parts.append(f", with a score of {format_number(row['score'], lang)}")
-        else:
-            parts.append("; its score was not published in the sources collected")
-    source = _publisher(sources, row["source_id"])
+    edition = edition or _say("narrative.edition", lang, year=_year(year))
+    parts = [_say("narrative.figure_lead", lang, edition=edition, unit=unit)]
+    parts.append(_say("narrative.figure_rank", lang, rank=rank_phrase(row, lang))
+                 if not _missing(row["rank"]) else _say("narrative.figure_no_rank", lang))
+    parts.append(_say("narrative.figure_score", lang, score=i18n.number(row["score"], lang))
+                 if not _missing(row["score"]) else _say("narrative.figure_no_score", lang))
+    source = _publisher(sources, row["source_id"], lang)
     if source:
-        parts.append(f" (nguồn: {source})" if lang == "vi" else f" (source: {source})")
-    return "".join(parts) + "."
+        parts.append(_say("narrative.figure_source", lang, source=source))
+    return _say("narrative.sentence_end", lang, text=Markdown("".join(parts)))
 
 
 def successor(province: str, provinces: pd.DataFrame | None) -> str | None:
@@ -324,7 +304,8 @@ def _provinces_or_registry(provinces: pd.DataFrame | None) -> pd.DataFrame:
 def _members(unit: str, provinces: pd.DataFrame | None) -> list[str]:
     if provinces is None or "unit_2025" not in provinces:
         return []
-    return sorted(provinces.loc[provinces["unit_2025"].eq(unit), "name"].astype(str))
+    names = provinces.loc[provinces["unit_2025"].eq(unit), "name"].astype(str)
+    return sorted(names, key=i18n.vietnamese_sort_key)
 
 
 def merged_sentence(pref: pd.DataFrame, province: str, year: int, provinces: pd.DataFrame,
@@ -340,26 +321,18 @@ def merged_sentence(pref: pd.DataFrame, province: str, year: int, provinces: pd.
     if row is None:
         return None
     members = _members(unit, provinces)
+    shown_unit = (_say("narrative.merged_unit", lang, unit=unit,
+                       members=Markdown(i18n.join([escape_markdown(m) for m in members], lang)))
+                  if len(members) > 1 else escape_markdown(unit))
+    edition = _say("narrative.merged_edition", lang, year=_year(year),
+                   n_units=str(UNITS_AFTER_MERGER))
+    figure = _figure_sentence(shown_unit, year, row, lang, sources, edition)
     if unit != province:
-        lead = (f"Sau đợt sáp nhập năm 2025, {province} là một phần của {unit}. "
-                if lang == "vi" else
-                f"After the 2025 merger, {province} is part of {unit}. ")
-    else:
-        lead = ""
-    made_of = (f" (hợp thành từ {_join(members, lang)})" if lang == "vi"
-               else f" (formed from {_join(members, lang)})") if len(members) > 1 else ""
-    edition = (f"DTI {year} công bố cho {UNITS_AFTER_MERGER} đơn vị mới" if lang == "vi"
-               else f"DTI {year} as published for the {UNITS_AFTER_MERGER} new units")
-    figure = _figure_sentence(unit + made_of, year, row, lang, sources, edition)
-    if lang == "vi":
-        note = (f" Đây là số liệu của đơn vị sau sáp nhập {unit}, không phải của riêng {province}."
-                if unit != province else
-                f" Đây là số liệu của đơn vị sau sáp nhập, trong {UNITS_AFTER_MERGER} đơn vị.")
-        return lead + figure + note
-    note = (f" This is the figure of the post-merger unit {unit}, not of {province} alone."
-            if unit != province else
-            f" This is the post-merger unit's figure, among {UNITS_AFTER_MERGER} units.")
-    return lead + figure + note
+        lead = _say("narrative.merged_lead", lang, province=province, unit=unit)
+        note = _say("narrative.merged_note_other", lang, unit=unit, province=province)
+        return Markdown(f"{lead} {figure} {note}")
+    note = _say("narrative.merged_note_same", lang, n_units=str(UNITS_AFTER_MERGER))
+    return Markdown(f"{figure} {note}")
 
 
 def overall_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "vi",
@@ -387,36 +360,22 @@ def change_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "v
         return None
     previous = _previous_edition(pref, year)
     if previous is None:
-        return (f"DTI {year} là kỳ đầu tiên trong dữ liệu; không có kỳ trước để so sánh."
-                if lang == "vi" else
-                f"DTI {year} is the first edition in the data; there is no earlier one to compare.")
+        return _say("narrative.change_first", lang, year=_year(year))
     before = _row(pref, province, previous)
     if before is None or _missing(before["rank"]):
-        return (f"Thứ hạng DTI {previous} của {province} chưa được công bố trong các nguồn đã thu "
-                f"thập, nên không tính được thay đổi so với kỳ trước." if lang == "vi" else
-                f"{province}'s DTI {previous} rank was not published in the sources collected, so "
-                f"no change since the previous edition can be given.")
+        return _say("narrative.change_previous_missing", lang, previous=_year(previous),
+                    province=province)
     changes = comparisons.rank_changes(pref, province)
     match = changes[changes["year"].eq(year) & changes["measure"].eq(OVERALL)
                     & changes["previous_year"].eq(previous)]
     change = (int(match["change"].iloc[0]) if len(match) and not _missing(match["change"].iloc[0])
               else int(before["rank"]) - int(row["rank"]))
-    was = format_rank(before["rank"], lang)
-    if lang == "vi":
-        if change > 0:
-            verb = f"tăng {change} bậc"
-        elif change < 0:
-            verb = f"giảm {-change} bậc"
-        else:
-            verb = "giữ nguyên thứ hạng"
-        return f"So với DTI {previous} ({was}), {province} {verb}."
-    if change > 0:
-        verb = f"rose {change} place{'s' if change > 1 else ''}"
-    elif change < 0:
-        verb = f"fell {-change} place{'s' if change < -1 else ''}"
+    if change:
+        verb = _say("narrative.rose" if change > 0 else "narrative.fell", lang, count=abs(change))
     else:
-        verb = "kept the same rank"
-    return f"Compared with DTI {previous} ({was}), {province} {verb}."
+        verb = _say("narrative.kept", lang)
+    return _say("narrative.change", lang, previous=_year(previous),
+                was=i18n.ordinal(before["rank"], lang), province=province, verb=verb)
 
 
 def last_published_sentence(pref: pd.DataFrame, province: str, year: int,
@@ -430,11 +389,8 @@ def last_published_sentence(pref: pd.DataFrame, province: str, year: int,
     if rows.empty:
         return None
     row = rows.iloc[-1]
-    if lang == "vi":
-        return (f"Thứ hạng gần nhất được công bố của riêng {province} là DTI {int(row['year'])}: "
-                f"{rank_phrase(row, lang)}.")
-    return (f"{province}'s own last published rank is from DTI {int(row['year'])}: "
-            f"{rank_phrase(row, lang)}.")
+    return _say("narrative.last_published", lang, province=province, year=_year(row["year"]),
+                rank=rank_phrase(row, lang))
 
 
 def strengths_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "vi",
@@ -450,20 +406,16 @@ def strengths_sentence(pref: pd.DataFrame, province: str, year: int, lang: str =
 
     def listing(position: str) -> str:
         part = table[table["position"].eq(position)]
-        return _join([f"{label(m, lang)} ({format_rank(r, lang)})"
-                       for m, r in zip(part["measure"], part["rank"])], lang)
+        return i18n.join([_say("narrative.measure_rank", lang, measure=label(m, lang),
+                               rank=i18n.ordinal(r, lang))
+                          for m, r in zip(part["measure"], part["rank"])], lang)
 
-    strong, weak = listing("strongest"), listing("weakest")
-    if lang == "vi":
-        kind = "trụ cột" if is_pillar else "chỉ số thành phần"
-        text = f"Trong DTI {year}, {kind} mạnh nhất của {province}: {strong}; yếu nhất: {weak}."
-        if is_pillar and int(year) >= FIRST_YEAR_OF_EIGHT_INDICATORS:
-            text += " Thứ hạng tám chỉ số thành phần chưa được công bố trong các nguồn đã thu thập."
-        return text
-    kind = "pillars" if is_pillar else "indicators"
-    text = f"In DTI {year}, {province}'s strongest {kind}: {strong}; weakest: {weak}."
+    text = _say("narrative.strengths", lang, year=_year(year), province=province,
+                kind=i18n.t("narrative.kind_pillars" if is_pillar else "narrative.kind_indicators",
+                            lang),
+                strong=Markdown(listing("strongest")), weak=Markdown(listing("weakest")))
     if is_pillar and int(year) >= FIRST_YEAR_OF_EIGHT_INDICATORS:
-        text += " The eight indicators' ranks were not published in the sources collected."
+        text = Markdown(f"{text} {i18n.t('narrative.no_indicator_ranks', lang)}")
     return text
 
 
@@ -474,35 +426,30 @@ def gap_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "vi")
     rows = gaps[gaps["gap"].notna()] if gaps is not None and not gaps.empty else pd.DataFrame()
     if rows.empty:
         overall = gaps[gaps["measure"].eq(OVERALL)] if gaps is not None else gaps
-        if overall is not None and len(overall) and _missing(overall["score"].iloc[0]):
-            return (f"Điểm DTI {year} của {province} chưa được công bố trong các nguồn đã thu thập, "
-                    "nên chưa so sánh được với trung bình cấp tỉnh." if lang == "vi" else
-                    f"{province}'s DTI {year} score was not published in the sources collected, so "
-                    "it cannot be set against the provincial average.")
-        return (f"Trung bình cấp tỉnh của DTI {year} chưa được công bố trong các nguồn đã thu "
-                f"thập, nên chưa so sánh được điểm của {province}." if lang == "vi" else
-                f"The provincial average of DTI {year} was not published in the sources "
-                f"collected, so {province}'s score cannot be set against it.")
+        missing_score = overall is not None and len(overall) and _missing(overall["score"].iloc[0])
+        return _say("narrative.gap_no_score" if missing_score else "narrative.gap_no_average",
+                    lang, year=_year(year), province=province)
     clauses = []
     for _, row in rows.iterrows():
         gap = float(row["gap"])
-        what = label(row["measure"], lang)
-        score, average = format_number(row["score"], lang), format_number(row["national_average"], lang)
-        amount = format_number(abs(gap), lang)
-        if lang == "vi":
-            side = "cao hơn" if gap > 0 else ("thấp hơn" if gap < 0 else "bằng")
-            rel = f"{side} trung bình cấp tỉnh ({average})" + (f" {amount}" if gap else "")
-            clauses.append(f"{what}: {score}, {rel}")
-        else:
-            side = "above" if gap > 0 else ("below" if gap < 0 else "equal to")
-            rel = (f"{amount} {side}" if gap else side) + f" the provincial average ({average})"
-            clauses.append(f"{what}: {score}, {rel}")
-    if lang == "vi":
-        return f"Điểm số DTI {year} của {province} — " + "; ".join(clauses) + "."
-    return f"{province}'s DTI {year} scores — " + "; ".join(clauses) + "."
+        side = "above" if gap > 0 else ("below" if gap < 0 else "equal")
+        clauses.append(_say(f"narrative.gap_{side}", lang, measure=label(row["measure"], lang),
+                            score=i18n.number(row["score"], lang),
+                            average=i18n.number(row["national_average"], lang),
+                            **({"amount": i18n.number(abs(gap), lang)} if gap else {})))
+    return _say("narrative.gap", lang, year=_year(year), province=province,
+                clauses=Markdown(i18n.t("narrative.clause_separator", lang).join(clauses)))
 
 
-_STATUS_NUMBER = re.compile(r"(\d+)pct")
+def _status_phrase(status: str, count: int, total: int, lang: str) -> str:
+    if status in ("completed", "initially_deployed"):
+        return _say(f"narrative.status_{status}", lang, count=count, total=i18n.integer(total, lang))
+    number = _STATUS_NUMBER.search(str(status))
+    if number:
+        kind = "at_least" if "at_least" in str(status) else "at"
+        return _say(f"narrative.status_{kind}", lang, count=count,
+                    pct=i18n.percent(int(number[1]) / 100, lang))
+    return _say("narrative.status_other", lang, count=count, status=str(status))
 
 
 def status_sentence(target_status: pd.DataFrame, lang: str = "vi") -> str | None:
@@ -512,30 +459,11 @@ def status_sentence(target_status: pd.DataFrame, lang: str = "vi") -> str | None
         return None
     latest = target_status[target_status["as_of"].eq(target_status["as_of"].max())]
     total = int(latest["of_total"].iloc[0])
-    when = format_date(latest["as_of"].iloc[0], lang)
-    parts = []
-    for status, count in zip(latest["status"], latest["n_targets"]):
-        count = int(count)
-        number = _STATUS_NUMBER.search(str(status))
-        pct = f"{number[1]}%" if number else ""
-        if lang == "vi":
-            phrase = {"completed": f"hoàn thành {count}/{total} chỉ tiêu",
-                      "initially_deployed": f"{count} chỉ tiêu mới bước đầu triển khai"}.get(status)
-            if phrase is None and number:
-                at_least = "từ " if "at_least" in status else ""
-                phrase = f"{count} chỉ tiêu đạt {at_least}{pct}" + (" trở lên" if at_least else "")
-        else:
-            phrase = {"completed": f"completed {count} of the {total} targets",
-                      "initially_deployed": f"{count} had only been initially deployed"}.get(status)
-            if phrase is None and number:
-                at_least = "at least " if "at_least" in status else ""
-                phrase = f"{count} had reached {at_least}{pct}"
-        parts.append(phrase or f"{status}: {count}")
-    if lang == "vi":
-        return (f"Theo báo cáo, đến {when}, {HOME_PROVINCE} đã " + "; ".join(parts)
-                + f" (Nghị quyết {RESOLUTION}).")
-    return (f"As reported, by {when} {HOME_PROVINCE} had " + "; ".join(parts)
-            + f" (Resolution {RESOLUTION}).")
+    parts = [_status_phrase(status, int(count), total, lang)
+             for status, count in zip(latest["status"], latest["n_targets"])]
+    return _say("narrative.status", lang, when=i18n.date(latest["as_of"].iloc[0], lang),
+                home=HOME_PROVINCE, resolution=RESOLUTION,
+                parts=Markdown(i18n.t("narrative.clause_separator", lang).join(parts)))
 
 
 def targets_identified_sentence(targets: pd.DataFrame, target_status: pd.DataFrame | None,
@@ -545,13 +473,9 @@ def targets_identified_sentence(targets: pd.DataFrame, target_status: pd.DataFra
     found = int(targets["target_id"].nunique())
     total = (int(target_status["of_total"].iloc[0])
              if target_status is not None and not target_status.empty else None)
-    if lang == "vi":
-        of = f"{found}/{total}" if total else f"{found}"
-        return (f"Các nguồn đã thu thập xác định được {of} chỉ tiêu của Nghị quyết {RESOLUTION}; "
-                "các chỉ tiêu còn lại chưa được công bố trong các nguồn này.")
-    of = f"{found} of the {total}" if total else f"{found}"
-    return (f"The sources collected identify {of} targets of Resolution {RESOLUTION}; the others "
-            "were not published in these sources.")
+    of = (_say("narrative.targets_found_of", lang, found=i18n.integer(found, lang),
+               total=i18n.integer(total, lang)) if total else i18n.integer(found, lang))
+    return _say("narrative.targets_found", lang, of=of, resolution=RESOLUTION)
 
 
 def rank_target_sentence(pref: pd.DataFrame, targets: pd.DataFrame, year: int,
@@ -561,40 +485,23 @@ def rank_target_sentence(pref: pd.DataFrame, targets: pd.DataFrame, year: int,
     table = comparisons.rank_against_target(pref, targets, province=province)
     rows = table[table["year"].eq(year) & table["rank"].notna()] if not table.empty else table
     if rows.empty:
-        return (f"Chưa đối chiếu được thứ hạng DTI {year} với chỉ tiêu của Nghị quyết {RESOLUTION}: "
-                f"thứ hạng của riêng {province} chưa được công bố trong các nguồn đã thu thập."
-                if lang == "vi" else
-                f"{province}'s DTI {year} rank cannot be checked against the Resolution "
-                f"{RESOLUTION} target: its own rank was not published in the sources collected.")
+        return _say("narrative.rank_target_missing", lang, year=_year(year),
+                    resolution=RESOLUTION, province=province)
     rank = int(rows["rank"].iloc[0])
     clauses = []
     for _, row in rows.sort_values("target_horizon").iterrows():
         if _missing(row["target_rank"]):
             continue
-        top, horizon = int(row["target_rank"]), int(row["target_horizon"])
-        inside = bool(row["within_target"])
-        if lang == "vi":
-            clauses.append(f"{'đã nằm trong' if inside else 'chưa đạt'} chỉ tiêu năm {horizon} "
-                           f"(nhóm {top} dẫn đầu)")
-        else:
-            clauses.append(f"{'within' if inside else 'short of'} the {horizon} target "
-                           f"(among the leading {top})")
+        kind = "within" if bool(row["within_target"]) else "short"
+        clauses.append(_say(f"narrative.rank_target_{kind}", lang,
+                            horizon=_year(row["target_horizon"]),
+                            top=i18n.integer(row["target_rank"], lang)))
     if not clauses:
-        return (f"Chỉ tiêu thứ hạng của Nghị quyết {RESOLUTION} chưa được công bố trong các nguồn "
-                "đã thu thập." if lang == "vi" else
-                f"The rank target of Resolution {RESOLUTION} was not published in the sources "
-                "collected.")
-    disputed = _rank_target_disputed(targets)
-    if lang == "vi":
-        text = (f"Thứ hạng DTI {year} ({format_rank(rank, lang)}) "
-                + _join(clauses, lang) + f" của Nghị quyết {RESOLUTION}.")
-        if disputed:
-            text += " Các nguồn không thống nhất về giá trị chỉ tiêu này (xem ghi chú bảng chỉ tiêu)."
-        return text
-    text = (f"The DTI {year} rank ({format_rank(rank, lang)}) is "
-            + _join(clauses, lang) + f" of Resolution {RESOLUTION}.")
-    if disputed:
-        text += " Sources disagree on this target's value (see the note in the targets table)."
+        return _say("narrative.rank_target_none", lang, resolution=RESOLUTION)
+    text = _say("narrative.rank_target", lang, year=_year(year), rank=i18n.ordinal(rank, lang),
+                clauses=Markdown(i18n.join(clauses, lang)), resolution=RESOLUTION)
+    if _rank_target_disputed(targets):
+        text = Markdown(f"{text} {i18n.t('narrative.rank_target_disputed', lang)}")
     return text
 
 
@@ -656,58 +563,6 @@ def as_markdown(sentences: Iterable[str]) -> str:
 
 
 # --- display frames ----------------------------------------------------------------------------
-
-COLUMN_LABELS = {
-    "measure": ("Chỉ số", "Measure"), "unit": ("Đơn vị", "Unit"),
-    "unit_system": ("Số đơn vị xếp hạng", "Units ranked"), "score": ("Điểm", "Score"),
-    "rank": ("Thứ hạng", "Rank"), "percentile": ("Phân vị", "Percentile"),
-    "source_id": ("Mã nguồn", "Source id"), "published": ("Đã công bố", "Published"),
-    "role": ("Vai trò", "Role"), "national_average": ("Trung bình cấp tỉnh", "Provincial average"),
-    "gap": ("Chênh lệch", "Gap"), "year": ("Năm", "Year"),
-    "previous_year": ("Kỳ trước", "Previous edition"), "previous_rank": ("Hạng kỳ trước", "Previous rank"),
-    "change": ("Thay đổi (+ = tăng bậc)", "Change (+ = improved)"),
-    "comparable": ("So sánh được", "Comparable"), "n_sources": ("Số nguồn", "Sources"),
-    "source_ids": ("Mã nguồn", "Source ids"), "status": ("Tình trạng", "Status"),
-    "publisher": ("Cơ quan đăng", "Publisher"), "title": ("Tiêu đề", "Title"),
-    "date": ("Ngày", "Date"), "url": ("URL", "URL"), "group": ("Nhóm", "Group"),
-    "position": ("Vị trí", "Position"), "target_horizon": ("Mốc chỉ tiêu", "Target horizon"),
-    "target_rank": ("Chỉ tiêu thứ hạng", "Target rank"), "within_target": ("Đạt chỉ tiêu", "Within target"),
-    "conflict": ("Các giá trị", "Values given"), "target_id": ("Chỉ tiêu", "Target"),
-    "horizon": ("Mốc", "Horizon"), "label": ("Nội dung", "Wording"),
-    "value_text": ("Giá trị", "Value"), "from_value": ("Giá trị ban đầu", "Original value"),
-    "to_value": ("Đề xuất điều chỉnh", "Proposed value"), "proposed_on": ("Ngày đề xuất", "Proposed on"),
-    "as_of": ("Thời điểm", "As of"), "n_targets": ("Số chỉ tiêu", "Targets"),
-    "of_total": ("Trên tổng số", "Of"),
-}
-
-VALUE_LABELS = {
-    "role": {"province": ("tỉnh được xem", "province"), "peer": ("tỉnh lân cận", "peer"),
-             "national_average": ("trung bình cấp tỉnh", "provincial average"),
-             "best": ("cao nhất", "best")},
-    "position": {"strongest": ("mạnh nhất", "strongest"), "weakest": ("yếu nhất", "weakest")},
-    "status": {"published": ("đã công bố", "published"),
-               "not published": ("chưa công bố", "not published"),
-               "rank only": ("chỉ có thứ hạng", "rank only"),
-               "score only": ("chỉ có điểm", "score only"),
-               "conflict": ("nguồn không thống nhất", "sources disagree"),
-               "completed": ("hoàn thành", "completed"),
-               "proposed": ("đề xuất", "proposed"), "adopted": ("đã thông qua", "adopted"),
-               "initially_deployed": ("bước đầu triển khai", "initially deployed")},
-}
-
-
-def status_label(status: str, lang: str = "vi") -> str:
-    """A target-status code in words; the percentage is read from the code (at_least_60pct)."""
-    i = 0 if _check_lang(lang) == "vi" else 1
-    known = VALUE_LABELS["status"].get(status)
-    if known:
-        return known[i]
-    number = _STATUS_NUMBER.search(str(status))
-    if not number:
-        return str(status)
-    if "at_least" in str(status):
-        return f"đạt từ {number[1]}% trở lên" if lang == "vi" else f"at least {number[1]}%"
-    return f"đạt {number[1]}%" if lang == "vi" else f"at {number[1]}%"
 
 _SCORE_COLUMNS = ("score", "national_average", "gap")
 _PERCENT_COLUMNS = ("percentile",)
@@ -829,27 +684,73 @@ def wide_table(frame: pd.DataFrame, index: str, columns: str, values: str,
     return out
 
 
-def targets_table(targets: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
-    """The Resolution's targets as identified: id, horizon, wording in the language (the other
-    language's wording where the sources give only that one), value, unit, source."""
+# --- target tables -----------------------------------------------------------------------------
+
+def target_wording(row, lang: str = "vi") -> str:
+    """A target's wording (a targets.csv row) in `lang`: the source's own wording in that
+    language where there is one, else the project's marked translation of the other one."""
     _check_lang(lang)
-    first, second = ("label_vi", "label_en") if lang == "vi" else ("label_en", "label_vi")
-    words = [a if isinstance(a, str) and a else (b if isinstance(b, str) else "")
-             for a, b in zip(targets[first], targets[second])]
+    own, other = f"label_{lang}", next(f"label_{o}" for o in LANGS if o != lang)
+    for column in (own, other):
+        text = row.get(column, "")
+        if isinstance(text, str) and text.strip():
+            return i18n.data_text(text, lang)
+    return ""
+
+
+def _as_of(value, lang: str) -> str:
+    """A reporting time: an ISO date in the language's format, else its words translated."""
+    if _missing(value) or not str(value).strip():
+        return ""
+    shown = i18n.date(value, lang)
+    return shown if shown != str(value) else i18n.data_text(value, lang)
+
+
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _texts(values, lang: str) -> list[str]:
+    """Data texts in `lang`; a bare number ("1000") in the language's convention ("1.000")."""
+    return ["" if _missing(v) or not str(v).strip()
+            else i18n.value(float(v), lang) if _PLAIN_NUMBER.fullmatch(str(v).strip())
+            else i18n.data_text(v, lang) for v in values]
+
+
+def targets_table(targets: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """The Resolution's targets as identified: id, horizon, wording, value, unit, source; every
+    text in `lang` (a translation of a wording the sources give in the other language only is
+    marked "(bản dịch)" / "(translation)")."""
+    _check_lang(lang)
     frame = pd.DataFrame({"target_id": targets["target_id"], "horizon": targets["horizon"],
-                          "label": words, "value_text": targets["value_text"],
-                          "unit": targets["unit"], "source_id": targets["source_id"]})
-    out = display_table(frame, lang)
-    return out
+                          "label": [target_wording(row, lang) for _, row in targets.iterrows()],
+                          "value_text": _texts(targets["value_text"], lang),
+                          "unit": _texts(targets["unit"], lang),
+                          "source_id": targets["source_id"]})
+    return display_table(frame, lang)
 
 
 def progress_table(progress: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     """Reported progress: target, when, value (a number in the language's convention where the
-    source gave one, else its words), unit, source."""
+    source gave one, else its words in `lang`), unit, source."""
     _check_lang(lang)
-    values = [format_value(v, lang) if not _missing(v) else ("" if _missing(t) else str(t))
+    values = [i18n.value(v, lang) if not _missing(v)
+              else ("" if _missing(t) else i18n.data_text(t, lang))
               for v, t in zip(progress["value"], progress["value_text"])]
-    frame = pd.DataFrame({"target_id": progress["target_id"], "as_of": progress["as_of"],
-                          "value_text": values, "unit": progress["unit"],
+    frame = pd.DataFrame({"target_id": progress["target_id"],
+                          "as_of": [_as_of(v, lang) for v in progress["as_of"]],
+                          "value_text": values, "unit": _texts(progress["unit"], lang),
                           "source_id": progress["source_id"]})
+    return display_table(frame, lang)
+
+
+def revisions_table(revisions: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """Proposed revisions: target, horizon, original and proposed value, unit (in `lang`), date
+    proposed (in the language's format), status, source."""
+    _check_lang(lang)
+    frame = pd.DataFrame({"target_id": revisions["target_id"], "horizon": revisions["horizon"],
+                          "from_value": revisions["from_value"],
+                          "to_value": revisions["to_value"],
+                          "unit": _texts(revisions["unit"], lang),
+                          "proposed_on": [_as_of(v, lang) for v in revisions["proposed_on"]],
+                          "status": revisions["status"], "source_id": revisions["source_id"]})
     return display_table(frame, lang)
