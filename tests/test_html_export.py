@@ -291,3 +291,29 @@ def test_printing_gives_a4_pages_with_source_urls_and_no_download_link(tmp_path)
     flat = re.sub(r"\s+", "", text)  # a long URL may wrap
     assert "BáocáoDTI(https://dti.gov.vn/a?x=1&y=2)" in flat and "Tin(http://example.vn/b)" in flat
     assert "Tải số liệu (CSV)" not in text
+
+
+PWN = "document.documentElement.setAttribute('data-'+'pwned','1')"
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="needs chromium")
+def test_hostile_outputs_run_nothing_in_a_real_browser(tmp_path):
+    markdown = [f"<img src=x onerror=\"{PWN}\">", f"<script>{PWN}</script>",
+                f"<svg><script>{PWN}</script></svg>", f"<details open ontoggle=\"{PWN}\"><summary>s</summary></details>"]
+    html = [f"<img src=\"data:image/png;base64,AAAA\" onerror=\"{PWN}\">", f"<svg onload=\"{PWN}\"></svg>",
+            f"<body onload=\"{PWN}\">", f"<iframe srcdoc=\"<script>parent.{PWN}</script>\"></iframe>",
+            f"<style onload=\"{PWN}\"></style>", f"<video><source onerror=\"{PWN}\"></video>"]
+    page = tmp_path / "brief.html"
+    page.write_text(brief_of(*[new_output("display_data", {"text/markdown": m}) for m in markdown],
+                             *[new_output("display_data", {"text/html": h}) for h in html]), encoding="utf-8")
+    control = tmp_path / "control.html"  # the same payload unsanitised does run: the check works
+    control.write_text(f'<html><body><img src=x onerror="{PWN}"></body></html>', encoding="utf-8")
+
+    def dom(path):
+        return subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                               "--disable-background-networking", f"--user-data-dir={tmp_path / 'profile'}",
+                               "--dump-dom", path.as_uri()],
+                              check=True, capture_output=True, text=True, timeout=120).stdout
+
+    assert 'data-pwned="1"' in dom(control)
+    assert 'data-pwned="1"' not in dom(page)

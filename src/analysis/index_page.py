@@ -61,8 +61,10 @@ tbody.home th{color:#0b5cad}
 td.failed{background:#fbeeec}
 .failed .mark{color:#8a1f11;font-weight:700}
 .failed small{display:block;color:#6b3a33}
+@page{size:A4;margin:15mm 14mm}
 @media print{body{background:#fff}main{max-width:none;padding:0}details{border:0}
-summary{background:none}tr{break-inside:avoid}thead{display:table-header-group}}
+summary{background:none}tr{break-inside:avoid}thead{display:table-header-group}
+details::details-content{content-visibility:visible}}
 """.strip()
 
 
