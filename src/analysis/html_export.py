@@ -1,14 +1,27 @@
-"""Executed notebook -> brief: deterministic notebook clean-up and offline, code-free HTML.
+"""Executed notebook -> brief: deterministic notebook clean-up and offline, code-free, safe HTML.
 
 - `normalise(nb)`: what makes two executions byte-identical — no timing metadata (papermill keeps
-  only the parameters),
-  execution counts 1..n, a fixed id for the injected-parameters cell, object addresses
-  (`at 0x7f…`), the kernel's pid in cell file names and pandas Styler random ids replaced, no JavaScript or widget outputs, and
-  `<script` in HTML outputs shown as text.
+  only the parameters), execution counts 1..n, a fixed id for the injected-parameters cell,
+  object addresses (`at 0x7f…`), the kernel's pid in cell file names, no JavaScript or widget
+  outputs, and each pandas Styler table's random id replaced by a stable one of its own
+  (`T_c<cell>_<n>`: code cell number, n-th Styler of that cell), so no table's CSS reaches
+  another. The executed notebook keeps its outputs as they were otherwise: it is the record.
 - `render_brief(nb, …)`: nbconvert with `templates/brief.html.j2` (input and prompts
-  excluded, our own head: inline CSS, `<meta charset="utf-8">`, nothing fetched).
-- `external_resources(html)`: every resource the page would load from the network; the runner
-  refuses to publish a brief for which this is not empty. Links (`<a href>`) are not resources.
+  excluded, our own head: inline CSS, `<meta charset="utf-8">`, nothing fetched). Every piece of
+  HTML that comes from the notebook — Markdown cells and outputs rendered to HTML, `text/html`
+  outputs, raw HTML cells — goes through `sanitize_html`, one allow-list sanitiser (nh3). SVG
+  outputs become `<img>` (a script inside an image never runs). Text inside `<pre>` is left
+  exactly as printed.
+- `external_resources(html)`: every resource the page would load (from the network or from
+  disk: anything that is not a `data:` URL); the runner refuses to publish a brief for which this
+  is not empty. Links (`<a href>`) are not resources.
+
+Why nh3 and not nbconvert's own `HTMLExporter.sanitize_html`: nbconvert's `clean_html` is bleach
+(deprecated upstream since 2023) with bleach's default allow-list, which removes headings,
+images, `sup`, `section` and table heads, and cannot express "`href` may be `#…`, `http(s):` or
+`data:text/csv`, `img src` only a PNG/SVG data URL". nh3 (Rust's ammonia, an HTML5 parser, not
+regexes) takes exactly that allow-list, and it is pinned in the project. It is plugged into
+nbconvert's own `clean_html` slot, so it runs at every point where nbconvert would sanitise.
 """
 
 from __future__ import annotations
@@ -18,7 +31,10 @@ import functools
 import re
 import threading
 from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
+
+import nh3
 
 TEMPLATES = Path(__file__).with_name("templates")
 INJECTED_ID = "injected-parameters"
@@ -26,34 +42,112 @@ INJECTED_ID = "injected-parameters"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
 # Warnings name the cell's code file: /tmp/ipykernel_<pid>/<hash of the code>.py
 _CELL_FILE = re.compile(r"[^\s\"'<>]*ipykernel_\d+[/\\](\d+\.py)")
-_STYLER_ID = re.compile(r"T_[0-9a-f]{5}(?=[_\"' ])")
-_SCRIPT = re.compile(r"<(/?)script", re.IGNORECASE)
+# pandas Styler's default uuid: "T_" + 5 random hex digits, then "_row…", "_col…" or a quote.
+_STYLER_ID = re.compile(r"\bT_([0-9a-f]{5})(?=[_\"' ])")
 _DROP_MIMES = ("application/javascript", "application/vnd.jupyter.widget-view+json",
                "application/vnd.jupyter.widget-state+json", "text/vnd.mermaid")
 _HEADING = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", re.MULTILINE)
-_RESOURCE = re.compile(
-    r"""<(?:script|link|img|iframe|frame|embed|object|source|audio|video|track|input)\b[^>]*?"""
-    r"""\b(?:src|href|data|srcset|poster|background)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)"""
-    r"""|@import\s+(?:url\()?\s*["']?((?:https?:)?//[^"')\s]+)"""
-    r"""|url\(\s*["']?((?:https?:)?//[^"')\s]+)""",
-    re.IGNORECASE,
-)
+_PRE = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL | re.IGNORECASE)
+
+
+# --- The sanitiser --------------------------------------------------------------------------------
+# The shared HTML contract (glance box, reader tables, legend and gap lines, numbered citations,
+# source list, CSV download, charts as data-URL images) plus the plain elements Markdown renders
+# to. Anything not named here is dropped: scripts, styles, frames, forms, objects, event
+# handlers, and every URL but those `_allowed_url` accepts.
+
+SANITIZE_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del",
+    "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6",
+    "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "section",
+    "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "u", "ul", "var",
+})
+# Removed with everything inside them (the rest of the unknown tags lose the tag, keep the text).
+SANITIZE_DROP_WITH_CONTENT = frozenset({
+    "script", "style", "template", "noscript", "iframe", "frame", "frameset", "object", "embed",
+    "applet", "svg", "math", "select", "textarea", "title",
+})
+_ANCHORED = {"id"}  # targets of internal links: headings, tables, source-list items, …
+SANITIZE_ATTRIBUTES = {
+    "*": {"lang", "title"},
+    **{f"h{n}": _ANCHORED for n in range(1, 7)},
+    "section": _ANCHORED, "figure": _ANCHORED, "sup": _ANCHORED, "li": _ANCHORED,
+    "table": _ANCHORED,
+    "a": {"href", "download"},
+    "img": {"src", "alt", "width", "height"},
+    "ol": {"start"},
+    "th": {"colspan", "rowspan", "scope", "style"},
+    "td": {"colspan", "rowspan", "style"},
+    "tr": {"style"},
+    "col": {"span"}, "colgroup": {"span"},
+    "details": {"open"},
+}
+SANITIZE_CLASSES = {
+    "section": {"glance"},
+    "table": {"brief-table", "dataframe"},
+    "p": {"legend", "gap"},
+    "sup": {"cite"},
+    "ol": {"sources"},
+    "a": {"download", "anchor-link"},
+}
+_IMAGE_URL = ("data:image/png;base64,", "data:image/svg+xml;base64,")
+_LINK_URL = ("#", "http://", "https://", "data:text/csv;", "data:text/csv,")
+_FILE_NAME = re.compile(r"[^/\\<>:\"|?*\x00-\x1f]{1,120}")
+
+
+def _allowed_url(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's attribute filter: which URL (and file name) values stay; None drops the attribute."""
+    if attribute == "src":
+        return value if tag == "img" and value.strip().lower().startswith(_IMAGE_URL) else None
+    if attribute == "href":
+        return value if value.strip().lower().startswith(_LINK_URL) else None
+    if attribute == "download":
+        return value if _FILE_NAME.fullmatch(value) else None
+    return value
+
+
+def sanitize_html(html) -> str:
+    """`html` (a fragment from a notebook) with only the allow-listed elements, attributes,
+    classes and URLs left."""
+    html = html.decode() if isinstance(html, bytes) else str(html)
+    return nh3.clean(
+        html,
+        tags=set(SANITIZE_TAGS),
+        clean_content_tags=set(SANITIZE_DROP_WITH_CONTENT),
+        attributes={tag: set(names) for tag, names in SANITIZE_ATTRIBUTES.items()},
+        attribute_filter=_allowed_url,
+        allowed_classes={tag: set(names) for tag, names in SANITIZE_CLASSES.items()},
+        filter_style_properties={"text-align"},
+        url_schemes={"http", "https", "data"},
+        strip_comments=True,
+        link_rel=None,  # keeps links as written; no target="_blank" is allowed anyway
+    )
+
+
+# --- Normalising the executed notebook -----------------------------------------------------------
 
 
 def _scrub_text(text: str) -> str:
     return _CELL_FILE.sub(r"<cell>/\1", _ADDRESS.sub(" at 0x…>", text))
 
 
-def _normalise_output(output: dict) -> None:
+def _stable_styler_ids(html: str, cell_number: int, ids: dict[str, str]) -> str:
+    """Styler's random `T_xxxxx` -> `T_c<cell>_<n>`, n counting this cell's Styler tables."""
+    def replace(match):
+        return ids.setdefault(match[1], f"T_c{cell_number}_{len(ids) + 1}")
+    return _STYLER_ID.sub(replace, html)
+
+
+def _normalise_output(output: dict, cell_number: int, styler_ids: dict[str, str]) -> None:
     if "data" in output:
         for mime in _DROP_MIMES:
             output["data"].pop(mime, None)
         if "text/plain" in output["data"]:
             output["data"]["text/plain"] = _scrub_text(_join(output["data"]["text/plain"]))
         if "text/html" in output["data"]:
-            html = _join(output["data"]["text/html"])
-            html = _SCRIPT.sub(r"&lt;\1script", html)
-            output["data"]["text/html"] = _STYLER_ID.sub("T_brief", html)
+            output["data"]["text/html"] = _stable_styler_ids(
+                _join(output["data"]["text/html"]), cell_number, styler_ids)
     if output.get("output_type") == "stream":
         output["text"] = _scrub_text(_join(output["text"]))
     if output.get("output_type") == "error":
@@ -84,9 +178,9 @@ def normalise(nb):
             continue
         ran = cell.get("execution_count") is not None or cell.outputs
         cell.execution_count = (count := count + 1) if ran else None
-        outputs = []
+        outputs, styler_ids = [], {}
         for output in cell.outputs:
-            _normalise_output(output)
+            _normalise_output(output, count, styler_ids)
             if output.get("output_type") == "execute_result":
                 output["execution_count"] = cell.execution_count
             if output.get("output_type") in ("display_data", "execute_result") \
@@ -110,8 +204,11 @@ def topic(nb) -> str:
         match = _HEADING.search(text)
         if match:
             plain = re.sub(r"[*_`]|\[([^\]]*)\]\([^)]*\)", r"\1", match.group(1))
-            return unescape(plain).strip()
+            return unescape(re.sub(r"<[^>]*>", "", plain)).strip()
     return ""
+
+
+# --- Rendering -----------------------------------------------------------------------------------
 
 
 @functools.lru_cache(maxsize=1)
@@ -127,15 +224,29 @@ def _exporter():
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
-        anchor_link_text="",
+        # Not "": nbconvert then writes <a … /> (ElementTree), which HTML reads as an open <a>
+        # that swallows the rest of the cell. brief.css shows the ¶ only on hover.
+        anchor_link_text="¶",
         embed_images=True,
+        sanitize_html=True,  # the templates then pass notebook HTML through `clean_html` …
+        skip_svg_encoding=False,  # … and show SVG outputs as <img src="data:image/svg+xml…">
     )
+    exporter.register_filter("clean_html", sanitize_html)  # … which is ours
     return exporter, threading.Lock()
 
 
 @functools.lru_cache(maxsize=1)
 def _css() -> str:
     return (TEMPLATES / "brief.css").read_text(encoding="utf-8").strip()
+
+
+def _tidy_blank_lines(html: str) -> str:
+    """Trailing spaces and runs of blank lines that the template leaves, removed everywhere but
+    inside `<pre>` (printed output is shown exactly as printed)."""
+    parts = _PRE.split(html)
+    for i in range(0, len(parts), 2):  # even parts are outside <pre>…</pre>
+        parts[i] = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", parts[i]))
+    return "".join(parts)
 
 
 def render_brief(nb, *, title: str, kicker: str, lang: str) -> str:
@@ -150,8 +261,7 @@ def render_brief(nb, *, title: str, kicker: str, lang: str) -> str:
                  "metadata": {"name": title}}
     with lock:
         html, _ = exporter.from_notebook_node(nb, resources=resources)
-    html = re.sub(r"[ \t]+\n", "\n", html)
-    return re.sub(r"\n{3,}", "\n\n", html).strip() + "\n"
+    return _tidy_blank_lines(html).strip() + "\n"
 
 
 def warm_up() -> None:
@@ -161,6 +271,83 @@ def warm_up() -> None:
     render_brief(new_notebook(), title="", kicker="", lang="vi")
 
 
+# --- What a page would load ----------------------------------------------------------------------
+
+# Attributes whose URL the browser fetches when the page opens (on any element, SVG included).
+# `href` is a fetch on <link>, <base> and SVG's <image>/<use>/<feImage>; on <a>/<area> it is a link.
+_FETCHED = frozenset({"src", "data", "poster", "background", "manifest", "codebase",
+                      "xlink:href", "href"})
+_LINK_TAGS = frozenset({"a", "area"})
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?|\\(.)", re.DOTALL)
+_CSS_URL = re.compile(
+    r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)"""
+    r"""|@import\s+(?:"([^"]*)"|'([^']*)')"""
+    r"""|image-set\(\s*(?:"([^"]*)"|'([^']*)')""",
+    re.IGNORECASE,
+)
+_SCRIPT_URL = re.compile(r"""(?:https?:)?//[^\s"'`<>)]+""", re.IGNORECASE)
+_REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\"\s;]+)", re.IGNORECASE)
+
+
+def _css_urls(css: str) -> list[str]:
+    def unescape_css(match):
+        return chr(int(match[1], 16)) if match[1] else match[2]
+    css = _CSS_ESCAPE.sub(unescape_css, _CSS_COMMENT.sub("", css))
+    return [next(g for g in m.groups() if g is not None) for m in _CSS_URL.finditer(css)]
+
+
+def _srcset_urls(srcset: str) -> list[str]:
+    # A candidate is a URL (no spaces; a data URL may hold commas) then optional descriptors.
+    return [m[1].rstrip(",") for m in re.finditer(r"\s*([^\s,][^\s]*)(?:\s+[^,]*)?,?", srcset)]
+
+
+class _ResourceFinder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+        self._in = None  # "style" or "script" while inside one
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            value = value or ""
+            if name in _FETCHED and not (name == "href" and tag in _LINK_TAGS):
+                self.urls.append(value)
+            elif name in ("srcset", "imagesrcset"):
+                self.urls += _srcset_urls(value)
+            elif name == "style":
+                self.urls += _css_urls(value)
+        attributes = {k: v or "" for k, v in attrs}
+        if tag == "meta" and attributes.get("http-equiv", "").lower() == "refresh":
+            self.urls += _REFRESH_URL.findall(attributes.get("content", ""))
+        if tag == "script" and "src" not in attributes:
+            self.urls.append("<script> (inline)")
+        if tag in ("style", "script"):
+            self._in = tag
+
+    def handle_endtag(self, tag):
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in == "style":
+            self.urls += _css_urls(data)
+        elif self._in == "script":
+            self.urls += _SCRIPT_URL.findall(data)
+
+
+def _is_local(url: str) -> bool:
+    url = url.strip()
+    return not url or url.startswith("#") or url[:5].lower() == "data:"
+
+
 def external_resources(html: str) -> list[str]:
-    """URLs the page would fetch (script/link/img/… sources, CSS imports and url())."""
-    return sorted({next(g for g in m.groups() if g) for m in _RESOURCE.finditer(html)})
+    """What the page would fetch when opened: URLs of script/link/img/iframe/object/source/…
+    elements (srcset candidates too), of SVG `<image>`/`<use>`, of CSS `url()`, `@import` and
+    `image-set()` in `<style>` and `style=""`, of a meta refresh, and URLs inside scripts (an
+    inline script is reported as such). `data:` URLs and `#fragment` references are not fetched;
+    relative URLs are (from the server or the disk next to the file), so they are reported."""
+    finder = _ResourceFinder()
+    finder.feed(html)
+    finder.close()
+    return sorted({url.strip() for url in finder.urls if not _is_local(url)})

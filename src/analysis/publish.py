@@ -16,7 +16,6 @@ leaves no half-written file and an earlier brief intact.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import platform
 import subprocess
@@ -189,52 +188,11 @@ def write_manifest(out: Path, results: list, data_root: Path, fresh: bool) -> li
     return ordered
 
 
-INDEX_CSS = """body{font-family:"Noto Sans","Segoe UI",Arial,"DejaVu Sans",sans-serif;margin:2rem;
-color:#1d1d1b}table{border-collapse:collapse}th,td{padding:.3rem .7rem;border-bottom:1px solid #ddd;
-text-align:left}.failed,.timeout{color:#8a1f11;font-weight:bold}"""
+def write_index(out: Path, entries: list[dict], data_dir=None) -> None:
+    """index.html for people: see `analysis.index_page` (it lives there since issue 7)."""
+    from analysis.index_page import write_index as write_index_page
 
-
-def write_index(out: Path, entries: list[dict]) -> None:
-    """index.html: one row per brief (no durations or dates, so it is reproducible too)."""
-    e = html.escape
-    rows = []
-    for entry in entries:
-        link = entry.get("html") or entry.get("previous_html")
-        cells = [str(entry["year"] or ""), entry["province"] or "(all)", entry["notebook"],
-                 entry["lang"] or ""]
-        status = entry["status"]
-        if link:
-            label = "brief" if entry.get("html") else "previous brief"
-            target = f'<a href="{e(link)}">{e(entry.get("title") or label)}</a>'
-            if not entry.get("html"):
-                target += f' (<a href="{e(entry["ipynb"])}">failed notebook</a>)'
-        elif entry.get("ipynb"):
-            target = f'<a href="{e(entry["ipynb"])}">failed notebook</a>'
-        else:
-            target = ""
-        error = f"<br><small>{e(entry['error'])}</small>" if entry.get("error") else ""
-        rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells)
-                    + f'<td class="{e(status)}">{e(status)}</td><td>{target}{error}</td></tr>')
-    page = f"""<!DOCTYPE html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>DTI briefs — index</title>
-<style>{INDEX_CSS}</style>
-</head>
-<body>
-<h1>DTI briefs</h1>
-<table>
-<thead><tr><th>Year</th><th>Province</th><th>Notebook</th><th>Language</th><th>Status</th><th>Brief</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody>
-</table>
-</body>
-</html>
-"""
-    write_text_atomic(page, out / "index.html")
+    write_index_page(out, entries, data_dir)
 
 
 def summary_table(results: list) -> str:
