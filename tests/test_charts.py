@@ -129,13 +129,13 @@ def test_set_theme_font_and_repeatable_output():
 def test_source_line_publisher_and_date():
     text = charts.source_line(["synth-b", "synth-a", "synth-b"], SYNTHETIC_SOURCES, "en")
     assert text.startswith("Source: ")
-    assert "Synthetic Daily (2022-08-08)" in text and "Báo Tổng Hợp (synthetic) (2021-10-19)" in text
+    assert "Synthetic Daily (8 August 2022)" in text and "Báo Tổng Hợp (synthetic) (19 October 2021)" in text
 
 
 def test_source_line_groups_dates_and_names_unknown_ids():
     text = charts.source_line(["synth-b", "synth-c", "not-in-registry"], SYNTHETIC_SOURCES, "vi")
     assert text.startswith("Nguồn: ")
-    assert "Synthetic Daily (2022-08-08, không rõ ngày)" in text
+    assert "Synthetic Daily (8/8/2022, không rõ ngày)" in text
     assert "not-in-registry" in text
 
 
@@ -277,10 +277,10 @@ def test_target_revisions_percent_and_count(ax):
     assert len(labels) == 2 and labels[0].startswith("T03") and labels[1].startswith("T10")
     assert len(by_gid(ax.lines, "original")) == 2 and len(by_gid(ax.lines, "revised")) == 2
     proposals = [t.get_text() for t in by_gid(ax.texts, "proposal")]
-    assert all("Synthetic Committee, 2023-04-06 (proposed)" in p for p in proposals)
+    assert all("Synthetic Committee, 6 April 2023 (proposed)" in p for p in proposals)
     assert "same value, new wording" in proposals[0]
     assert ax.get_xscale() == "log"  # 7 and 100 on one axis
-    assert "Synthetic Gazette (2021-04-23)" in source_text(ax)
+    assert "Synthetic Gazette (23 April 2021)" in source_text(ax)
 
     fig, count_ax = plt.subplots()
     charts.target_revisions(SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "count", "vi",
