@@ -437,7 +437,7 @@ def _label_line_ends(ax, labels):
     to_data = ax.transData.inverted()
     boxes = []
     for text in texts:
-        box = text.get_window_extent(renderer)
+        box = mpl.text.Text.get_window_extent(text, renderer)  # the words, not the leader
         (x0, y0), (x1, y1) = to_data.transform([(box.x0, box.y0), (box.x1, box.y1)])
         boxes.append((min(x0, x1), max(x0, x1), abs(y1 - y0)))
     top, bottom = sorted(ax.get_ylim())
