@@ -236,12 +236,11 @@ def test_indicator_profile_percentile(ax):
                                    "vi", ax=ax)
     assert out is ax
     only_axes(ax)
-    assert len(ax.get_yticklabels()) == 8  # the eight indicators
+    # Only the indicators someone published are drawn (issue 7): awareness, institutions.
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Nhận thức số", "Thể chế số"]
     assert len(by_gid(ax.collections, "dot:Alpha")) == 2
     assert len(by_gid(ax.collections, "dot:Beta")) == 1
-    # Six indicators of Alpha unpublished: six hatched rows.
-    assert len(by_gid(ax.patches, "not-published")) == 6
-    assert "Alpha: chưa công bố" in all_text(ax)
+    assert len(by_gid(ax.patches, "not-published")) == 0  # Alpha has both drawn rows
     assert sorted(t.get_text() for t in by_gid(ax.texts, "province-rank")) == ["3", "40"]
     assert ax.get_xlim() == pytest.approx((-0.03, 1.03))
     assert "Synthetic Daily" in source_text(ax)
@@ -506,3 +505,14 @@ def test_no_language_branches_left_in_charts():
 
     source = Path(charts.__file__).read_text(encoding="utf-8")
     assert 'lang == "vi"' not in source and "lang == 'vi'" not in source
+
+
+def test_indicator_profile_hatches_the_province_in_a_row_only_a_peer_published(ax):
+    pref = synthetic_pref("""year,unit_system,unit,measure,score,rank,source_id
+2021,63,Alpha,awareness,,3,synth-b
+2021,63,Beta,institutions,,7,synth-b
+""")
+    charts.indicator_profile(pref, "Alpha", ["Beta"], 2021, SYNTHETIC_SOURCES, "en", ax=ax)
+    assert len(ax.get_yticklabels()) == 2
+    assert len(by_gid(ax.patches, "not-published")) == 1
+    assert "Alpha: not published" in all_text(ax)

@@ -494,6 +494,11 @@ def indicator_profile(pref: pd.DataFrame, province: str, peers, year: int,
     measures = _profile_measures(pref, province, int(year))
     table = peer_table(pref, province, peers, int(year), measures)
     table = table[table["role"].isin(["province", "peer"])]
+    # A row in which no unit has a figure is not drawn (unless no row has one: then the
+    # chart shows, row by row, that nothing was published).
+    drawn = [m for m in measures if table.loc[table["measure"] == m, value].notna().any()]
+    measures = drawn or measures
+    table = table[table["measure"].isin(measures)]
     palette = _peer_palette()
     low, high = (0.0, 1.0) if value == "percentile" else (1, PROVINCE_SYSTEM)
     drawn_sources, shown_units = [], set()
