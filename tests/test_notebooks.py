@@ -186,3 +186,28 @@ def test_bad_parameter_stops_in_the_check_cell_with_one_line(tmp_path, parameter
     assert len(lines) == 1, "one line, no traceback"
     for snippet in expected:
         assert snippet in str(error)
+
+
+HOSTILE_PUBLISHER = '<img src=x onerror="alert(1)">Evil Press'
+HOSTILE_TITLE = "<script>alert(2)</script>"
+
+
+def test_hostile_source_text_is_inert_in_the_reader_html(tmp_path, monkeypatch):
+    """A publisher, title and URL from the data with markup in them reach the brief's tables,
+    glance box and source list as text (the HTML export's sanitiser is the second line)."""
+    from data_helpers import copy_data
+
+    root = copy_data(tmp_path)
+    path = root / "processed" / "sources.csv"
+    sources = pd.read_csv(path, dtype=str, keep_default_na=False)
+    cited = sources["source_id"].str.startswith("dti-gov-vn")
+    sources.loc[cited, "publisher"] = HOSTILE_PUBLISHER
+    sources.loc[cited, "title"] = HOSTILE_TITLE
+    sources.loc[cited, "url"] = "javascript:alert(3)"
+    sources.to_csv(path, index=False, lineterminator="\n")
+    monkeypatch.setenv("DTI_DATA_DIR", str(root))
+    book = _run("01_year_profile", tmp_path)
+    page = _html_outputs(book)
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page, "the hostile source is listed"
+    assert "<script" not in page and "<img" not in page
+    assert 'href="javascript' not in page
