@@ -187,3 +187,12 @@ def test_missing_sentence_stays_one_sentence_per_language():
         sentence = brief.profile_missing(pref, "Hải Dương", 2024, ["Hà Nội", "Bắc Ninh"], lang)
         assert sentence.count(".") == 1 and sentence.endswith(".")
     assert i18n.t("glance.missing", "vi", items="x").lower().count("chưa công bố") == 1
+
+
+def test_chart_sources_are_cited_by_number_under_the_chart():
+    cites = brief.Citations(SOURCES, "en")
+    cites.marks(["syn-portal"])
+    line = brief.chart_sources_html(["syn-press", "syn-portal"], cites)
+    assert line == ('<p class="chart-source">Chart sources: '
+                    '<sup class="cite"><a href="#src-1">[1]</a></sup>'
+                    '<sup class="cite"><a href="#src-2">[2]</a></sup></p>')

@@ -516,3 +516,11 @@ def test_indicator_profile_hatches_the_province_in_a_row_only_a_peer_published(a
     assert len(ax.get_yticklabels()) == 2
     assert len(by_gid(ax.patches, "not-published")) == 1
     assert "Alpha: not published" in all_text(ax)
+
+
+def test_chart_source_ids_are_those_of_the_source_line(ax):
+    charts.rank_heatmap(SYNTHETIC_PREF, "Alpha", YEARS, SYNTHETIC_SOURCES, "en", ax=ax,
+                        successor="Gamma")
+    ids = charts.chart_source_ids(ax)
+    assert ids == ["synth-a", "synth-b", "synth-c"]
+    assert "Synthetic Daily" in source_text(ax)

@@ -518,9 +518,12 @@ def chart_gap(key: str, lang: str, **values) -> str:
 
 
 def show_chart(draw, *args, figsize=(9, 5), when: bool = True, gap_text: str | None = None,
+               cites: Citations | None = None, figures: pd.DataFrame | None = None,
                **kwargs) -> None:
     """In a notebook: draw a chart on a new figure and show it, or, when `when` is False (nothing
-    published to draw), show the one gap sentence instead."""
+    published to draw), show the one gap sentence instead. With `cites`, the chart's sources
+    are also cited by number under it, and `figures` (preferred_dti() rows the chart draws)
+    go into the brief's CSV."""
     from IPython.display import HTML, display
 
     if not when:
@@ -529,7 +532,21 @@ def show_chart(draw, *args, figsize=(9, 5), when: bool = True, gap_text: str | N
         return
     import matplotlib.pyplot as plt
 
+    from analysis.charts import chart_source_ids
+
     fig, ax = plt.subplots(figsize=figsize)
     draw(*args, ax=ax, **kwargs)
+    ids = chart_source_ids(ax)
     plt.show()
     plt.close(fig)
+    if cites is not None:
+        if figures is not None:
+            cites.show(figures)
+        if ids:
+            display(HTML(chart_sources_html(ids, cites)))
+
+
+def chart_sources_html(source_ids, cites: Citations) -> str:
+    """"Sources of the chart: [1][4]" under a chart, linking to the numbered list."""
+    label_text = html.escape(i18n.t("brief.chart_sources", cites.lang))
+    return f'<p class="chart-source">{label_text} {cites.marks(source_ids)}</p>'

@@ -148,6 +148,8 @@ def _add_source_line(ax, source_ids, sources, lang):
                        xytext=(0, -6), textcoords="offset points", ha="left", va="top",
                        fontsize=7.5, color="#555555", annotation_clip=False)
     note.set_gid("source-line")
+    # The ids behind the line, for a brief that cites the chart's sources by number.
+    note.source_ids = _source_ids(source_ids if not isinstance(source_ids, str) else [source_ids])
     return note
 
 
@@ -889,3 +891,9 @@ def has_rank_trajectory(pref: pd.DataFrame, province: str, peers, years,
         return True
     successor = _successor_or_none(province, provinces) if provinces is not None else None
     return bool(successor and _ranks_by_year(pref, successor, years, MERGED_SYSTEM, measure))
+
+
+def chart_source_ids(ax) -> list[str]:
+    """The source ids written in the chart's source line ([] if it has none)."""
+    return [sid for text in ax.texts if text.get_gid() == "source-line"
+            for sid in getattr(text, "source_ids", [])]
