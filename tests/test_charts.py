@@ -129,13 +129,13 @@ def test_set_theme_font_and_repeatable_output():
 def test_source_line_publisher_and_date():
     text = charts.source_line(["synth-b", "synth-a", "synth-b"], SYNTHETIC_SOURCES, "en")
     assert text.startswith("Source: ")
-    assert "Synthetic Daily (2022-08-08)" in text and "Báo Tổng Hợp (synthetic) (2021-10-19)" in text
+    assert "Synthetic Daily (8 August 2022)" in text and "Báo Tổng Hợp (synthetic) (19 October 2021)" in text
 
 
 def test_source_line_groups_dates_and_names_unknown_ids():
     text = charts.source_line(["synth-b", "synth-c", "not-in-registry"], SYNTHETIC_SOURCES, "vi")
     assert text.startswith("Nguồn: ")
-    assert "Synthetic Daily (2022-08-08, không rõ ngày)" in text
+    assert "Synthetic Daily (8/8/2022, không rõ ngày)" in text
     assert "not-in-registry" in text
 
 
@@ -236,12 +236,11 @@ def test_indicator_profile_percentile(ax):
                                    "vi", ax=ax)
     assert out is ax
     only_axes(ax)
-    assert len(ax.get_yticklabels()) == 8  # the eight indicators
+    # Only the indicators someone published are drawn (issue 7): awareness, institutions.
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Nhận thức số", "Thể chế số"]
     assert len(by_gid(ax.collections, "dot:Alpha")) == 2
     assert len(by_gid(ax.collections, "dot:Beta")) == 1
-    # Six indicators of Alpha unpublished: six hatched rows.
-    assert len(by_gid(ax.patches, "not-published")) == 6
-    assert "Alpha: chưa công bố" in all_text(ax)
+    assert len(by_gid(ax.patches, "not-published")) == 0  # Alpha has both drawn rows
     assert sorted(t.get_text() for t in by_gid(ax.texts, "province-rank")) == ["3", "40"]
     assert ax.get_xlim() == pytest.approx((-0.03, 1.03))
     assert "Synthetic Daily" in source_text(ax)
@@ -277,10 +276,10 @@ def test_target_revisions_percent_and_count(ax):
     assert len(labels) == 2 and labels[0].startswith("T03") and labels[1].startswith("T10")
     assert len(by_gid(ax.lines, "original")) == 2 and len(by_gid(ax.lines, "revised")) == 2
     proposals = [t.get_text() for t in by_gid(ax.texts, "proposal")]
-    assert all("Synthetic Committee, 2023-04-06 (proposed)" in p for p in proposals)
+    assert all("Synthetic Committee, 6 April 2023 (proposed)" in p for p in proposals)
     assert "same value, new wording" in proposals[0]
     assert ax.get_xscale() == "log"  # 7 and 100 on one axis
-    assert "Synthetic Gazette (2021-04-23)" in source_text(ax)
+    assert "Synthetic Gazette (23 April 2021)" in source_text(ax)
 
     fig, count_ax = plt.subplots()
     charts.target_revisions(SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "count", "vi",
@@ -416,3 +415,112 @@ def test_the_theme_font_has_every_vietnamese_letter():
                for vowel in "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY" for tone in tones} | {"đ", "Đ"}
     missing = sorted(c for c in letters if ord(c) not in covered)
     assert missing == [], f"{path} lacks {missing}"
+
+
+# --- end labels never overlap (issue 7, item 9) -------------------------------------------------
+
+CROWDED_PREF = synthetic_pref("""year,unit_system,unit,measure,score,rank,source_id
+2022,63,Alpha,dti,,12,synth-a
+2022,63,Beta,dti,,3,synth-a
+2024,63,Beta,dti,,2,synth-b
+2024,63,Delta,dti,,4,synth-b
+2024,63,Epsilon,dti,,3,synth-b
+2023,63,Zeta,dti,,5,synth-b
+2024,34,Gamma,dti,0.70,3,synth-c
+""")
+CROWDED_PROVINCES = pd.DataFrame({
+    "name": ["Alpha", "Beta", "Delta", "Epsilon", "Zeta", "Gamma"],
+    "unit_2025": ["Gamma", "Beta", "Delta", "Epsilon", "Zeta", "Gamma"]})
+
+
+def _overlaps(a, b, tolerance=0.5) -> bool:
+    return (min(a.x1, b.x1) - max(a.x0, b.x0) > tolerance
+            and min(a.y1, b.y1) - max(a.y0, b.y0) > tolerance)
+
+
+@pytest.mark.parametrize("lang, size", [("vi", (9, 6)), ("en", (6, 4))])
+def test_trajectory_end_labels_never_overlap(lang, size):
+    fig, ax = plt.subplots(figsize=size, dpi=100)
+    charts.rank_trajectories(CROWDED_PREF, "Alpha", ["Beta", "Delta", "Epsilon", "Zeta"],
+                             [2022, 2023, 2024], SYNTHETIC_SOURCES, lang, ax=ax,
+                             provinces=CROWDED_PROVINCES)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labels = by_gid(ax.texts, "line-label")
+    assert len(labels) == 6  # Alpha, Beta, Delta, Epsilon, Zeta and the merged unit Gamma
+    # The text of each label (its leader line may cross other labels; the words may not).
+    boxes = [mpl.text.Text.get_window_extent(label, renderer) for label in labels]
+    for i, first in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            assert not _overlaps(first, boxes[j]), (labels[i].get_text(), labels[j].get_text())
+    inside = ax.get_window_extent(renderer)
+    assert all(inside.y0 - 1 <= b.y0 and b.y1 <= inside.y1 + 1 for b in boxes)
+
+
+def test_spread_sized_keeps_order_room_and_bounds():
+    placed = charts._spread_sized([5.0, 5.0, 5.2], [2.0, 1.0, 1.0], low=0.0, high=6.0)
+    assert placed[0] < placed[1] < placed[2]
+    assert placed[1] - placed[0] >= 1.5 and placed[2] - placed[1] >= 1.0
+    assert placed[2] + 0.5 <= 6.0 and placed[0] - 1.0 >= 0.0
+
+
+# --- coverage grid ------------------------------------------------------------------------------
+
+SYNTHETIC_COVERAGE = pd.DataFrame({
+    "measure": ["dti", "dti", "awareness", "awareness"],
+    "year": pd.array([2020, 2021, 2020, 2021], dtype="Int64"),
+    "n_sources": pd.array([1, 0, 1, 1], dtype="Int64"),
+    "source_ids": ["synth-a", "", "synth-a", "synth-b"],
+    "status": ["published", "not published", "rank only", "rank only"],
+})
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_coverage_grid_colours_each_cell_and_explains_them(ax, lang):
+    out = charts.coverage_grid(SYNTHETIC_COVERAGE, "Alpha", lang, ax=ax)
+    assert out is ax
+    only_axes(ax)
+    assert len(by_gid(ax.patches, "coverage:published")) == 1
+    assert len(by_gid(ax.patches, "coverage:not published")) == 1
+    assert len(by_gid(ax.patches, "coverage:rank only")) == 1
+    assert len(by_gid(ax.patches, "not-comparable")) == 1  # DTI 2020's indicator
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    from analysis import i18n
+    for key in ("coverage_published", "coverage_rank_only", "coverage_not_published",
+                "coverage_not_comparable"):
+        assert i18n.t(f"chart.{key}", lang) in legend
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2020", "2021"]
+
+
+def test_has_indicator_profile_and_trajectory_say_whether_anything_would_be_drawn():
+    assert charts.has_indicator_profile(SYNTHETIC_PREF, "Alpha", ["Beta"], 2021)
+    assert not charts.has_indicator_profile(SYNTHETIC_PREF, "Alpha", ["Beta"], 2023)
+    assert charts.has_rank_trajectory(SYNTHETIC_PREF, "Alpha", [], YEARS)
+    assert not charts.has_rank_trajectory(EMPTY_PREF, "Alpha", ["Beta"], YEARS,
+                                          SYNTHETIC_PROVINCES)
+
+
+def test_no_language_branches_left_in_charts():
+    from pathlib import Path
+
+    source = Path(charts.__file__).read_text(encoding="utf-8")
+    assert 'lang == "vi"' not in source and "lang == 'vi'" not in source
+
+
+def test_indicator_profile_hatches_the_province_in_a_row_only_a_peer_published(ax):
+    pref = synthetic_pref("""year,unit_system,unit,measure,score,rank,source_id
+2021,63,Alpha,awareness,,3,synth-b
+2021,63,Beta,institutions,,7,synth-b
+""")
+    charts.indicator_profile(pref, "Alpha", ["Beta"], 2021, SYNTHETIC_SOURCES, "en", ax=ax)
+    assert len(ax.get_yticklabels()) == 2
+    assert len(by_gid(ax.patches, "not-published")) == 1
+    assert "Alpha: not published" in all_text(ax)
+
+
+def test_chart_source_ids_are_those_of_the_source_line(ax):
+    charts.rank_heatmap(SYNTHETIC_PREF, "Alpha", YEARS, SYNTHETIC_SOURCES, "en", ax=ax,
+                        successor="Gamma")
+    ids = charts.chart_source_ids(ax)
+    assert ids == ["synth-a", "synth-b", "synth-c"]
+    assert "Synthetic Daily" in source_text(ax)

@@ -5,9 +5,12 @@ Each execution starts a kernel (a few seconds); the set below is kept small on p
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 
 import nbformat
+import pandas as pd
 import papermill as pm
 import pytest
 
@@ -92,19 +95,57 @@ def _identified_targets() -> str:
 
 
 RUNS = [
-    # notebook, parameters, text expected in the outputs
-    ("01_year_profile", {}, ["# Hồ sơ DTI 2022: Hải Dương", "thứ 13/63", "0,6383"]),
-    ("01_year_profile", {"year": 2021},
-     ["thứ 14/63", "0,4843", "Hoạt động chính quyền số (thứ 8)"]),
-    ("01_year_profile", {"year": 2023},
-     ["Chỉ số DTI 2023 của Hải Dương chưa được công bố trong các nguồn đã thu thập."]),
+    # notebook, parameters, text expected in the outputs (the at-a-glance box and tables)
+    ("01_year_profile", {}, ["DTI 2022: hạng 13/63, điểm 0,6383", "0,5786", "Tăng 1 bậc"]),
+    ("01_year_profile", {"year": 2021}, ["DTI 2021: hạng 14/63, điểm 0,4843"]),
+    ("01_year_profile", {"year": 2023}, ["điểm và thứ hạng DTI 2023 của Hải Dương"]),
     ("01_year_profile", {"year": 2024, "lang": "en"},
-     ["Hải Dương's DTI 2024 figures were not published", "3rd of 34", "not published"]),
-    ("02_trends", {}, ["thứ 13/63", "thứ 3/34", "không phải của riêng Hải Dương"]),
-    ("02_trends", {"province": "Lai Châu", "year": 2023},
-     ["Lai Châu", "thứ 53/63", "Chỉ số DTI 2023 của Lai Châu chưa được công bố"]),
-    ("03_target_revisions", {}, ["chỉ tiêu", "chưa được công bố"]),
+     ["Hải Phòng (post-merger unit including Hải Dương) ranked 3/34"]),
+    ("02_trends", {}, ["Hạng DTI gần nhất của Hải Dương: 13/63 (DTI 2022)", "hạng 3/34"]),
+    ("02_trends", {"province": "Lai Châu", "year": 2023}, ["Lai Châu", "53/63"]),
+    ("03_target_revisions", {}, ["chỉ tiêu", "06-NQ/TU"]),
 ]
+
+MAX_NOT_PUBLISHED = 12  # issue 7: "chưa công bố" at most 12 times in a Vietnamese brief
+
+
+def _html_outputs(book) -> str:
+    return "\n".join(o["data"]["text/html"] for o in _outputs(book)
+                     if "text/html" in o.get("data", {}))
+
+
+def _check_reader_html(book, lang):
+    """The brief's structure: glance box first, numbered citations that resolve, a source
+    list, a CSV of load_dti() rows, reader tables without Styler, no raw source ids."""
+    page = _html_outputs(book)
+    second = _outputs(book)[1]
+    assert second["data"]["text/html"].startswith('<section class="glance">')
+    assert page.count('<ol class="sources">') == 1
+    ids = set(re.findall(r'id="([^"]+)"', page))
+    for target in re.findall(r'href="#([^"]+)"', page):
+        assert target in ids, f"link to #{target} resolves"
+    assert re.search(r'<sup class="cite"><a href="#src-1">\[1\]</a></sup>', page)
+    assert "T_brief" not in page and 'class="dataframe"' not in page
+    shown = _text(book)
+    registry = data.load_sources()["source_id"]
+    assert not [sid for sid in registry if sid in shown], "no raw source id shown"
+    link = re.search(r'<a class="download" download="[^"]+\.csv" '
+                     r'href="data:text/csv;charset=utf-8;base64,([A-Za-z0-9+/=]*)">', page)
+    assert link, "a CSV download link"
+    table = pd.read_csv(io.StringIO(base64.b64decode(link[1]).decode("utf-8")))
+    assert list(table.columns) == ["year", "unit", "unit_system", "measure", "score", "rank",
+                                   "source_url", "publisher", "title"]
+    dti = data.load_dti().merge(data.load_sources()[["source_id", "url"]], on="source_id")
+    known = {(int(r.year), r.unit, r.measure, r.url,
+              None if pd.isna(r.score) else round(float(r.score), 6),
+              None if pd.isna(r.rank) else int(r.rank)) for r in dti.itertuples()}
+    for r in table.itertuples():
+        row = (int(r.year), r.unit, r.measure, r.source_url,
+               None if pd.isna(r.score) else round(float(r.score), 6),
+               None if pd.isna(r.rank) else int(r.rank))
+        assert row in known, f"CSV row is a row of load_dti(): {row}"
+    if lang == "vi":
+        assert shown.lower().count("chưa công bố") <= MAX_NOT_PUBLISHED
 
 
 @pytest.mark.parametrize("name, parameters, expected", RUNS,
@@ -122,6 +163,7 @@ def test_notebook_runs_and_shows_the_figures(tmp_path, name, parameters, expecte
     text = _text(book)
     for snippet in expected:
         assert snippet in text
+    _check_reader_html(book, parameters.get("lang", "vi"))
     if name == "03_target_revisions":
         assert _identified_targets() in text
     if parameters.get("lang") == "en":
@@ -144,3 +186,28 @@ def test_bad_parameter_stops_in_the_check_cell_with_one_line(tmp_path, parameter
     assert len(lines) == 1, "one line, no traceback"
     for snippet in expected:
         assert snippet in str(error)
+
+
+HOSTILE_PUBLISHER = '<img src=x onerror="alert(1)">Evil Press'
+HOSTILE_TITLE = "<script>alert(2)</script>"
+
+
+def test_hostile_source_text_is_inert_in_the_reader_html(tmp_path, monkeypatch):
+    """A publisher, title and URL from the data with markup in them reach the brief's tables,
+    glance box and source list as text (the HTML export's sanitiser is the second line)."""
+    from data_helpers import copy_data
+
+    root = copy_data(tmp_path)
+    path = root / "processed" / "sources.csv"
+    sources = pd.read_csv(path, dtype=str, keep_default_na=False)
+    cited = sources["source_id"].str.startswith("dti-gov-vn")
+    sources.loc[cited, "publisher"] = HOSTILE_PUBLISHER
+    sources.loc[cited, "title"] = HOSTILE_TITLE
+    sources.loc[cited, "url"] = "javascript:alert(3)"
+    sources.to_csv(path, index=False, lineterminator="\n")
+    monkeypatch.setenv("DTI_DATA_DIR", str(root))
+    book = _run("01_year_profile", tmp_path)
+    page = _html_outputs(book)
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page, "the hostile source is listed"
+    assert "<script" not in page and "<img" not in page
+    assert 'href="javascript' not in page

@@ -24,6 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.transforms import Bbox
 
+from analysis import i18n
 from analysis.comparisons import (
     PROVINCE_SYSTEM,
     peer_table,
@@ -53,101 +54,15 @@ NOT_COMPARABLE_STYLE = {"facecolor": "white", "edgecolor": "#b0b0b0", "hatch": "
 
 WHITE_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}
 
-TEXT = {
-    "vi": {
-        "source": "Nguồn",
-        "no_source": "không có số liệu nào được công bố",
-        "undated": "không rõ ngày",
-        "not_published": "chưa công bố",
-        "not_comparable": "không so sánh được (DTI 2020 có cấu trúc chỉ số khác)",
-        "units_34": "{n} đơn vị",
-        "ranked_among_34": "xếp hạng trong 34 đơn vị sau sáp nhập (không so sánh trực tiếp với hạng trong 63)",
-        "ranked_among_63": "xếp hạng trong 63 tỉnh, thành phố",
-        "successor": "{unit} ({n} đơn vị, gồm {members})",
-        "darkest": "hạng 1 (màu đậm nhất)",
-        "lightest": "hạng cuối (màu nhạt nhất)",
-        "heatmap_title": "{province}: thứ hạng DTI theo năm",
-        "trajectory_title": "Thứ hạng DTI tổng thể: {province} và các tỉnh so sánh",
-        "rank_axis": "Thứ hạng (1 = cao nhất)",
-        "edition": "Năm đánh giá (DTI)",
-        "no_rank_at_all": "Chưa công bố thứ hạng nào: {units}",
-        "profile_title": "{province} và các tỉnh so sánh, DTI {year}",
-        "percentile_axis": "Phân vị (1 = hạng 1; 0 = hạng cuối); số trên chấm đỏ: thứ hạng của {province}",
-        "rank_axis_63": "Thứ hạng trong 63 tỉnh (hạng 1 bên phải)",
-        "missing_peers": "chưa công bố: {k}/{n} tỉnh",
-        "no_data_units": "Không công bố số liệu nào trong các mục dưới đây: {units}",
-        "revisions_title_percent": "Chỉ tiêu tỷ lệ: giá trị ban đầu và đề xuất điều chỉnh",
-        "revisions_title_count": "Chỉ tiêu số lượng: giá trị ban đầu và đề xuất điều chỉnh",
-        "original": "giá trị ban đầu",
-        "revised": "đề xuất điều chỉnh",
-        "same_value": "giữ nguyên giá trị, diễn đạt mới",
-        "axis_percent": "Giá trị chỉ tiêu (%)",
-        "axis_count": "Số doanh nghiệp",
-        "log_scale": "thang logarit",
-        "no_revisions": "không có đề xuất điều chỉnh nào",
-        "proposed": "{by}, {on} ({status})",
-        "progress_title": "{target_id}: {label}",
-        "reported": "số liệu báo cáo",
-        "target": "mục tiêu {horizon}: {value}",
-        "target_legend": "mục tiêu",
-        "no_progress": "chưa công bố số liệu",
-        "rank_target_title": "{province}: thứ hạng DTI so với mục tiêu",
-        "rank_target_line": "mục tiêu {horizon}: nhóm {value} dẫn đầu",
-        "no_data": "không có số liệu",
-        "year": "Năm",
-    },
-    "en": {
-        "source": "Source",
-        "no_source": "none of the figures shown is published",
-        "undated": "undated",
-        "not_published": "not published",
-        "not_comparable": "not comparable (DTI 2020 used other indicators)",
-        "units_34": "{n} units",
-        "ranked_among_34": "ranked among the 34 post-merger units (not directly comparable with ranks among 63)",
-        "ranked_among_63": "ranked among the 63 provinces",
-        "successor": "{unit} ({n} units, incl. {members})",
-        "darkest": "rank 1 (darkest)",
-        "lightest": "last rank (lightest)",
-        "heatmap_title": "{province}: DTI ranks by edition",
-        "trajectory_title": "Overall DTI rank: {province} and its peers",
-        "rank_axis": "Rank (1 = best)",
-        "edition": "DTI edition (year measured)",
-        "no_rank_at_all": "No rank published: {units}",
-        "profile_title": "{province} and its peers, DTI {year}",
-        "percentile_axis": "Percentile (1 = rank 1; 0 = last); number on the red dot: rank of {province}",
-        "rank_axis_63": "Rank among 63 provinces (rank 1 on the right)",
-        "missing_peers": "not published: {k}/{n} provinces",
-        "no_data_units": "None of the figures below published for: {units}",
-        "revisions_title_percent": "Percentage targets: original and proposed values",
-        "revisions_title_count": "Count targets: original and proposed values",
-        "original": "original value",
-        "revised": "proposed revision",
-        "same_value": "same value, new wording",
-        "axis_percent": "Target value (%)",
-        "axis_count": "Number of enterprises",
-        "log_scale": "log scale",
-        "no_revisions": "no proposed revision",
-        "proposed": "{by}, {on} ({status})",
-        "progress_title": "{target_id}: {label}",
-        "reported": "reported",
-        "target": "target {horizon}: {value}",
-        "target_legend": "target",
-        "no_progress": "no figure published",
-        "rank_target_title": "{province}: DTI rank against the target",
-        "rank_target_line": "target {horizon}: top {value}",
-        "no_data": "no data",
-        "year": "Year",
-    },
-}
-
-# Names of bodies as the data spells them (English) -> Vietnamese, for Vietnamese charts only.
-BODY_VI = {"Provincial Party Standing Committee": "Ban Thường vụ Tỉnh ủy"}
-STATUS_TEXT = {"vi": {"proposed": "đề xuất", "adopted": "đã thông qua"},
-               "en": {"proposed": "proposed", "adopted": "adopted"}}
-
-
 def _t(key: str, lang: str) -> str:
-    return TEXT[lang][key]
+    """A chart word from the catalog section `[chart]` (placeholders left for `.format`)."""
+    return i18n.t(f"chart.{key}", lang)
+
+
+def _body(name, lang: str) -> str:
+    """A body named in the data (e.g. who proposed a revision) in the chart's language."""
+    key = f"chart.body.{name}"
+    return i18n.t(key, lang) if key in i18n.catalog(lang) else i18n.data_text(str(name), lang)
 
 
 def set_theme(**rc) -> None:
@@ -195,16 +110,21 @@ def source_line(source_ids, sources: pd.DataFrame | None, lang: str = "vi",
             publisher = row["publisher"] if isinstance(row["publisher"], str) and row[
                 "publisher"] else source_id
             date = row["date_published"]
-            date = date if isinstance(date, str) and date else _t("undated", lang)
+            date = date if isinstance(date, str) and date else ""
         else:
             publisher, date = source_id, _t("undated", lang)
         dates = dates_by_publisher.setdefault(publisher, [])
         if date not in dates:
             dates.append(date)
-    entries = [f"{publisher} ({', '.join(sorted(dates))})"
+    # ISO dates sort in time order; each is then written as the language writes dates.
+    entries = [f"{publisher} ({', '.join(_date_text(d, lang) for d in sorted(dates, key=lambda d: (not d, d)))})"
                for publisher, dates in sorted(dates_by_publisher.items())]
     text = f"{_t('source', lang)}: " + "; ".join(entries)
     return textwrap.fill(text, width=width, break_long_words=False, break_on_hyphens=False)
+
+
+def _date_text(iso: str, lang: str) -> str:
+    return i18n.date(iso, lang) if iso else _t("undated", lang)
 
 
 def _add_source_line(ax, source_ids, sources, lang):
@@ -228,6 +148,8 @@ def _add_source_line(ax, source_ids, sources, lang):
                        xytext=(0, -6), textcoords="offset points", ha="left", va="top",
                        fontsize=7.5, color="#555555", annotation_clip=False)
     note.set_gid("source-line")
+    # The ids behind the line, for a brief that cites the chart's sources by number.
+    note.source_ids = _source_ids(source_ids if not isinstance(source_ids, str) else [source_ids])
     return note
 
 
@@ -381,17 +303,6 @@ def _draw_runs(ax, years, ranks, **style):
         run = []
 
 
-def _spread(positions: list[float], min_gap: float) -> list[float]:
-    """Move label positions apart (keeping their order) so none is closer than min_gap."""
-    order = sorted(range(len(positions)), key=lambda i: positions[i])
-    placed = [0.0] * len(positions)
-    previous = None
-    for i in order:
-        y = positions[i] if previous is None else max(positions[i], previous + min_gap)
-        placed[i] = previous = y
-    return placed
-
-
 def _members_text(unit, provinces, lang):
     members = list(provinces.loc[provinces["unit_2025"] == unit, "name"]) if provinces is not None \
         else []
@@ -449,11 +360,11 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
 
     lowest = max([r for _, r, *_ in labels], default=PROVINCE_SYSTEM)
     bottom = PROVINCE_SYSTEM + 1 if lowest > 40 else lowest + 6
-    _label_line_ends(ax, labels, span=bottom)
     ax.set_ylim(bottom, 0)
     _rank_ticks(ax, bottom)
     ax.set_xlim(min(years, default=0) - 0.35, max(years, default=1) + 1.9)
     ax.set_xticks(years)
+    _label_line_ends(ax, labels)
     ax.set_ylabel(_t("rank_axis", lang))
     ax.set_xlabel(_t("edition", lang))
     ax.set_title(_t("trajectory_title", lang).format(province=province), loc="left")
@@ -486,21 +397,73 @@ def _successor_or_none(province, provinces):
     return str(match.iloc[0]) if len(match) else None
 
 
-def _label_line_ends(ax, labels, span):
-    """Unit names at each line's last point, spread apart so none overlaps another."""
-    by_year: dict[int, list] = {}
-    for item in labels:
-        by_year.setdefault(item[0], []).append(item)
-    min_gap = span * 0.038
-    for items in by_year.values():
-        placed = _spread([r for _, r, *_ in items], min_gap)
-        for (x, rank, text, color, bold), y in zip(items, placed):
-            ax.annotate(text, xy=(x, rank), xytext=(x + 0.12, y), textcoords="data",
-                        va="center", ha="left", fontsize=8.5 if not bold else 9.5,
-                        fontweight="bold" if bold else "normal", color=color,
-                        arrowprops={"arrowstyle": "-", "color": color, "linewidth": 0.5,
-                                    "alpha": 0.6, "shrinkA": 0, "shrinkB": 3},
-                        gid="line-label")
+def _spread_sized(centers: list[float], heights: list[float], low: float, high: float,
+                  pad: float = 0.0) -> list[float]:
+    """New centres for labels of the given heights (same units, y growing downwards), in the
+    order of their wanted centres, so that no two overlap and all stay within [low, high]
+    where the room allows: pushed down first, then pulled back up from the bottom."""
+    order = sorted(range(len(centers)), key=lambda i: (centers[i], i))
+    placed = [0.0] * len(centers)
+    bottom_edge = None
+    for i in order:
+        y = max(centers[i], low + heights[i] / 2)
+        if bottom_edge is not None:
+            y = max(y, bottom_edge + pad + heights[i] / 2)
+        placed[i] = y
+        bottom_edge = y + heights[i] / 2
+    top_edge = None
+    for i in reversed(order):
+        limit = high - heights[i] / 2 if top_edge is None else top_edge - pad - heights[i] / 2
+        placed[i] = min(placed[i], limit)
+        top_edge = placed[i] - heights[i] / 2
+    return placed
+
+
+def _label_line_ends(ax, labels):
+    """Unit names at each line's last point, spread apart so that none overlaps another.
+
+    Labels are drawn, measured (their real height, multi-line ones included) and moved apart
+    in data units; labels whose horizontal extents overlap (e.g. a line ending in 2022 whose
+    label reaches into 2024) are spread as one group. Call after the axis limits are set."""
+    texts = []
+    for x, rank, text, color, bold in labels:
+        texts.append(ax.annotate(
+            text, xy=(x, rank), xytext=(x + 0.12, rank), textcoords="data", va="center",
+            ha="left", fontsize=8.5 if not bold else 9.5,
+            fontweight="bold" if bold else "normal", color=color,
+            arrowprops={"arrowstyle": "-", "color": color, "linewidth": 0.5, "alpha": 0.6,
+                        "shrinkA": 0, "shrinkB": 3}, gid="line-label"))
+    if not texts:
+        return
+    renderer = ax.figure.canvas.get_renderer()
+    to_data = ax.transData.inverted()
+    boxes = []
+    for text in texts:
+        box = mpl.text.Text.get_window_extent(text, renderer)  # the words, not the leader
+        (x0, y0), (x1, y1) = to_data.transform([(box.x0, box.y0), (box.x1, box.y1)])
+        boxes.append((min(x0, x1), max(x0, x1), abs(y1 - y0)))
+    top, bottom = sorted(ax.get_ylim())
+    pad = (bottom - top) * 0.006
+    groups = _overlapping_groups([(b[0], b[1]) for b in boxes])
+    for group in groups:
+        centers = [labels[i][1] for i in group]
+        placed = _spread_sized(centers, [boxes[i][2] for i in group], top, bottom, pad)
+        for i, y in zip(group, placed):
+            texts[i].xyann = (labels[i][0] + 0.12, y)
+
+
+def _overlapping_groups(extents: list[tuple[float, float]]) -> list[list[int]]:
+    """Indices grouped so that labels whose [x0, x1] ranges overlap share a group."""
+    order = sorted(range(len(extents)), key=lambda i: extents[i][0])
+    groups, reach = [], None
+    for i in order:
+        if reach is None or extents[i][0] > reach:
+            groups.append([i])
+            reach = extents[i][1]
+        else:
+            groups[-1].append(i)
+            reach = max(reach, extents[i][1])
+    return groups
 
 
 # --- indicator profile ------------------------------------------------------------------------
@@ -533,6 +496,11 @@ def indicator_profile(pref: pd.DataFrame, province: str, peers, year: int,
     measures = _profile_measures(pref, province, int(year))
     table = peer_table(pref, province, peers, int(year), measures)
     table = table[table["role"].isin(["province", "peer"])]
+    # A row in which no unit has a figure is not drawn (unless no row has one: then the
+    # chart shows, row by row, that nothing was published).
+    drawn = [m for m in measures if table.loc[table["measure"] == m, value].notna().any()]
+    measures = drawn or measures
+    table = table[table["measure"].isin(measures)]
     palette = _peer_palette()
     low, high = (0.0, 1.0) if value == "percentile" else (1, PROVINCE_SYSTEM)
     drawn_sources, shown_units = [], set()
@@ -607,10 +575,11 @@ def _target_label(target_id, horizon, targets, revision, lang, width=38):
     rows = targets[(targets["target_id"] == target_id) & (targets["horizon"] == horizon)]
     text = ""
     if len(rows):
-        text = rows["label_vi" if lang == "vi" else "label_en"].iloc[0]
+        text = rows[f"label_{lang}"].iloc[0]
         text = text if isinstance(text, str) else ""
-    if not text and lang == "vi":
-        wording = revision.get("from_wording_vi", "")
+    if not text:
+        # The source's own wording in this language (the data has it in Vietnamese only).
+        wording = revision.get(f"from_wording_{lang}", "")
         text = _without_value(wording, revision.get("from_value")) if isinstance(
             wording, str) else ""
     if not text and len(rows):
@@ -630,10 +599,7 @@ def _without_value(wording: str, value) -> str:
 def _number(value: float, lang: str) -> str:
     """A number as the language writes it: 1.000 and 17,5 in Vietnamese; 1,000 and 17.5 in
     English. At most two decimals, none when whole."""
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
-    if lang == "vi":
-        text = text.translate(str.maketrans({",": ".", ".": ","}))
-    return text
+    return i18n.value(value, lang)
 
 
 def _format_value(value, unit, lang="en"):
@@ -662,7 +628,6 @@ def target_revisions(revisions: pd.DataFrame, targets: pd.DataFrame, kind: str =
         ax.set_yticks([])
         _add_source_line(ax, [], sources, lang)
         return ax
-    status_text = STATUS_TEXT[lang]
     for row, rev in chosen.iterrows():
         start, end = float(rev["from_value"]), float(rev["to_value"])
         ax.annotate("", xy=(end, row), xytext=(start, row),
@@ -686,10 +651,11 @@ def target_revisions(revisions: pd.DataFrame, targets: pd.DataFrame, kind: str =
                             xytext=(-9 if is_lower else 9, 0), textcoords="offset points",
                             ha="right" if is_lower else "left", va="center", fontsize=9.5,
                             fontweight="bold" if bold else "normal", color=TARGET_COLOR)
-        by = rev["proposed_by"]
-        by = BODY_VI.get(by, by) if lang == "vi" else by
-        note = _t("proposed", lang).format(by=by, on=rev["proposed_on"],
-                                           status=status_text.get(rev["status"], rev["status"]))
+        status_key = f"chart.status_{rev['status']}"
+        status = (i18n.t(status_key, lang) if status_key in i18n.catalog(lang)
+                  else str(rev["status"]))
+        note = _t("proposed", lang).format(by=_body(rev["proposed_by"], lang),
+                                           on=i18n.date(rev["proposed_on"], lang), status=status)
         new_wording = rev.get("to_wording_vi")
         if end == start and isinstance(new_wording, str) and new_wording and \
                 rev.get("from_wording_vi") != new_wording:
@@ -752,7 +718,7 @@ def target_progress(progress: pd.DataFrame, targets: pd.DataFrame, target_id: st
                                                          else "")
     text_label = ""
     if len(goals):
-        column = "label_vi" if lang == "vi" else "label_en"
+        column = f"label_{lang}"
         # Empty text cells may load as NaN: fall back to the English label, then to nothing.
         candidates = [goals[column].iloc[0], goals["label_en"].iloc[0]]
         text_label = next((c for c in candidates if isinstance(c, str) and c), "")
@@ -792,7 +758,7 @@ def target_progress(progress: pd.DataFrame, targets: pd.DataFrame, target_id: st
         ax.set_ylim(0, max(values, default=1) * 1.25)
     if not len(reports) and not len(goals):
         _empty_message(ax, lang)
-    ax.set_ylabel(unit)
+    ax.set_ylabel(i18n.data_text(unit, lang) if isinstance(unit, str) else "")
     ax.set_xlabel(_t("year", lang))
     handles, _ = ax.get_legend_handles_labels()
     handles.append(_not_published_handle(lang))
@@ -854,3 +820,80 @@ def province_year_sources(pref: pd.DataFrame, province: str, years, measure: str
                 & (pref["unit_system"] == PROVINCE_SYSTEM) & pref["year"].isin(list(years))
                 & pref["rank"].notna()]
     return list(rows["source_id"])
+
+
+# --- coverage grid ----------------------------------------------------------------------------
+
+COVERAGE_COLORS = {"published": "#1f5f8b", "rank only": "#7fb0d3", "score only": "#c6dbef",
+                   "not published": "#eeeeee"}
+
+
+def coverage_grid(cover: pd.DataFrame, province: str, lang: str = "vi", ax=None):
+    """What was published about the province, measure × edition, as a small coloured grid:
+    published (score and rank) / rank only / score only / not published, and DTI 2020's
+    indicators marked not comparable. `cover` is `comparisons.coverage(load_dti(), province)`."""
+    ax = _ax(ax)
+    measures = [m for m in PROVINCE_MEASURES if m in set(cover["measure"])]
+    years = sorted({int(y) for y in cover["year"]})
+    status = {(m, int(y)): s for m, y, s in zip(cover["measure"], cover["year"], cover["status"])}
+    seen = set()
+    for row, measure in enumerate(measures):
+        for col, year in enumerate(years):
+            if measure in INDICATORS and year < FIRST_YEAR_OF_EIGHT_INDICATORS:
+                ax.add_patch(Rectangle((col, row), 1, 1, gid="not-comparable",
+                                       **NOT_COMPARABLE_STYLE))
+                seen.add("not comparable")
+                continue
+            state = status.get((measure, year), "not published")
+            seen.add(state)
+            ax.add_patch(Rectangle((col, row), 1, 1, facecolor=COVERAGE_COLORS[state],
+                                   edgecolor="white", linewidth=1.5,
+                                   gid=f"coverage:{state}"))
+    ax.set_xlim(0, max(len(years), 1))
+    ax.set_ylim(max(len(measures), 1), 0)
+    ax.set_yticks([i + 0.5 for i in range(len(measures))])
+    ax.set_yticklabels([label(m, lang) for m in measures], fontsize=8.5)
+    ax.set_xticks([i + 0.5 for i in range(len(years))])
+    ax.set_xticklabels([str(y) for y in years])
+    ax.xaxis.tick_top()
+    ax.tick_params(length=0)
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title(_t("coverage_title", lang).format(province=province), loc="left", pad=22)
+    keys = [("published", "coverage_published"), ("rank only", "coverage_rank_only"),
+            ("score only", "coverage_score_only"), ("not published", "coverage_not_published")]
+    handles = [Patch(facecolor=COVERAGE_COLORS[state], edgecolor="#cccccc", label=_t(key, lang))
+               for state, key in keys if state in seen or state != "score only"]
+    if "not comparable" in seen:
+        handles.append(Patch(label=_t("coverage_not_comparable", lang), **NOT_COMPARABLE_STYLE))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False,
+              fontsize=8.5, labelspacing=0.9)
+    return ax
+
+
+def has_indicator_profile(pref: pd.DataFrame, province: str, peers, year: int,
+                          value: str = "percentile") -> bool:
+    """Whether `indicator_profile` would draw at least one published figure."""
+    peers = [p for p in peers if p != province]
+    measures = _profile_measures(pref, province, int(year))
+    table = peer_table(pref, province, peers, int(year), measures)
+    table = table[table["role"].isin(["province", "peer"])]
+    return bool(table[value].notna().any())
+
+
+def has_rank_trajectory(pref: pd.DataFrame, province: str, peers, years,
+                        provinces: pd.DataFrame | None = None, measure: str = OVERALL) -> bool:
+    """Whether `rank_trajectories` would draw at least one rank."""
+    years = [int(y) for y in years]
+    units = [province, *[p for p in peers if p != province]]
+    if any(_ranks_by_year(pref, u, years, PROVINCE_SYSTEM, measure) for u in units):
+        return True
+    successor = _successor_or_none(province, provinces) if provinces is not None else None
+    return bool(successor and _ranks_by_year(pref, successor, years, MERGED_SYSTEM, measure))
+
+
+def chart_source_ids(ax) -> list[str]:
+    """The source ids written in the chart's source line ([] if it has none)."""
+    return [sid for text in ax.texts if text.get_gid() == "source-line"
+            for sid in getattr(text, "source_ids", [])]
