@@ -19,6 +19,7 @@ def copy_data(target: Path) -> Path:
     root = target / "data"
     shutil.copytree(REAL_DATA / "raw", root / "raw")
     shutil.copytree(REAL_DATA / "processed", root / "processed")
+    shutil.copy(REAL_DATA / "translations.csv", root / "translations.csv")
     return root
 
 

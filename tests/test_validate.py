@@ -218,3 +218,18 @@ def test_the_source_registry_refuses_a_date_that_does_not_compare_as_a_date():
     sources.loc[0, "date_published"] = "2023-7-5"
     problems = check_tables({**built.tables, "sources.csv": sources}, built.origins)
     assert [p.rule for p in problems] == ["date_published must be YYYY, YYYY-MM or YYYY-MM-DD, or blank"]
+
+
+def test_a_translation_that_drops_a_number_is_reported_by_validate(tmp_path):
+    root = copy_data(tmp_path)
+    path = root / "translations.csv"
+    text = path.read_text(encoding="utf-8")
+    assert "Whole country (average of the provinces)" in text
+    lines = text.splitlines()
+    index = next(i for i, line in enumerate(lines) if "Level-4 online public services" in line)
+    lines[index] = lines[index].replace("mức độ 4", "mức độ", 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = _problems(root)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"translations.csv: line {index + 1}, column translation:")
+    assert "numbers of the text (4) must all be kept" in problems[0]

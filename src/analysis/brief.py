@@ -172,8 +172,8 @@ class Citations:
         if source_id not in self.sources.index:
             return html.escape(source_id)
         row = self.sources.loc[source_id]
-        publisher = _text(row.get("publisher"))
-        title = _text(row.get("title")) or _text(row.get("url"))
+        publisher = i18n.data_text(_text(row.get("publisher")), self.lang)
+        title = i18n.data_text(_text(row.get("title")), self.lang) or _text(row.get("url"))
         url = _text(row.get("url"))
         # Only a date the source gave as a date; free-text notes on dates stay in the data.
         when = _text(row.get("date_published"))

@@ -86,7 +86,10 @@ SANITIZE_ATTRIBUTES = {
 SANITIZE_CLASSES = {
     "section": {"glance"},
     "table": {"brief-table", "dataframe"},
-    "p": {"legend", "gap"},
+    "p": {"legend", "gap", "missing", "chart-source"},
+    "span": {"note"},
+    "td": {"num", "cite-col"},
+    "th": {"num", "cite-col"},
     "sup": {"cite"},
     "ol": {"sources"},
     "a": {"download", "anchor-link"},

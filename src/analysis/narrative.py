@@ -572,9 +572,10 @@ _RANK_COLUMNS = ("rank", "previous_rank", "target_rank", "n_sources", "unit_syst
 
 def display_table(frame: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     """A copy for display: labels in the language, numbers formatted in its convention, and
-    every missing figure written "chưa công bố" / "not published". Never used for computing."""
+    every missing figure written "chưa công bố" / "not published" (an empty cell, where
+    `tables.from_display` shows "—"). Never used for computing."""
     _check_lang(lang)
-    i = 0 if lang == "vi" else 1
+    i = LANGS.index(lang)
     out = frame.copy()
     for column in out.columns:
         values = out[column]
@@ -596,51 +597,11 @@ def display_table(frame: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
         elif column in ("from_value", "to_value"):
             out[column] = [format_value(v, lang) for v in values]
         elif values.dtype == bool or column in ("published", "comparable", "within_target"):
-            yes, no = ("có", "không") if lang == "vi" else ("yes", "no")
-            out[column] = ["" if _missing(v) else (yes if bool(v) else no) for v in values]
+            out[column] = [yes_no(v, lang) for v in values]
         else:
             out[column] = ["" if _missing(v) else v for v in values]
     out.columns = [COLUMN_LABELS[c][i] if c in COLUMN_LABELS else c for c in out.columns]
     return out.reset_index(drop=True)
-
-
-def sources_table(sources: pd.DataFrame, source_ids: Iterable[str], lang: str = "vi") -> pd.DataFrame:
-    """The source-registry rows behind the figures shown: publisher, title, date, URL (as text)."""
-    wanted = []
-    for value in source_ids:
-        if _missing(value):
-            continue
-        for sid in str(value).split(";"):
-            sid = sid.strip()
-            if sid and sid not in wanted:
-                wanted.append(sid)
-    rows = sources[sources["source_id"].isin(wanted)].copy()
-    rows["date"] = [p if str(p) else s for p, s in zip(rows["date_published"], rows["date_shown"])]
-    rows = rows[["publisher", "title", "date", "url"]].sort_values(["publisher", "date"])
-    return display_table(rows, lang)
-
-
-def table_html(frame: pd.DataFrame, link_column: str | None = None) -> str:
-    """A display table as HTML without pandas' row numbers and with nothing cut short; the cells
-    of `link_column` become links to themselves. Every cell is escaped: text from data stays text."""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = []
-    for record in frame.itertuples(index=False):
-        cells = []
-        for column, value in zip(frame.columns, record):
-            text = html.escape(str(value))
-            if column == link_column and str(value).startswith(("http://", "https://")):
-                text = f'<a href="{html.escape(str(value), quote=True)}">{text}</a>'
-            cells.append(f"<td>{text}</td>")
-        rows.append(f"<tr>{''.join(cells)}</tr>")
-    return (f'<table class="dataframe"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
-
-
-def sources_html(sources: pd.DataFrame, source_ids: Iterable[str], lang: str = "vi") -> str:
-    """`sources_table` as HTML, each URL a link to the page (a link, never a loaded resource)."""
-    table = sources_table(sources, source_ids, lang)
-    return table_html(table, link_column=table.columns[-1])
 
 
 def trend_sentences(pref: pd.DataFrame, province: str, years: Iterable[int], lang: str = "vi",
@@ -662,26 +623,6 @@ def trend_sentences(pref: pd.DataFrame, province: str, years: Iterable[int], lan
         if merged:
             sentences.append(merged)
     return sentences
-
-
-def wide_table(frame: pd.DataFrame, index: str, columns: str, values: str,
-               lang: str = "vi") -> pd.DataFrame:
-    """A tidy frame spread for reading (e.g. measure x unit ranks), formatted like
-    `display_table`; a cell nobody published reads "chưa công bố" / "not published"."""
-    _check_lang(lang)
-    if frame.empty:
-        return display_table(frame, lang)
-    keys = list(dict.fromkeys(frame[index]))
-    cols = list(dict.fromkeys(frame[columns]))
-    spread = frame.drop_duplicates([index, columns]).set_index([index, columns])[values]
-    shown = display_table(spread.reset_index()[[values]], lang)[COLUMN_LABELS.get(
-        values, (values, values))[0 if lang == "vi" else 1]]
-    shown.index = spread.index
-    out = pd.DataFrame({c: [shown.get((k, c), NOT_PUBLISHED[lang]) for k in keys] for c in cols})
-    out.insert(0, index, keys)
-    out = display_table(out[[index]], lang).join(out.drop(columns=[index]))
-    out.columns = [str(c) for c in out.columns]
-    return out
 
 
 # --- target tables -----------------------------------------------------------------------------

@@ -76,8 +76,19 @@ def build_checked(root: Path, this_year: int | None = None) -> tuple[Built | Non
     return (built if not problems else None), problems
 
 
+def check_translations_file(root: Path) -> list[Problem]:
+    """`data/translations.csv` (see `analysis.i18n.check_translations`) as problems."""
+    from analysis.i18n import TRANSLATIONS_FILE, check_translations
+
+    prefix = TRANSLATIONS_FILE
+    return [Problem(prefix, None, None, None, text.removeprefix(prefix).lstrip(",: "))
+            for text in check_translations(root)]
+
+
 def validate(root: Path, this_year: int | None = None) -> list[Problem]:
     built, problems = build_checked(root, this_year)
     if built is not None:
         problems += check_processed_current(root, built)
+        if not problems:
+            problems += check_translations_file(root)
     return problems
