@@ -317,3 +317,26 @@ def test_hostile_outputs_run_nothing_in_a_real_browser(tmp_path):
 
     assert 'data-pwned="1"' in dom(control)
     assert 'data-pwned="1"' not in dom(page)
+
+
+def test_a_cell_tagged_notebook_only_stays_out_of_the_brief():
+    heading = new_markdown_cell("# Hồ sơ DTI một kỳ · DTI year profile")
+    heading.metadata["tags"] = ["notebook-only"]
+    shown = new_markdown_cell("Đoạn văn cho người đọc")
+    cell = new_code_cell("x", execution_count=1)
+    page = render_brief(normalise(new_notebook(cells=[heading, shown, cell])), title="Brief",
+                        kicker="", lang="vi")
+    assert "DTI year profile" not in page
+    assert "Đoạn văn cho người đọc" in page
+
+
+def test_every_notebook_s_static_bilingual_heading_is_notebook_only():
+    import nbformat
+
+    from analysis.paths import NOTEBOOKS_DIR
+
+    for path in sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                assert "notebook-only" in cell.metadata.get("tags", []), path.name

@@ -38,6 +38,9 @@ import nh3
 
 TEMPLATES = Path(__file__).with_name("templates")
 INJECTED_ID = "injected-parameters"
+# A cell for people working in JupyterLab, not for readers of the brief (e.g. the notebook's static
+# bilingual heading: the brief prints its own title, in its one language).
+NOTEBOOK_ONLY = "notebook-only"
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
 # Warnings name the cell's code file: /tmp/ipykernel_<pid>/<hash of the code>.py
@@ -253,12 +256,14 @@ def _tidy_blank_lines(html: str) -> str:
 
 
 def render_brief(nb, *, title: str, kicker: str, lang: str) -> str:
-    """The brief's HTML for an executed, normalised notebook (code cells without output and the
-    parameter cells are left out)."""
+    """The brief's HTML for an executed, normalised notebook (code cells without output, the
+    parameter cells and cells tagged `notebook-only` are left out)."""
     nb = copy.deepcopy(nb)
     nb.cells = [c for c in nb.cells
-                if c.cell_type != "code" or (c.outputs and not {"parameters", "injected-parameters"}
-                                             & set(c.metadata.get("tags", [])))]
+                if NOTEBOOK_ONLY not in c.metadata.get("tags", [])
+                and (c.cell_type != "code"
+                     or (c.outputs and not {"parameters", "injected-parameters"}
+                         & set(c.metadata.get("tags", []))))]
     exporter, lock = _exporter()
     resources = {"brief": {"title": title, "kicker": kicker, "lang": lang, "css": _css()},
                  "metadata": {"name": title}}
