@@ -269,3 +269,9 @@ def test_coverage_empty():
         ("score", "Float64"), ("rank", "Int64"), ("source_id", str)]})
     out = cmp.coverage(empty, "Alpha")
     assert len(out) == 12 * 5 and (out["status"] == "not published").all()
+
+
+def test_an_edition_published_for_the_post_merger_units_is_recognised():
+    pref = pd.DataFrame({"year": [2022, 2024, 2024], "unit_system": pd.array([63, 63, 34], "Int64")})
+    assert cmp.published_for_units_after_merger(pref, 2024)
+    assert not cmp.published_for_units_after_merger(pref, 2022)

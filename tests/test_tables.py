@@ -132,3 +132,9 @@ def test_from_display_replaces_id_columns_with_marks():
     assert "syn-" not in page and "Source id" not in page
     assert '<a href="#src-1">[1]</a>' in page and '<a href="#src-2">[2]</a>' in page
     assert page.count('<p class="legend">') == 1  # the empty wording is a dash
+
+
+def test_progress_rows_for_all_targets_or_context_are_named_in_words():
+    assert tables.cell_text("target_id", "ALL", "vi") == "Tất cả chỉ tiêu"
+    assert tables.cell_text("target_id", "CTX", "en") == "Context (not one of the targets)"
+    assert tables.cell_text("target_id", "T03", "en") == "T03"

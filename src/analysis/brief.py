@@ -507,6 +507,13 @@ def what(key: str, lang: str, **values) -> str:
     return i18n.t(f"brief.what_{key}", lang, **values)
 
 
+def caption(key: str, lang: str, **values) -> str:
+    """A sentence that says what a table shows (catalog `[brief]`), as escaped Markdown."""
+    from analysis.narrative import escape_markdown
+
+    return escape_markdown(i18n.t(f"brief.{key}", lang, **values))
+
+
 def gap_sentence(key: str, lang: str, **values) -> str:
     """"<what>: not published in the sources collected." for a table with nothing in it."""
     return i18n.t("table.gap", lang, what=what(key, lang, **values))

@@ -24,6 +24,7 @@ from analysis.measures import (
 
 # The 63 pre-2025 provinces are ranked among 63; a province's own figures live in this system.
 PROVINCE_SYSTEM = 63
+UNITS_AFTER_MERGER = 34  # the post-merger units, ranked among 34 (DTI 2024)
 
 PROVINCE_YEAR_COLUMNS = ["measure", "unit", "unit_system", "score", "rank", "percentile",
                          "source_id", "published"]
@@ -329,3 +330,9 @@ def default_peers(province: str, provinces: pd.DataFrame) -> list[str]:
     region = match["region_en"].iloc[0]
     others = provinces[(provinces["region_en"] == region) & (provinces["name"] != province)]
     return list(others.sort_values(["name_ascii", "name"])["name"])
+
+
+def published_for_units_after_merger(pref: pd.DataFrame, year: int) -> bool:
+    """Whether edition `year` was also published for the 34 post-merger units (DTI 2024), so
+    that a rank needs saying which of the two rankings it belongs to."""
+    return bool((pref["year"].eq(year) & pref["unit_system"].eq(UNITS_AFTER_MERGER)).any())
