@@ -132,12 +132,14 @@ def _date_text(iso: str, lang: str) -> str:
 # are sized so that they print at least CAPTION_PRINT_PT points even when the image is shrunk.
 PRINT_WIDTH_IN = 7.0
 CAPTION_PRINT_PT = 7.5
+LEGEND_RIGHT_WIDEN = 1.6  # a legend right of the axes (heat-map, coverage grid)
 
 
-def _caption_size(ax) -> float:
-    """Font size of a caption that prints at >= CAPTION_PRINT_PT once the figure (widened a
-    little by labels outside the axes) is shrunk to the printed width."""
-    width = ax.figure.get_figwidth() * 1.3
+def _caption_size(ax, widen: float = 1.2) -> float:
+    """Font size of a caption that prints at >= CAPTION_PRINT_PT once the image (the figure
+    widened by what lies outside the axes: `widen` times its width) is shrunk to the printed
+    width."""
+    width = ax.figure.get_figwidth() * widen
     return round(max(8.5, CAPTION_PRINT_PT * width / PRINT_WIDTH_IN), 1)
 
 
@@ -146,10 +148,10 @@ def _caption_width(ax, fontsize: float) -> int:
     return max(40, int(ax.figure.get_figwidth() * 72 * 0.92 / (fontsize * 0.56)))
 
 
-def _add_caption(ax, text, gid):
+def _add_caption(ax, text, gid, widen: float = 1.2):
     """A caption under the x axis (below tick labels, axis label and a legend placed below),
-    wrapped to the figure's width, readable once printed."""
-    size = _caption_size(ax)
+    wrapped to the figure's width, readable once printed (`widen`: see `_caption_size`)."""
+    size = _caption_size(ax, widen)
     text = "\n".join(textwrap.fill(part, width=_caption_width(ax, size), break_long_words=False,
                                     break_on_hyphens=False) for part in text.split("\n"))
 
@@ -172,9 +174,10 @@ def _add_caption(ax, text, gid):
     return note
 
 
-def _add_source_line(ax, source_ids, sources, lang):
+def _add_source_line(ax, source_ids, sources, lang, widen: float = 1.2):
     """Write the source line under the x axis (below tick labels and axis label)."""
-    note = _add_caption(ax, source_line(source_ids, sources, lang, width=10_000), "source-line")
+    note = _add_caption(ax, source_line(source_ids, sources, lang, width=10_000), "source-line",
+                        widen)
     # The ids behind the line, for a brief that cites the chart's sources by number.
     note.source_ids = _source_ids(source_ids if not isinstance(source_ids, str) else [source_ids])
     return note
@@ -269,7 +272,7 @@ def rank_heatmap(pref: pd.DataFrame, province: str, years, sources: pd.DataFrame
                                        hatch=MERGED_HATCH, linewidth=1.5, gid="rank-merged"))
                 ax.text(col + 0.5, row + 0.5, f"{int(fig.rank)}/{MERGED_SYSTEM}", ha="center",
                         va="center", fontsize=9.5, fontweight="bold", color="#1a1a1a",
-                        bbox={**WHITE_BOX, "facecolor": shade}, gid="rank-label-merged")
+                        bbox=WHITE_BOX, gid="rank-label-merged")
                 drawn_sources.append(fig.source_id)
             elif has_rank:
                 shade = cmap(0.15 + 0.8 * float(fig.percentile))
@@ -321,7 +324,7 @@ def rank_heatmap(pref: pd.DataFrame, province: str, years, sources: pd.DataFrame
               fontsize=8.5, labelspacing=0.9)
     if MERGED_SYSTEM in systems.values():
         ax.legend_.texts[-1].set_gid("legend-merged")
-    _add_source_line(ax, drawn_sources, sources, lang)
+    _add_source_line(ax, drawn_sources, sources, lang, widen=LEGEND_RIGHT_WIDEN)
     return ax
 
 
@@ -509,8 +512,10 @@ def _label_line_ends(ax, labels):
             textcoords="axes fraction", va="center", ha="left",
             fontsize=8.5 if not bold else 9.5, fontweight="bold" if bold else "normal",
             color=color, annotation_clip=False,
-            arrowprops={"arrowstyle": "-", "color": color, "linewidth": 0.6, "alpha": 0.7,
-                        "shrinkA": 2, "shrinkB": 4, "relpos": (0, 0.5)}, gid="line-label"))
+            # Dotted: a leader, not a line of the chart.
+            arrowprops={"arrowstyle": "-", "color": color, "linewidth": 0.8, "alpha": 0.6,
+                        "linestyle": ":", "shrinkA": 2, "shrinkB": 4, "relpos": (0, 0.5)},
+            gid="line-label"))
     if not texts:
         return
     renderer = ax.figure.canvas.get_renderer()
@@ -951,7 +956,7 @@ def coverage_grid(cover: pd.DataFrame, province: str, lang: str = "vi", ax=None)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False,
               fontsize=8.5, labelspacing=0.9)
     # It shows what was published, not figures: its caption says where the figures are cited.
-    _add_caption(ax, _t("coverage_caption", lang), "source-line")
+    _add_caption(ax, _t("coverage_caption", lang), "source-line", widen=LEGEND_RIGHT_WIDEN)
     return ax
 
 
