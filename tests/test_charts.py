@@ -3,6 +3,8 @@ not published, carries its source line, and works on empty frames. Every figure 
 
 from __future__ import annotations
 
+import itertools
+
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -481,11 +483,17 @@ def test_trajectory_end_labels_never_overlap(lang, size):
     assert all(inside.y0 - 1 <= b.y0 and b.y1 <= inside.y1 + 1 for b in boxes)
 
 
-def test_spread_sized_keeps_order_room_and_bounds():
-    placed = charts._spread_sized([5.0, 5.0, 5.2], [2.0, 1.0, 1.0], low=0.0, high=6.0)
-    assert placed[0] < placed[1] < placed[2]
-    assert placed[1] - placed[0] >= 1.5 and placed[2] - placed[1] >= 1.0
-    assert placed[2] + 0.5 <= 6.0 and placed[0] - 1.0 >= 0.0
+def test_spread_down_keeps_order_room_and_bounds():
+    # Display units, y upwards: wanted centres 5, 5 and 4.8 in a column from 6 (top) to 0.
+    placed = charts._spread_down([5.0, 5.0, 4.8], [2.0, 1.0, 1.0], top=6.0, bottom=0.0, pad=0)
+    assert placed[0] > placed[1] > placed[2]
+    assert placed[0] - placed[1] >= 1.5 and placed[1] - placed[2] >= 1.0
+    assert placed[0] + 1.0 <= 6.0 and placed[2] - 0.5 >= 0.0
+    # Too many for the room: they run below the bottom rather than overlap.
+    crowded = charts._spread_down([1.0] * 5, [1.0] * 5, top=3.0, bottom=0.0, pad=0)
+    assert sorted(crowded, reverse=True) == crowded
+    assert all(a - b >= 1.0 for a, b in itertools.pairwise(crowded))
+    assert crowded[0] + 0.5 <= 3.0
 
 
 # --- coverage grid ------------------------------------------------------------------------------

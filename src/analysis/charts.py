@@ -457,28 +457,6 @@ def _successor_or_none(province, provinces):
     return str(match.iloc[0]) if len(match) else None
 
 
-def _spread_sized(centers: list[float], heights: list[float], low: float, high: float,
-                  pad: float = 0.0) -> list[float]:
-    """New centres for labels of the given heights (same units, y growing downwards), in the
-    order of their wanted centres, so that no two overlap and all stay within [low, high]
-    where the room allows: pushed down first, then pulled back up from the bottom."""
-    order = sorted(range(len(centers)), key=lambda i: (centers[i], i))
-    placed = [0.0] * len(centers)
-    bottom_edge = None
-    for i in order:
-        y = max(centers[i], low + heights[i] / 2)
-        if bottom_edge is not None:
-            y = max(y, bottom_edge + pad + heights[i] / 2)
-        placed[i] = y
-        bottom_edge = y + heights[i] / 2
-    top_edge = None
-    for i in reversed(order):
-        limit = high - heights[i] / 2 if top_edge is None else top_edge - pad - heights[i] / 2
-        placed[i] = min(placed[i], limit)
-        top_edge = placed[i] - heights[i] / 2
-    return placed
-
-
 def _spread_down(centers: list[float], heights: list[float], top: float, bottom: float,
                  pad: float) -> list[float]:
     """Centres (display units, y growing upwards) for labels of the given heights, in the
@@ -526,20 +504,6 @@ def _label_line_ends(ax, labels):
     placed = _spread_down(wanted, heights, box.y1, box.y0, pad)
     for text, y in zip(texts, placed):
         text.xyann = (1.03, (y - box.y0) / box.height)
-
-
-def _overlapping_groups(extents: list[tuple[float, float]]) -> list[list[int]]:
-    """Indices grouped so that labels whose [x0, x1] ranges overlap share a group."""
-    order = sorted(range(len(extents)), key=lambda i: extents[i][0])
-    groups, reach = [], None
-    for i in order:
-        if reach is None or extents[i][0] > reach:
-            groups.append([i])
-            reach = extents[i][1]
-        else:
-            groups[-1].append(i)
-            reach = max(reach, extents[i][1])
-    return groups
 
 
 # --- indicator profile ------------------------------------------------------------------------
