@@ -3,6 +3,8 @@ not published, carries its source line, and works on empty frames. Every figure 
 
 from __future__ import annotations
 
+import itertools
+
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -167,11 +169,22 @@ def test_rank_heatmap_shows_successor_column_distinctly(ax):
     charts.rank_heatmap(SYNTHETIC_PREF, "Alpha", YEARS, SYNTHETIC_SOURCES, "en", ax=ax,
                         successor="Gamma")
     ranks = [t.get_text() for t in by_gid(ax.texts, "rank-label")]
-    assert sorted(ranks) == ["10", "12", "3", "3", "40", "5", "5"]
+    assert sorted(ranks) == ["10", "12", "3", "40", "5"]
+    # Gamma's ranks among 34 are another unit's: written n/34, hatched, in another colour
+    # scale than the ranks among 63, and the legend says so.
+    merged = [t.get_text() for t in by_gid(ax.texts, "rank-label-merged")]
+    assert sorted(merged) == ["3/34", "5/34"]
+    cells = by_gid(ax.patches, "rank-merged")
+    assert len(cells) == 2 and all(c.get_hatch() for c in cells)
+    blues = {c.get_facecolor() for c in by_gid(ax.patches, "rank")}
+    assert not blues & {c.get_facecolor() for c in cells}
+    legend = by_gid(ax.get_legend().get_texts(), "legend-merged")[0].get_text()
+    assert "Gamma" in legend.replace("\n", " ") and "not a rank of Alpha" in legend.replace(
+        "\n", " ")
     assert len(by_gid(ax.patches, "merged-column")) == 1
     last_column = ax.get_xticklabels()[-1].get_text()
     assert "Gamma" in last_column and "34 units" in last_column
-    assert "34 post-merger units" in all_text(ax)
+    assert "34 post-merger units" in all_text(ax).replace("\n", " ")
     assert "2022-08-08" in source_text(ax) or "undated" in source_text(ax)
 
 
@@ -278,6 +291,9 @@ def test_target_revisions_percent_and_count(ax):
     proposals = [t.get_text() for t in by_gid(ax.texts, "proposal")]
     assert all("Synthetic Committee, 6 April 2023 (proposed)" in p for p in proposals)
     assert "same value, new wording" in proposals[0]
+    # An English chart quotes no Vietnamese wording (no translation in the data: the English
+    # label of the target is shown; the revision's own wording stays as the data gives it).
+    assert "toàn trình" in proposals[0]
     assert ax.get_xscale() == "log"  # 7 and 100 on one axis
     assert "Synthetic Gazette (23 April 2021)" in source_text(ax)
 
@@ -290,11 +306,21 @@ def test_target_revisions_percent_and_count(ax):
     plt.close(fig)
 
 
-def test_target_revisions_vietnamese_label_hides_the_number(ax):
-    charts.target_revisions(SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "percent", "vi",
-                            SYNTHETIC_SOURCES, ax=ax)
+def test_target_revisions_labels_show_the_full_wording_wrapped(ax):
+    long_wording = ("Phấn đấu đến năm 2025, 100% số thủ tục hành chính đủ điều kiện được cung "
+                    "cấp dịch vụ công trực tuyến mức độ 4 tổng hợp")
+    revisions = SYNTHETIC_REVISIONS.assign(
+        from_wording_vi=["Năng suất tăng tối thiểu 8%", "Có trên 700 doanh nghiệp",
+                         long_wording])
+    charts.target_revisions(revisions, SYNTHETIC_TARGETS, "percent", "vi", SYNTHETIC_SOURCES,
+                            ax=ax)
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert any("tối thiểu …" in label.replace("\n", " ") for label in labels)
+    joined = [" ".join(label.split()) for label in labels]
+    assert f"T03 (2025): {long_wording}" in joined  # whole, nothing replaced by "…"
+    assert "T10 (2025): Năng suất tăng tối thiểu 8%" in joined
+    assert not any("…" in label for label in labels)
+    assert labels[0].count("\n") >= 2  # wrapped over lines
+    assert max(len(line) for label in labels for line in label.split("\n")) <= 46
 
 
 def test_target_revisions_empty(ax):
@@ -457,11 +483,17 @@ def test_trajectory_end_labels_never_overlap(lang, size):
     assert all(inside.y0 - 1 <= b.y0 and b.y1 <= inside.y1 + 1 for b in boxes)
 
 
-def test_spread_sized_keeps_order_room_and_bounds():
-    placed = charts._spread_sized([5.0, 5.0, 5.2], [2.0, 1.0, 1.0], low=0.0, high=6.0)
-    assert placed[0] < placed[1] < placed[2]
-    assert placed[1] - placed[0] >= 1.5 and placed[2] - placed[1] >= 1.0
-    assert placed[2] + 0.5 <= 6.0 and placed[0] - 1.0 >= 0.0
+def test_spread_down_keeps_order_room_and_bounds():
+    # Display units, y upwards: wanted centres 5, 5 and 4.8 in a column from 6 (top) to 0.
+    placed = charts._spread_down([5.0, 5.0, 4.8], [2.0, 1.0, 1.0], top=6.0, bottom=0.0, pad=0)
+    assert placed[0] > placed[1] > placed[2]
+    assert placed[0] - placed[1] >= 1.5 and placed[1] - placed[2] >= 1.0
+    assert placed[0] + 1.0 <= 6.0 and placed[2] - 0.5 >= 0.0
+    # Too many for the room: they run below the bottom rather than overlap.
+    crowded = charts._spread_down([1.0] * 5, [1.0] * 5, top=3.0, bottom=0.0, pad=0)
+    assert sorted(crowded, reverse=True) == crowded
+    assert all(a - b >= 1.0 for a, b in itertools.pairwise(crowded))
+    assert crowded[0] + 0.5 <= 3.0
 
 
 # --- coverage grid ------------------------------------------------------------------------------
@@ -524,3 +556,139 @@ def test_chart_source_ids_are_those_of_the_source_line(ax):
     ids = charts.chart_source_ids(ax)
     assert ids == ["synth-a", "synth-b", "synth-c"]
     assert "Synthetic Daily" in source_text(ax)
+
+
+# --- reader review: captions, ticks, labels, post-merger cells, gaps ---------------------------
+
+def test_source_line_publisher_in_the_charts_language():
+    sources = pd.DataFrame({"source_id": ["hf"], "date_published": ["2024-05-01"],
+                            "publisher": ["Hugging Face (third-party user compilation)"]})
+    vi = charts.source_line(["hf"], sources, "vi")
+    assert "bản tổng hợp của người dùng bên thứ ba" in vi and "third-party" not in vi
+    assert "third-party user compilation" in charts.source_line(["hf"], sources, "en")
+
+
+LONG_PUBLISHERS = pd.DataFrame({
+    "source_id": ["synth-a", "synth-b", "synth-c"],
+    "publisher": [f"Synthetic Publisher {i} of a very long registered name with an English "
+                  "descriptor" for i in range(3)],
+    "date_published": ["2022-08-08"] * 3})
+CAPTIONED = {  # the sizes the notebooks draw them at
+    "trajectories": ((9, 6), lambda ax: charts.rank_trajectories(
+        SYNTHETIC_PREF, "Alpha", ["Beta"], YEARS, LONG_PUBLISHERS, "vi", ax=ax,
+        provinces=SYNTHETIC_PROVINCES)),
+    "trajectories_small": ((7, 4.2), lambda ax: charts.rank_trajectories(
+        SYNTHETIC_PREF, "Alpha", ["Beta"], YEARS, LONG_PUBLISHERS, "vi", ax=ax,
+        provinces=SYNTHETIC_PROVINCES)),
+    "heatmap": ((8, 6.5), lambda ax: charts.rank_heatmap(
+        SYNTHETIC_PREF, "Alpha", YEARS, LONG_PUBLISHERS, "vi", ax=ax, successor="Gamma")),
+    "revisions": ((10, 4.5), lambda ax: charts.target_revisions(
+        SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "percent", "vi", LONG_PUBLISHERS, ax=ax)),
+    "coverage": ((7, 4.2), lambda ax: charts.coverage_grid(
+        SYNTHETIC_COVERAGE, "Alpha", "vi", ax=ax)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CAPTIONED))
+def test_caption_prints_readable_and_wrapped(name):
+    size, draw = CAPTIONED[name]
+    fig, ax = plt.subplots(figsize=size, dpi=100)
+    draw(ax)
+    line = by_gid(ax.texts, "source-line")[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    # The brief embeds the tight image; print shrinks it to the page's text width.
+    printed_width_in = fig.get_tightbbox(renderer).width
+    scale = min(1.0, charts.PRINT_WIDTH_IN / printed_width_in)
+    assert line.get_fontsize() * scale >= 7.5
+    assert line.get_window_extent(renderer).x1 <= fig.bbox.x1 + 1  # wrapped within the figure
+    if name == "trajectories":
+        assert "\n" in line.get_text()  # three long names: wrapped, not one endless line
+    plt.close(fig)
+
+
+def _numeric_tick_texts(ax):
+    ax.figure.canvas.draw()
+    return [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()
+            if any(c.isdigit() for c in t.get_text())]
+
+
+@pytest.mark.parametrize("name", sorted(CHART_CALLS))
+def test_vietnamese_ticks_write_numbers_the_vietnamese_way(name, ax):
+    CHART_CALLS[name](SYNTHETIC_PREF, ax)
+    ticks = _numeric_tick_texts(ax)
+    assert ticks, "the chart has numeric ticks"
+    assert not any("." in t for t in ticks), ticks  # no decimal point, no "2.024" for a year
+
+
+def test_percentile_ticks_use_the_languages_decimal_sign():
+    for lang, sign in (("vi", ","), ("en", ".")):
+        fig, ax = plt.subplots()
+        charts.indicator_profile(SYNTHETIC_PREF, "Alpha", ["Beta"], 2021, SYNTHETIC_SOURCES,
+                                 lang, ax=ax)
+        ticks = _numeric_tick_texts(ax)
+        assert f"0{sign}2" in ticks and "1" in ticks, ticks
+        plt.close(fig)
+    fig, ax = plt.subplots()
+    charts.target_progress(SYNTHETIC_PROGRESS.assign(value=pd.array([17.5, None],
+                                                                    dtype="Float64")),
+                           SYNTHETIC_TARGETS, "T08", "vi", SYNTHETIC_SOURCES, ax=ax)
+    ax.set_ylim(0, 1.5)
+    assert "0,2" in _numeric_tick_texts(ax) and "2.025" not in _numeric_tick_texts(ax)
+    plt.close(fig)
+
+
+MANY_CLOSE = synthetic_pref("year,unit_system,unit,measure,score,rank,source_id\n" + "".join(
+    f"{year},63,{unit},dti,,{rank + (year - 2022)},synth-b\n"
+    for rank, unit in enumerate(["Alpha", "Beta", "Delta", "Epsilon", "Zeta", "Eta", "Theta",
+                                 "Iota", "Kappa", "Lambda"], start=2)
+    for year in (2022, 2023)) + "2024,34,Gamma,dti,0.70,3,synth-c\n2024,63,Beta,dti,,3,synth-b\n")
+MANY_PROVINCES = pd.DataFrame({"name": ["Alpha", "Gamma"], "unit_2025": ["Gamma", "Gamma"]})
+
+
+@pytest.mark.parametrize("lang, size", [("vi", (9, 6)), ("en", (6, 4))])
+def test_every_trajectory_text_is_clear_of_the_others_and_of_the_lines(lang, size):
+    peers = ["Beta", "Delta", "Epsilon", "Zeta", "Eta", "Theta", "Iota", "Kappa", "Lambda",
+             "Omega"]  # Omega has no rank: the note naming it is a text too
+    fig, ax = plt.subplots(figsize=size, dpi=100)
+    charts.rank_trajectories(MANY_CLOSE, "Alpha", peers, [2022, 2023, 2024], SYNTHETIC_SOURCES,
+                             lang, ax=ax, provinces=MANY_PROVINCES)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = [t for t in ax.texts if t.get_text().strip()]
+    texts += [t for t in ax.get_legend().get_texts()] + [ax.title, ax._left_title]
+    texts = [t for t in texts if t.get_text().strip()]
+    boxes = [mpl.text.Text.get_window_extent(t, renderer) for t in texts]
+    for i, first in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            assert not _overlaps(first, boxes[j]), (texts[i].get_text(), texts[j].get_text())
+    labels = by_gid(ax.texts, "line-label")
+    assert len(labels) == 11  # ten ranked units and the merged unit Gamma
+    # In the right margin, off the plotting area and so off every line.
+    assert all(mpl.text.Text.get_window_extent(t, renderer).x0 >= ax.bbox.x1 for t in labels)
+    plt.close(fig)
+
+
+def test_indicator_profile_is_not_drawn_without_the_province_and_promises_no_dot(ax):
+    only_peer = synthetic_pref("""year,unit_system,unit,measure,score,rank,source_id
+2022,63,Beta,awareness,,7,synth-b
+""")
+    assert not charts.has_indicator_profile(only_peer, "Alpha", ["Beta"], 2022)
+    charts.indicator_profile(only_peer, "Alpha", ["Beta"], 2022, SYNTHETIC_SOURCES, "en", ax=ax)
+    assert "red dot" not in ax.get_xlabel()
+    assert not by_gid(ax.texts, "province-rank")
+    fig, drawn = plt.subplots()
+    charts.indicator_profile(SYNTHETIC_PREF, "Alpha", ["Beta"], 2021, SYNTHETIC_SOURCES, "en",
+                             ax=drawn)
+    assert "red dot: rank of Alpha" in drawn.get_xlabel() and by_gid(drawn.texts,
+                                                                     "province-rank")
+    plt.close(fig)
+
+
+def test_coverage_grid_says_what_it_summarises(ax):
+    from analysis import i18n
+
+    charts.coverage_grid(SYNTHETIC_COVERAGE, "Alpha", "vi", ax=ax)
+    caption = " ".join(source_text(ax).split())
+    assert caption == i18n.t("chart.coverage_caption", "vi")
+    assert charts.chart_source_ids(ax) == []

@@ -14,7 +14,6 @@ Every chart
 
 from __future__ import annotations
 
-import re
 import textwrap
 
 import matplotlib as mpl
@@ -45,6 +44,8 @@ FONT = "DejaVu Sans"  # ships with matplotlib and has every Vietnamese diacritic
 PROVINCE_COLOR = "#c0392b"
 TARGET_COLOR = "#1f6f8b"
 RANK_CMAP = "Blues"
+MERGED_CMAP = "Oranges"  # ranks among the 34 post-merger units: another scale, hatched
+MERGED_HATCH = "//"
 
 # One look for "not published" on every chart: hatched light grey.
 NOT_PUBLISHED_STYLE = {"facecolor": "#ececec", "edgecolor": "#9e9e9e", "hatch": "///",
@@ -107,8 +108,8 @@ def source_line(source_ids, sources: pd.DataFrame | None, lang: str = "vi",
     for source_id in ids:
         if source_id in registry.index:
             row = registry.loc[source_id]
-            publisher = row["publisher"] if isinstance(row["publisher"], str) and row[
-                "publisher"] else source_id
+            publisher = (i18n.data_text(row["publisher"], lang)
+                         if isinstance(row["publisher"], str) and row["publisher"] else source_id)
             date = row["date_published"]
             date = date if isinstance(date, str) and date else ""
         else:
@@ -127,12 +128,34 @@ def _date_text(iso: str, lang: str) -> str:
     return i18n.date(iso, lang) if iso else _t("undated", lang)
 
 
-def _add_source_line(ax, source_ids, sources, lang):
-    """Write the source line under the x axis (below tick labels and axis label)."""
-    text = source_line(source_ids, sources, lang)
+# The briefs print a chart at most this wide (A4 less the page margins, in inches); captions
+# are sized so that they print at least CAPTION_PRINT_PT points even when the image is shrunk.
+PRINT_WIDTH_IN = 7.0
+CAPTION_PRINT_PT = 7.5
+LEGEND_RIGHT_WIDEN = 1.6  # a legend right of the axes (heat-map, coverage grid)
+
+
+def _caption_size(ax, widen: float = 1.2) -> float:
+    """Font size of a caption that prints at >= CAPTION_PRINT_PT once the image (the figure
+    widened by what lies outside the axes: `widen` times its width) is shrunk to the printed
+    width."""
+    width = ax.figure.get_figwidth() * widen
+    return round(max(8.5, CAPTION_PRINT_PT * width / PRINT_WIDTH_IN), 1)
+
+
+def _caption_width(ax, fontsize: float) -> int:
+    """Characters per line for a caption of that size spanning the figure's width."""
+    return max(40, int(ax.figure.get_figwidth() * 72 * 0.92 / (fontsize * 0.56)))
+
+
+def _add_caption(ax, text, gid, widen: float = 1.2):
+    """A caption under the x axis (below tick labels, axis label and a legend placed below),
+    wrapped to the figure's width, readable once printed (`widen`: see `_caption_size`)."""
+    size = _caption_size(ax, widen)
+    text = "\n".join(textwrap.fill(part, width=_caption_width(ax, size), break_long_words=False,
+                                    break_on_hyphens=False) for part in text.split("\n"))
 
     def under_xaxis(renderer):
-        # Below everything under the plot: tick labels, axis label and a legend placed below.
         boxes = [ax.bbox]
         axis_box = ax.xaxis.get_tightbbox(renderer)
         if axis_box is not None:
@@ -146,11 +169,29 @@ def _add_source_line(ax, source_ids, sources, lang):
 
     note = ax.annotate(text, xy=(0, 0), xycoords=("axes fraction", under_xaxis),
                        xytext=(0, -6), textcoords="offset points", ha="left", va="top",
-                       fontsize=7.5, color="#555555", annotation_clip=False)
-    note.set_gid("source-line")
+                       fontsize=size, color="#444444", annotation_clip=False)
+    note.set_gid(gid)
+    return note
+
+
+def _add_source_line(ax, source_ids, sources, lang, widen: float = 1.2):
+    """Write the source line under the x axis (below tick labels and axis label)."""
+    note = _add_caption(ax, source_line(source_ids, sources, lang, width=10_000), "source-line",
+                        widen)
     # The ids behind the line, for a brief that cites the chart's sources by number.
     note.source_ids = _source_ids(source_ids if not isinstance(source_ids, str) else [source_ids])
     return note
+
+
+def _number_ticks(axis, lang, integer=False):
+    """Tick labels written as the chart's language writes numbers (0,2 in Vietnamese)."""
+    axis.set_major_formatter(mpl.ticker.FuncFormatter(
+        lambda v, _: i18n.value(round(v) if integer else v, lang)))
+
+
+def _year_ticks(axis):
+    """Years are names of editions, written without a thousands separator."""
+    axis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: str(round(v))))
 
 
 def _ax(ax):
@@ -213,6 +254,7 @@ def rank_heatmap(pref: pd.DataFrame, province: str, years, sources: pd.DataFrame
     ax = _ax(ax)
     years = [int(y) for y in years]
     cmap = mpl.colormaps[RANK_CMAP]
+    merged_cmap = mpl.colormaps[MERGED_CMAP]
     drawn_sources, systems = [], {}
     for col, year in enumerate(years):
         figures, system = _cell_figures(pref, province, year, successor)
@@ -223,6 +265,15 @@ def rank_heatmap(pref: pd.DataFrame, province: str, years, sources: pd.DataFrame
             if not_comparable:
                 ax.add_patch(Rectangle((col, row), 1, 1, gid="not-comparable",
                                        **NOT_COMPARABLE_STYLE))
+            elif has_rank and system == MERGED_SYSTEM:
+                # Another unit's rank among 34: its own colours, hatched, written "3/34".
+                shade = merged_cmap(0.15 + 0.6 * float(fig.percentile))
+                ax.add_patch(Rectangle((col, row), 1, 1, facecolor=shade, edgecolor="white",
+                                       hatch=MERGED_HATCH, linewidth=1.5, gid="rank-merged"))
+                ax.text(col + 0.5, row + 0.5, f"{int(fig.rank)}/{MERGED_SYSTEM}", ha="center",
+                        va="center", fontsize=9.5, fontweight="bold", color="#1a1a1a",
+                        bbox=WHITE_BOX, gid="rank-label-merged")
+                drawn_sources.append(fig.source_id)
             elif has_rank:
                 shade = cmap(0.15 + 0.8 * float(fig.percentile))
                 ax.add_patch(Rectangle((col, row), 1, 1, facecolor=shade, edgecolor="white",
@@ -264,13 +315,16 @@ def rank_heatmap(pref: pd.DataFrame, province: str, years, sources: pd.DataFrame
     if any(y < FIRST_YEAR_OF_EIGHT_INDICATORS for y in years):
         handles.append(Patch(label=_t("not_comparable", lang), **NOT_COMPARABLE_STYLE))
     if MERGED_SYSTEM in systems.values():
-        handles.append(Patch(fill=False, edgecolor="#333333", linestyle="--",
-                             label=_t("ranked_among_34", lang)))
+        handles.append(Patch(facecolor=merged_cmap(0.5), edgecolor="#333333", linestyle="--",
+                             hatch=MERGED_HATCH, label=_t("heatmap_merged", lang).format(
+                                 unit=successor, province=province, n=MERGED_SYSTEM)))
     for handle in handles:
         handle.set_label(textwrap.fill(handle.get_label(), 42))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False,
               fontsize=8.5, labelspacing=0.9)
-    _add_source_line(ax, drawn_sources, sources, lang)
+    if MERGED_SYSTEM in systems.values():
+        ax.legend_.texts[-1].set_gid("legend-merged")
+    _add_source_line(ax, drawn_sources, sources, lang, widen=LEGEND_RIGHT_WIDEN)
     return ax
 
 
@@ -362,15 +416,18 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
     bottom = PROVINCE_SYSTEM + 1 if lowest > 40 else lowest + 6
     ax.set_ylim(bottom, 0)
     _rank_ticks(ax, bottom)
-    ax.set_xlim(min(years, default=0) - 0.35, max(years, default=1) + 1.9)
+    ax.set_xlim(min(years, default=0) - 0.35, max(years, default=1) + 0.35)
     ax.set_xticks(years)
-    _label_line_ends(ax, labels)
+    _year_ticks(ax.xaxis)
+    _number_ticks(ax.yaxis, lang, integer=True)
     ax.set_ylabel(_t("rank_axis", lang))
     ax.set_xlabel(_t("edition", lang))
-    ax.set_title(_t("trajectory_title", lang).format(province=province), loc="left")
+    ax.set_title(_t("trajectory_title", lang).format(province=province), loc="left",
+                 pad=6 + (14 * (1 + len(", ".join(silent)) // 80) if silent else 0))
     if silent:
-        ax.text(0.01, 0.02, textwrap.fill(_t("no_rank_at_all", lang).format(
-            units=", ".join(silent)), 70), transform=ax.transAxes, fontsize=8, color="#555555",
+        # Above the plot, clear of the lines and the labels in the margin.
+        ax.text(0.0, 1.01, textwrap.fill(_t("no_rank_at_all", lang).format(
+            units=", ".join(silent)), 90), transform=ax.transAxes, fontsize=8, color="#555555",
             va="bottom", style="italic", gid="no-rank-note")
     handles = [Line2D([], [], color="#555555", marker="o", label=_t("ranked_among_63", lang)),
                Line2D([], [], linestyle="none", marker="D", markerfacecolor="white",
@@ -379,7 +436,10 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
                Patch(label=f"{province}: {_t('not_published', lang)}", **NOT_PUBLISHED_STYLE)]
     for handle in handles:
         handle.set_label(textwrap.fill(handle.get_label(), 40))
-    ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True, framealpha=0.95)
+    # Under the plot, so that it covers neither a line nor a label.
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.13), fontsize=8,
+              frameon=False, ncol=3)
+    _label_line_ends(ax, labels)
     _add_source_line(ax, drawn_sources, sources, lang)
     return ax
 
@@ -397,73 +457,53 @@ def _successor_or_none(province, provinces):
     return str(match.iloc[0]) if len(match) else None
 
 
-def _spread_sized(centers: list[float], heights: list[float], low: float, high: float,
-                  pad: float = 0.0) -> list[float]:
-    """New centres for labels of the given heights (same units, y growing downwards), in the
-    order of their wanted centres, so that no two overlap and all stay within [low, high]
-    where the room allows: pushed down first, then pulled back up from the bottom."""
-    order = sorted(range(len(centers)), key=lambda i: (centers[i], i))
+def _spread_down(centers: list[float], heights: list[float], top: float, bottom: float,
+                 pad: float) -> list[float]:
+    """Centres (display units, y growing upwards) for labels of the given heights, in the
+    order of their wanted centres, none overlapping: stacked from the top down where they
+    collide, then lifted together if they run below `bottom` (never above `top`). When there
+    is no room they run below the axes rather than overlap."""
+    order = sorted(range(len(centers)), key=lambda i: (-centers[i], i))
     placed = [0.0] * len(centers)
-    bottom_edge = None
+    edge = None
     for i in order:
-        y = max(centers[i], low + heights[i] / 2)
-        if bottom_edge is not None:
-            y = max(y, bottom_edge + pad + heights[i] / 2)
+        y = min(centers[i], top - heights[i] / 2)
+        if edge is not None:
+            y = min(y, edge - pad - heights[i] / 2)
         placed[i] = y
-        bottom_edge = y + heights[i] / 2
-    top_edge = None
-    for i in reversed(order):
-        limit = high - heights[i] / 2 if top_edge is None else top_edge - pad - heights[i] / 2
-        placed[i] = min(placed[i], limit)
-        top_edge = placed[i] - heights[i] / 2
+        edge = y - heights[i] / 2
+    if order and edge < bottom:
+        highest = placed[order[0]] + heights[order[0]] / 2
+        lift = min(bottom - edge, top - highest)
+        placed = [y + max(lift, 0) for y in placed]
     return placed
 
 
 def _label_line_ends(ax, labels):
-    """Unit names at each line's last point, spread apart so that none overlaps another.
-
-    Labels are drawn, measured (their real height, multi-line ones included) and moved apart
-    in data units; labels whose horizontal extents overlap (e.g. a line ending in 2022 whose
-    label reaches into 2024) are spread as one group. Call after the axis limits are set."""
+    """Unit names in the right margin, each joined to its line's last point by a thin leader,
+    spread apart so that none overlaps another, nor a line. Call after the axis limits are set
+    (the labels are measured to be spread)."""
     texts = []
     for x, rank, text, color, bold in labels:
         texts.append(ax.annotate(
-            text, xy=(x, rank), xytext=(x + 0.12, rank), textcoords="data", va="center",
-            ha="left", fontsize=8.5 if not bold else 9.5,
-            fontweight="bold" if bold else "normal", color=color,
-            arrowprops={"arrowstyle": "-", "color": color, "linewidth": 0.5, "alpha": 0.6,
-                        "shrinkA": 0, "shrinkB": 3}, gid="line-label"))
+            text, xy=(x, rank), xycoords="data", xytext=(1.03, 0.5),
+            textcoords="axes fraction", va="center", ha="left",
+            fontsize=8.5 if not bold else 9.5, fontweight="bold" if bold else "normal",
+            color=color, annotation_clip=False,
+            # Dotted: a leader, not a line of the chart.
+            arrowprops={"arrowstyle": "-", "color": color, "linewidth": 0.8, "alpha": 0.6,
+                        "linestyle": ":", "shrinkA": 2, "shrinkB": 4, "relpos": (0, 0.5)},
+            gid="line-label"))
     if not texts:
         return
     renderer = ax.figure.canvas.get_renderer()
-    to_data = ax.transData.inverted()
-    boxes = []
-    for text in texts:
-        box = mpl.text.Text.get_window_extent(text, renderer)  # the words, not the leader
-        (x0, y0), (x1, y1) = to_data.transform([(box.x0, box.y0), (box.x1, box.y1)])
-        boxes.append((min(x0, x1), max(x0, x1), abs(y1 - y0)))
-    top, bottom = sorted(ax.get_ylim())
-    pad = (bottom - top) * 0.006
-    groups = _overlapping_groups([(b[0], b[1]) for b in boxes])
-    for group in groups:
-        centers = [labels[i][1] for i in group]
-        placed = _spread_sized(centers, [boxes[i][2] for i in group], top, bottom, pad)
-        for i, y in zip(group, placed):
-            texts[i].xyann = (labels[i][0] + 0.12, y)
-
-
-def _overlapping_groups(extents: list[tuple[float, float]]) -> list[list[int]]:
-    """Indices grouped so that labels whose [x0, x1] ranges overlap share a group."""
-    order = sorted(range(len(extents)), key=lambda i: extents[i][0])
-    groups, reach = [], None
-    for i in order:
-        if reach is None or extents[i][0] > reach:
-            groups.append([i])
-            reach = extents[i][1]
-        else:
-            groups[-1].append(i)
-            reach = max(reach, extents[i][1])
-    return groups
+    heights = [mpl.text.Text.get_window_extent(t, renderer).height for t in texts]
+    wanted = [ax.transData.transform((x, rank))[1] for x, rank, *_ in labels]
+    box = ax.bbox
+    pad = 2.0 * ax.figure.dpi / 72
+    placed = _spread_down(wanted, heights, box.y1, box.y0, pad)
+    for text, y in zip(texts, placed):
+        text.xyann = (1.03, (y - box.y0) / box.height)
 
 
 # --- indicator profile ------------------------------------------------------------------------
@@ -542,10 +582,14 @@ def indicator_profile(pref: pd.DataFrame, province: str, peers, year: int,
     ax.set_ylim(len(measures) - 0.5, -0.5)
     if value == "percentile":
         ax.set_xlim(-0.03, 1.03)
-        ax.set_xlabel(_t("percentile_axis", lang).format(province=province))
+        axis_label = _t("percentile_axis", lang)
+        if province in shown_units:  # the red dot is promised only where one is drawn
+            axis_label += "; " + _t("percentile_axis_dot", lang).format(province=province)
+        ax.set_xlabel(axis_label)
     else:
         ax.set_xlim(PROVINCE_SYSTEM + 1, 0)
         ax.set_xlabel(_t("rank_axis_63", lang))
+    _number_ticks(ax.xaxis, lang, integer=value == "rank")
     silent = [u for u in [province, *peers] if u not in shown_units]
     note_lines = 0
     if silent:
@@ -569,31 +613,34 @@ def _is_count_unit(unit: str) -> bool:
     return "enterprise" in unit or "doanh nghiệp" in unit
 
 
-def _target_label(target_id, horizon, targets, revision, lang, width=38):
-    """Label of a target from targets.csv; in Vietnamese, when only the full wording is known,
-    the wording with its number replaced by '…' (the chart shows the numbers)."""
+def _target_label(target_id, horizon, targets, revision, lang, width=46):
+    """Label of a target: its full wording in the chart's language (the source's own, else the
+    project's marked translation, from targets.csv; else the revision's original wording),
+    wrapped over lines, never shortened."""
+    from analysis.narrative import target_wording
+
     rows = targets[(targets["target_id"] == target_id) & (targets["horizon"] == horizon)]
-    text = ""
-    if len(rows):
-        text = rows[f"label_{lang}"].iloc[0]
-        text = text if isinstance(text, str) else ""
-    if not text:
-        # The source's own wording in this language (the data has it in Vietnamese only).
-        wording = revision.get(f"from_wording_{lang}", "")
-        text = _without_value(wording, revision.get("from_value")) if isinstance(
-            wording, str) else ""
+    own = rows[f"label_{lang}"].iloc[0] if len(rows) else ""
+    own_wording = revision.get(f"from_wording_{lang}", "")
+    # The source's own words in this language first; a translation only when there are none.
+    text = next((i18n.data_text(w, lang) for w in (own, own_wording)
+                 if isinstance(w, str) and w.strip()), "")
     if not text and len(rows):
-        text = rows["label_en"].iloc[0] if isinstance(rows["label_en"].iloc[0], str) else ""
-    return textwrap.fill(f"{target_id} ({horizon}): {text}", width=width)
+        text = target_wording(rows.iloc[0], lang)
+    if not text:
+        text = _revision_wording(revision, "from", lang)
+    return textwrap.fill(f"{target_id} ({horizon}): {text}", width=width,
+                         break_long_words=False, break_on_hyphens=False)
 
 
-def _without_value(wording: str, value) -> str:
-    """The wording with the target's own number (e.g. '700', '1.000', '8%') replaced by '…'."""
-    if pd.isna(value):
-        return wording
-    spellings = {f"{float(value):g}", f"{float(value):,.0f}".replace(",", ".")}
-    pattern = "|".join(re.escape(v) for v in sorted(spellings, key=len, reverse=True))
-    return re.sub(rf"(?<![\d.,])({pattern})(?![\d,])(?:\s*%)?", "…", wording)
+def _revision_wording(revision, which: str, lang: str) -> str:
+    """A revision's original ('from') or proposed ('to') wording in `lang`: the source's own
+    wording in that language, else the project's marked translation of the Vietnamese."""
+    for column in (f"{which}_wording_{lang}", f"{which}_wording_vi"):
+        text = revision.get(column, "")
+        if isinstance(text, str) and text.strip():
+            return i18n.data_text(text, lang)
+    return ""
 
 
 def _number(value: float, lang: str) -> str:
@@ -656,11 +703,10 @@ def target_revisions(revisions: pd.DataFrame, targets: pd.DataFrame, kind: str =
                   else str(rev["status"]))
         note = _t("proposed", lang).format(by=_body(rev["proposed_by"], lang),
                                            on=i18n.date(rev["proposed_on"], lang), status=status)
-        new_wording = rev.get("to_wording_vi")
-        if end == start and isinstance(new_wording, str) and new_wording and \
-                rev.get("from_wording_vi") != new_wording:
-            quoted = _without_value(new_wording, end)
-            note = textwrap.fill(f"{_t('same_value', lang)}: «{quoted}»", 105) + f"\n{note}"
+        new_wording = _revision_wording(rev, "to", lang)
+        if end == start and new_wording and _revision_wording(rev, "from", lang) != new_wording:
+            note = textwrap.fill(f"{_t('same_value', lang)}: «{new_wording}»", 95,
+                                 break_long_words=False) + f"\n{note}"
         ax.annotate(note, xy=(0, row), xycoords=("axes fraction", "data"), xytext=(4, -12),
                     textcoords="offset points", ha="left", va="top", fontsize=7.5,
                     color="#555555", style="italic", gid="proposal")
@@ -751,6 +797,8 @@ def target_progress(progress: pd.DataFrame, targets: pd.DataFrame, target_id: st
     if all_years:
         ax.set_xlim(min(all_years) - 0.7, max(all_years) + 0.9)
         ax.set_xticks(sorted(set(all_years)))
+        _year_ticks(ax.xaxis)
+    _number_ticks(ax.yaxis, lang)
     values = [float(v) for v in list(reports["value"]) + list(goals["value"])]
     if is_rank:
         ax.set_ylim(max(values, default=20) + 6, 0)
@@ -797,9 +845,11 @@ def rank_against_target_chart(pref: pd.DataFrame, targets: pd.DataFrame, provinc
                   default=20)
     ax.set_ylim(deepest + 6, 0)
     _rank_ticks(ax, deepest + 6)
+    _number_ticks(ax.yaxis, lang, integer=True)
     if all_years:
         ax.set_xlim(min(all_years) - 0.6, max(all_years) + 0.6)
         ax.set_xticks(all_years)
+        _year_ticks(ax.xaxis)
     else:
         _empty_message(ax, lang)
     ax.set_ylabel(_t("rank_axis", lang))
@@ -869,17 +919,20 @@ def coverage_grid(cover: pd.DataFrame, province: str, lang: str = "vi", ax=None)
         handles.append(Patch(label=_t("coverage_not_comparable", lang), **NOT_COMPARABLE_STYLE))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False,
               fontsize=8.5, labelspacing=0.9)
+    # It shows what was published, not figures: its caption says where the figures are cited.
+    _add_caption(ax, _t("coverage_caption", lang), "source-line", widen=LEGEND_RIGHT_WIDEN)
     return ax
 
 
 def has_indicator_profile(pref: pd.DataFrame, province: str, peers, year: int,
                           value: str = "percentile") -> bool:
-    """Whether `indicator_profile` would draw at least one published figure."""
+    """Whether `indicator_profile` has something to show: the province's own figure in at least
+    one of the chart's measures (peers' dots alone would profile nobody: the brief says the
+    province's figures are not published instead)."""
     peers = [p for p in peers if p != province]
     measures = _profile_measures(pref, province, int(year))
     table = peer_table(pref, province, peers, int(year), measures)
-    table = table[table["role"].isin(["province", "peer"])]
-    return bool(table[value].notna().any())
+    return bool(table.loc[table["role"].eq("province"), value].notna().any())
 
 
 def has_rank_trajectory(pref: pd.DataFrame, province: str, peers, years,
