@@ -133,11 +133,14 @@ def render(frame: pd.DataFrame, lang: str, *, table_id: str, cites=None, year=No
         if ids_per_row is not None:
             cells.append(f'<td class="cite-col">{cites.marks(ids_per_row[i])}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
+    return _table(table_id, head, rows, any_missing, lang)
+
+
+def _table(table_id: str, head: str, rows: list[str], any_missing: bool, lang: str) -> str:
+    """The table element, then the one legend line when a cell reads "—"."""
     out = (f'<table class="brief-table" id="{html.escape(_id(table_id), quote=True)}">'
            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
-    if any_missing:
-        out += legend(lang)
-    return out
+    return out + (legend(lang) if any_missing else "")
 
 
 def _id(text: str) -> str:
@@ -185,10 +188,7 @@ def wide(frame: pd.DataFrame, index: str, columns: str, values: str, lang: str, 
         if ids_per_row is not None:
             cells.append(f'<td class="cite-col">{cites.marks(ids_by_key.get(key, []))}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    out = (f'<table class="brief-table" id="{html.escape(_id(table_id), quote=True)}">'
-           f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
-    if any_missing:
-        out += legend(lang)
+    out = _table(table_id, head, rows, any_missing, lang)
     if left_out:
         units = i18n.join([cell_text(columns, c, lang) for c in left_out], lang)
         out += f'<p class="gap">{html.escape(i18n.t("table.gap_units", lang, units=units))}</p>'
@@ -250,6 +250,4 @@ def from_display(frame: pd.DataFrame, lang: str, *, table_id: str, source_ids=No
         if with_cites:
             cells.append(f'<td class="cite-col">{cites.marks(ids[i])}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    out = (f'<table class="brief-table" id="{html.escape(_id(table_id), quote=True)}">'
-           f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
-    return out + (legend(lang) if any_missing else "")
+    return _table(table_id, head, rows, any_missing, lang)
