@@ -614,3 +614,29 @@ def test_a_bare_number_in_a_value_text_follows_the_language(real):
     en = narrative.targets_table(real["targets"], "en")
     assert "1.000" in set(vi["Giá trị"]) and "1,000" in set(en["Value"])
     assert "90 / 80 / 70" in set(vi["Giá trị"])  # words and separators stay as the source gave
+
+
+def test_the_disputed_rank_target_is_said_once_not_with_every_edition(real):
+    targets = real["targets"]
+    for year in (2020, 2021, 2022):
+        sentence = narrative.rank_target_sentence(real["pref"], targets, year, "en")
+        assert "disagree" not in sentence
+    dispute = narrative.rank_target_dispute_sentence(targets, "vi")
+    assert dispute.startswith("Các nguồn không thống nhất về chỉ tiêu thứ hạng năm 2025")
+    undisputed = targets.assign(note="")
+    assert narrative.rank_target_dispute_sentence(undisputed, "en") is None
+    assert narrative.as_markdown(["a", None, "b"]) == "- a\n- b"
+
+
+def test_progress_rows_not_about_one_target_are_named_in_words():
+    progress = pd.DataFrame({"target_id": ["ALL", "CTX", "T08"], "as_of": ["2022-12-31"] * 3,
+                             "value": [None, None, None], "value_text": ["x", "y", "z"],
+                             "unit": ["", "", ""], "source_id": ["s", "s", "s"]})
+    table = narrative.progress_table(progress, "vi")
+    assert table.iloc[:, 0].tolist() == ["Tất cả chỉ tiêu", "Bối cảnh (không thuộc chỉ tiêu nào)",
+                                         "T08"]
+
+
+def test_the_trends_title_of_the_first_edition_names_one_year_not_a_span():
+    assert narrative.title("02_trends", "Synth A", 2020, "vi") == "# DTI 2020, kỳ đầu tiên: Synth A"
+    assert narrative.title("02_trends", "Synth A", 2022, "en") == "# Synth A: DTI trends, 2020–2022"

@@ -136,6 +136,8 @@ def title(notebook: str, province: str = HOME_PROVINCE, year: int | None = None,
     name = re.sub(r"^\d+_|\.ipynb$", "", str(notebook).rsplit("/", 1)[-1])
     if name not in _TITLES:
         raise ValueError(f"unknown notebook {notebook!r}")
+    if name == "trends" and year == FIRST_EDITION:
+        name = "trends_first_edition"  # one edition: no span of years to speak of
     text = _say(f"title.{name}", lang, province=province, home=HOME_PROVINCE,
                 resolution=RESOLUTION, first=_year(FIRST_EDITION),
                 year="" if year is None else _year(year))
@@ -498,11 +500,18 @@ def rank_target_sentence(pref: pd.DataFrame, targets: pd.DataFrame, year: int,
                             top=i18n.integer(row["target_rank"], lang)))
     if not clauses:
         return _say("narrative.rank_target_none", lang, resolution=RESOLUTION)
-    text = _say("narrative.rank_target", lang, year=_year(year), rank=i18n.ordinal(rank, lang),
+    return _say("narrative.rank_target", lang, year=_year(year), rank=i18n.ordinal(rank, lang),
                 clauses=Markdown(i18n.join(clauses, lang)), resolution=RESOLUTION)
-    if _rank_target_disputed(targets):
-        text = Markdown(f"{text} {i18n.t('narrative.rank_target_disputed', lang)}")
-    return text
+
+
+def rank_target_dispute_sentence(targets: pd.DataFrame, lang: str = "vi") -> str | None:
+    """Said once, after the comparisons with the rank target: the sources disagree on it (the
+    April 2023 report writes another 2025 rank target than the Resolution), and which one the
+    brief compares with."""
+    _check_lang(lang)
+    if not _rank_target_disputed(targets):
+        return None
+    return _say("narrative.rank_target_disputed", lang, resolution=RESOLUTION)
 
 
 def _rank_target_disputed(targets: pd.DataFrame) -> bool:
@@ -521,6 +530,9 @@ def target_sentences(pref: pd.DataFrame, targets: pd.DataFrame | None,
     if province != HOME_PROVINCE or targets is None:
         return []
     sentences = [rank_target_sentence(pref, targets, year, lang, province)]
+    dispute = rank_target_dispute_sentence(targets, lang)
+    if dispute:
+        sentences.append(dispute)
     status = status_sentence(target_status, lang)
     if status:
         sentences.append(status)
@@ -558,8 +570,8 @@ def key_sentences(pref: pd.DataFrame, sources: pd.DataFrame | None, targets: pd.
 
 
 def as_markdown(sentences: Iterable[str]) -> str:
-    """Sentences as a Markdown bullet list."""
-    return "\n".join(f"- {s}" for s in sentences)
+    """Sentences as a Markdown bullet list (a None, a sentence with nothing to say, is left out)."""
+    return "\n".join(f"- {s}" for s in sentences if s)
 
 
 # --- display frames ----------------------------------------------------------------------------
@@ -657,6 +669,16 @@ def _texts(values, lang: str) -> list[str]:
             else i18n.data_text(v, lang) for v in values]
 
 
+# Rows of target_progress.csv that are not one target: all of them together, or context only.
+TARGET_GROUPS = {"ALL": "table.target_all", "CTX": "table.target_context"}
+
+
+def target_name(target_id, lang: str = "vi") -> str:
+    """A target's id as shown ("T03"), or in words for the rows that are not one target."""
+    key = TARGET_GROUPS.get(str(target_id))
+    return i18n.t(key, _check_lang(lang)) if key else str(target_id)
+
+
 def targets_table(targets: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     """The Resolution's targets as identified: id, horizon, wording, value, unit, source; every
     text in `lang` (a translation of a wording the sources give in the other language only is
@@ -677,7 +699,7 @@ def progress_table(progress: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     values = [i18n.value(v, lang) if not _missing(v)
               else ("" if _missing(t) else i18n.data_text(t, lang))
               for v, t in zip(progress["value"], progress["value_text"])]
-    frame = pd.DataFrame({"target_id": progress["target_id"],
+    frame = pd.DataFrame({"target_id": [target_name(t, lang) for t in progress["target_id"]],
                           "as_of": [_as_of(v, lang) for v in progress["as_of"]],
                           "value_text": values, "unit": _texts(progress["unit"], lang),
                           "source_id": progress["source_id"]})

@@ -30,8 +30,6 @@ INTEGER_COLUMNS = ("rank", "previous_rank", "target_rank", "n_sources", "unit_sy
 VALUE_COLUMNS = ("from_value", "to_value")
 BOOLEAN_COLUMNS = ("published", "comparable", "within_target")
 DATE_COLUMNS = ("proposed_on", "as_of", "date")
-# Rows of target_progress.csv that are not one target: all of them together, or context only.
-TARGET_GROUPS = {"ALL": "table.target_all", "CTX": "table.target_context"}
 # Columns that hold figures: a row or column with none of them published is not drawn.
 FIGURE_COLUMNS = ("score", "rank", "percentile", "national_average", "gap", "previous_rank",
                   "change")
@@ -53,8 +51,9 @@ def cell_text(column, value, lang: str) -> str:
         return i18n.MISSING
     if column == "measure":
         return label(value, lang)
-    if column == "target_id" and value in TARGET_GROUPS:
-        return i18n.t(TARGET_GROUPS[value], lang)
+    if column == "target_id":
+        from analysis.narrative import target_name
+        return target_name(value, lang)
     if column == "role":
         key = f"table.role.{value}"
         return i18n.t(key, lang) if key in i18n.catalog(lang) else str(value)
