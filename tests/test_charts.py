@@ -351,6 +351,53 @@ def test_target_progress(ax):
     assert "Synthetic Gazette" in source_text(ax) and "Synthetic Daily" in source_text(ax)
 
 
+ESTIMATED_PROGRESS = SYNTHETIC_PROGRESS.assign(
+    as_of=["2023 (estimate, reported 2024-08)", "2022-12-31"],
+    note=["synthetic: a provincial estimate", "synthetic"])
+
+
+@pytest.mark.parametrize("lang, word, legend, not_word", [
+    ("vi", "17% (ước tính)", "số liệu ước tính", "số liệu báo cáo"),
+    ("en", "17% (estimate)", "estimate", "reported")])
+def test_target_progress_labels_an_estimate_as_an_estimate(ax, lang, word, legend, not_word):
+    charts.target_progress(ESTIMATED_PROGRESS, SYNTHETIC_TARGETS, "T08", lang,
+                           SYNTHETIC_SOURCES, ax=ax)
+    assert not by_gid(ax.lines, "reported")
+    estimate = by_gid(ax.lines, "estimate")
+    assert len(estimate) == 1 and list(estimate[0].get_ydata()) == [17.0]
+    assert estimate[0].get_markerfacecolor() != estimate[0].get_markeredgecolor()  # hollow
+    assert [t.get_text() for t in by_gid(ax.texts, "estimate-value")] == [word]
+    entries = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(e.startswith(legend) for e in entries) and not_word not in entries
+
+
+def test_target_progress_estimate_said_in_vietnamese_note_only(ax):
+    progress = SYNTHETIC_PROGRESS.assign(as_of=["2023", "2022"],
+                                         note=["'... ước đạt 17%' (synthetic)", ""])
+    charts.target_progress(progress, SYNTHETIC_TARGETS, "T08", "en", SYNTHETIC_SOURCES, ax=ax)
+    assert by_gid(ax.lines, "estimate") and not by_gid(ax.lines, "reported")
+
+
+@pytest.mark.parametrize("lang, size", [("vi", (8, 4)), ("en", (6, 4))])
+def test_target_labels_clear_of_the_not_published_bands(lang, size):
+    fig, ax = plt.subplots(figsize=size, dpi=100)
+    charts.target_progress(ESTIMATED_PROGRESS, SYNTHETIC_TARGETS, "T08", lang,
+                           SYNTHETIC_SOURCES, ax=ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    goals = by_gid(ax.texts, "target-label")
+    bands = by_gid(ax.patches, "not-published")
+    assert len(goals) == 2 and len(bands) == 3
+    for goal in goals:
+        box = goal.get_window_extent(renderer)
+        for band in bands:
+            assert not _overlaps(box, band.get_window_extent(renderer)), goal.get_text()
+        # Still at its own target value, just above the dashed line.
+        line_y = ax.transData.transform((0, goal.xy[1]))[1]
+        assert line_y < box.y0 <= line_y + 12 * fig.dpi / 72
+    plt.close(fig)
+
+
 def test_target_progress_title_falls_back_to_english_label(ax):
     targets = SYNTHETIC_TARGETS.assign(label_vi=[None] * len(SYNTHETIC_TARGETS))
     charts.target_progress(SYNTHETIC_PROGRESS, targets, "T08", "vi", SYNTHETIC_SOURCES, ax=ax)
@@ -664,8 +711,75 @@ def test_every_trajectory_text_is_clear_of_the_others_and_of_the_lines(lang, siz
             assert not _overlaps(first, boxes[j]), (texts[i].get_text(), texts[j].get_text())
     labels = by_gid(ax.texts, "line-label")
     assert len(labels) == 11  # ten ranked units and the merged unit Gamma
-    # In the right margin, off the plotting area and so off every line.
-    assert all(mpl.text.Text.get_window_extent(t, renderer).x0 >= ax.bbox.x1 for t in labels)
+    # Each name right of its own point, never on it nor left of it.
+    for label in labels:
+        point_x = ax.transData.transform(label.xy)[0]
+        assert mpl.text.Text.get_window_extent(label, renderer).x0 > point_x + 4, \
+            label.get_text()
+    plt.close(fig)
+
+
+def _last_points(pref, units, system=63):
+    """(year, rank) of each unit's last published rank: what its name must be attached to."""
+    rows = pref[pref["unit"].isin(units) & pref["measure"].eq("dti")
+                & pref["unit_system"].eq(system) & pref["rank"].notna()]
+    last = rows.sort_values("year").groupby("unit").tail(1)
+    return {u: (int(y), int(r)) for u, y, r in zip(last["unit"], last["year"], last["rank"])}
+
+
+def _leader_start(label, renderer):
+    """Display (x, y) of the data end of a label's leader, or None when it has none."""
+    if label.arrow_patch is None:
+        return None
+    path = label.arrow_patch.get_path()
+    vertices = label.arrow_patch.get_transform().transform(path.vertices)
+    point = label.axes.transData.transform(label.xy)
+    return min(vertices, key=lambda v: abs(v[0] - point[0]) + abs(v[1] - point[1]))
+
+
+@pytest.mark.parametrize("lang, size", [("vi", (9, 6)), ("en", (6, 4))])
+@pytest.mark.parametrize("pref, peers, provinces", [
+    (MANY_CLOSE, ["Beta", "Delta", "Epsilon", "Zeta", "Eta", "Theta", "Iota", "Kappa",
+                  "Lambda"], MANY_PROVINCES),
+    (CROWDED_PREF, ["Beta", "Delta", "Epsilon", "Zeta"], CROWDED_PROVINCES)])
+def test_trajectory_names_leave_the_data_at_the_last_published_rank(lang, size, pref, peers,
+                                                                    provinces):
+    fig, ax = plt.subplots(figsize=size, dpi=100)
+    charts.rank_trajectories(pref, "Alpha", peers, [2022, 2023, 2024], SYNTHETIC_SOURCES, lang,
+                             ax=ax, provinces=provinces)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    expected = _last_points(pref, ["Alpha", *peers])
+    expected["Gamma"] = _last_points(pref, ["Gamma"], system=34)["Gamma"]
+    labels = by_gid(ax.texts, "line-label")
+    assert len(labels) == len(expected)
+    nudged = 0
+    columns = {}
+    for label in labels:
+        unit = label.get_text().split()[0]
+        # Attached to the line's last published point: that edition, that rank.
+        assert tuple(label.xy) == expected[unit], (unit, label.xy)
+        point_x, point_y = ax.transData.transform(label.xy)
+        box = mpl.text.Text.get_window_extent(label, renderer)
+        # Right next to the point, not across the plot.
+        assert point_x < box.x0 <= point_x + 12 * fig.dpi / 72 + 1, unit
+        start = _leader_start(label, renderer)
+        if start is None:
+            # No leader: the name sits at the point's own rank.
+            assert abs((box.y0 + box.y1) / 2 - point_y) <= 1.0, unit
+        else:
+            nudged += 1
+            # The leader leaves the data exactly at the point, at its rank...
+            assert abs(start[0] - point_x) <= 1.0 and abs(start[1] - point_y) <= 1.0, unit
+            # ...and stays short: it ends at the name, beside the point.
+            extent = label.arrow_patch.get_window_extent(renderer)
+            assert extent.x1 <= box.x0 + 2, unit
+        columns.setdefault(label.xy[0], []).append((label.xy[1], (box.y0 + box.y1) / 2))
+    assert nudged, "the synthetic lines are close enough that some names must be nudged"
+    # Names of one edition keep the order of their ranks (rank 1 on top): leaders never cross.
+    for column in columns.values():
+        by_rank = [y for _, y in sorted(column, key=lambda c: c[0])]
+        assert by_rank == sorted(by_rank, reverse=True)
     plt.close(fig)
 
 

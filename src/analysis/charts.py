@@ -14,6 +14,7 @@ Every chart
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import matplotlib as mpl
@@ -54,6 +55,10 @@ NOT_COMPARABLE_STYLE = {"facecolor": "white", "edgecolor": "#b0b0b0", "hatch": "
                         "linewidth": 0.6}
 
 WHITE_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}
+# Behind a line's name: readable, yet the lines it lies on still show through.
+LABEL_BOX = {**WHITE_BOX, "alpha": 0.65}
+# A reported value the data itself calls an estimate ("2023 (estimate, ...)", "ước đạt 17,5%").
+ESTIMATE_WORDS = re.compile(r"\bestimat|\bước (?:đạt|tính)")
 
 def _t(key: str, lang: str) -> str:
     """A chart word from the catalog section `[chart]` (placeholders left for `.format`)."""
@@ -479,31 +484,49 @@ def _spread_down(centers: list[float], heights: list[float], top: float, bottom:
     return placed
 
 
+LABEL_GAP_PT = 9.0  # from a line's last point to its name: clear of the largest marker
+
+
 def _label_line_ends(ax, labels):
-    """Unit names in the right margin, each joined to its line's last point by a thin leader,
-    spread apart so that none overlaps another, nor a line. Call after the axis limits are set
-    (the labels are measured to be spread)."""
-    texts = []
-    for x, rank, text, color, bold in labels:
-        texts.append(ax.annotate(
-            text, xy=(x, rank), xycoords="data", xytext=(1.03, 0.5),
-            textcoords="axes fraction", va="center", ha="left",
-            fontsize=8.5 if not bold else 9.5, fontweight="bold" if bold else "normal",
-            color=color, annotation_clip=False,
-            # Dotted: a leader, not a line of the chart.
-            arrowprops={"arrowstyle": "-", "color": color, "linewidth": 0.8, "alpha": 0.6,
-                        "linestyle": ":", "shrinkA": 2, "shrinkB": 4, "relpos": (0, 0.5)},
-            gid="line-label"))
-    if not texts:
+    """Each unit's name right next to its line's last published point, at that point's rank,
+    nudged up or down only as much as needed so that no name overlaps another. A nudged name
+    gets a short solid leader that leaves the point itself (at its rank): never a line running
+    across the editions that follow, which a reader would take for data. Names of the points of
+    one edition keep the order of their ranks, so their leaders never cross; the leaders of two
+    editions stay each next to its own edition. Call after the axis limits are set (the names
+    are measured to be spread)."""
+    if not labels:
         return
+
+    def name(x, rank, text, color, bold, shift=0.0):
+        leader = {"arrowstyle": "-", "color": color, "linewidth": 0.7, "alpha": 0.8,
+                  "shrinkA": 0, "shrinkB": 0, "relpos": (0, 0.5)} if shift else None
+        return ax.annotate(
+            text, xy=(x, rank), xycoords="data", xytext=(LABEL_GAP_PT, shift),
+            textcoords="offset points", va="center", ha="left",
+            fontsize=8.5 if not bold else 9.5, fontweight="bold" if bold else "normal",
+            color=color, annotation_clip=False, zorder=6, bbox=LABEL_BOX, arrowprops=leader,
+            gid="line-label")
+
     renderer = ax.figure.canvas.get_renderer()
-    heights = [mpl.text.Text.get_window_extent(t, renderer).height for t in texts]
+    heights = []
+    for entry in labels:
+        probe = name(*entry)
+        heights.append(mpl.text.Text.get_window_extent(probe, renderer).height)
+        probe.remove()
     wanted = [ax.transData.transform((x, rank))[1] for x, rank, *_ in labels]
     box = ax.bbox
-    pad = 2.0 * ax.figure.dpi / 72
-    placed = _spread_down(wanted, heights, box.y1, box.y0, pad)
-    for text, y in zip(texts, placed):
-        text.xyann = (1.03, (y - box.y0) / box.height)
+    pad = 1.5 * ax.figure.dpi / 72
+    shifts = [0.0] * len(labels)
+    for column in sorted({x for x, *_ in labels}):
+        members = [i for i, (x, *_) in enumerate(labels) if x == column]
+        placed = _spread_down([wanted[i] for i in members], [heights[i] for i in members],
+                              box.y1, box.y0, pad)
+        for i, y in zip(members, placed):
+            shift = (y - wanted[i]) * 72 / ax.figure.dpi
+            shifts[i] = shift if abs(shift) > 0.5 else 0.0
+    for entry, shift in zip(labels, shifts):
+        name(*entry, shift=shift)
 
 
 # --- indicator profile ------------------------------------------------------------------------
@@ -748,12 +771,37 @@ def target_revisions(revisions: pd.DataFrame, targets: pd.DataFrame, kind: str =
 
 # --- target progress --------------------------------------------------------------------------
 
+def _is_estimate(row) -> bool:
+    """Whether the data marks a reported value as an estimate (in its `as_of` or its note)."""
+    words = " ".join(str(row.get(column, "")) for column in ("as_of", "note")).lower()
+    return bool(ESTIMATE_WORDS.search(words))
+
+
+def _clear_of_bands(ax, texts, bands):
+    """Move each text right, just past any 'not published' band (data x ranges) it would
+    overlap. Call after the axis limits are set."""
+    if not texts or not bands:
+        return
+    renderer = ax.figure.canvas.get_renderer()
+    pad = 3.0 * ax.figure.dpi / 72
+    for text in texts:
+        for left, right in sorted(bands):
+            extent = text.get_window_extent(renderer)
+            x0 = ax.transData.transform((left, 0))[0]
+            x1 = ax.transData.transform((right, 0))[0]
+            if extent.x0 < x1 + pad and extent.x1 > x0 - pad:
+                dx, dy = text.xyann
+                text.xyann = (dx + (x1 + pad - extent.x0) * 72 / ax.figure.dpi, dy)
+
+
 def target_progress(progress: pd.DataFrame, targets: pd.DataFrame, target_id: str,
                     lang: str = "vi", sources: pd.DataFrame | None = None, ax=None, *,
                     years=range(2021, 2025)):
     """Reported values of one target (dots, labelled) against its target values (dashed lines,
-    labelled with the horizon). Years in `years` without a reported value are hatched
-    'not published'. Nothing joins a reported value to a target: that would be a projection.
+    labelled with the horizon). A value the data itself calls an estimate (its `as_of` or note
+    says so) is a hollow dot labelled as an estimate. Years in `years` without a reported value
+    are hatched 'not published'; no target label lies on such a band. Nothing joins a reported
+    value to a target: that would be a projection.
     """
     ax = _ax(ax)
     goals = targets[(targets["target_id"] == target_id) & targets["value"].notna()] \
@@ -774,25 +822,37 @@ def target_progress(progress: pd.DataFrame, targets: pd.DataFrame, target_id: st
     is_rank = len(goals) and (goals["comparator"] == "top_n").all()
     years = [int(y) for y in years]
     reported_years = {int(y) for y in reports["as_of_year"].dropna()}
-    _mark_unpublished_years(ax, [y for y in years if y not in reported_years], lang,
-                            text_y=0.2)
-    if len(reports):
-        ax.plot(reports["as_of_year"].astype(int), reports["value"].astype(float), marker="o",
-                markersize=9, linestyle="none", color=PROVINCE_COLOR, zorder=4,
-                label=_t("reported", lang), gid="reported")
-        for year, value in zip(reports["as_of_year"], reports["value"]):
-            ax.annotate(_format_value(float(value), unit, lang), xy=(int(year), float(value)),
-                        xytext=(8, 0), textcoords="offset points", va="center",
-                        fontsize=10, fontweight="bold", color=PROVINCE_COLOR)
+    unpublished = [y for y in years if y not in reported_years]
+    band = 0.22
+    _mark_unpublished_years(ax, unpublished, lang, half_width=band, text_y=0.2)
+    estimated = reports.apply(_is_estimate, axis=1).astype(bool) if len(reports) \
+        else pd.Series(dtype=bool)
+    for kind, rows, face in (("reported", reports[~estimated], PROVINCE_COLOR),
+                             ("estimate", reports[estimated], "white")):
+        if not len(rows):
+            continue
+        ax.plot(rows["as_of_year"].astype(int), rows["value"].astype(float), marker="o",
+                markersize=9, linestyle="none", color=PROVINCE_COLOR, markerfacecolor=face,
+                markeredgewidth=2, zorder=4, label=_t(kind, lang), gid=kind)
+        for year, value in zip(rows["as_of_year"], rows["value"]):
+            text = _format_value(float(value), unit, lang)
+            if kind == "estimate":
+                text = _t("estimate_value", lang).format(value=text)
+            ax.annotate(text, xy=(int(year), float(value)), xytext=(8, 0),
+                        textcoords="offset points", va="center", fontsize=10,
+                        fontweight="bold", color=PROVINCE_COLOR, gid=f"{kind}-value")
+    goal_texts = []
     for index, goal in enumerate(goals.itertuples(index=False)):
         ax.axhline(float(goal.value), color=TARGET_COLOR, linestyle="--", linewidth=1.2,
                    zorder=2, label=_t("target_legend", lang) if index == 0 else None)
         ax.plot([int(goal.horizon)], [float(goal.value)], marker="*", markersize=13,
                 color=TARGET_COLOR, linestyle="none", zorder=3, gid="target")
-        ax.annotate(_t("target", lang).format(horizon=int(goal.horizon),
-                                              value=_format_value(float(goal.value), unit, lang)),
-                    xy=(int(goal.horizon), float(goal.value)), xytext=(0, 8),
-                    textcoords="offset points", ha="center", fontsize=9, color=TARGET_COLOR)
+        goal_texts.append(ax.annotate(
+            _t("target", lang).format(horizon=int(goal.horizon),
+                                      value=_format_value(float(goal.value), unit, lang)),
+            xy=(int(goal.horizon), float(goal.value)), xytext=(0, 8),
+            textcoords="offset points", ha="center", fontsize=9, color=TARGET_COLOR,
+            annotation_clip=False, gid="target-label"))
     all_years = years + [int(h) for h in goals["horizon"]] + sorted(reported_years)
     if all_years:
         ax.set_xlim(min(all_years) - 0.7, max(all_years) + 0.9)
@@ -806,6 +866,7 @@ def target_progress(progress: pd.DataFrame, targets: pd.DataFrame, target_id: st
         ax.set_ylim(0, max(values, default=1) * 1.25)
     if not len(reports) and not len(goals):
         _empty_message(ax, lang)
+    _clear_of_bands(ax, goal_texts, [(y - band, y + band) for y in unpublished])
     ax.set_ylabel(i18n.data_text(unit, lang) if isinstance(unit, str) else "")
     ax.set_xlabel(_t("year", lang))
     handles, _ = ax.get_legend_handles_labels()
