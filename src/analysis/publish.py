@@ -20,6 +20,7 @@ import html
 import json
 import platform
 import subprocess
+import time
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
@@ -58,6 +59,7 @@ class Publisher:
         from analysis.html_export import external_resources, normalise, render_brief, topic
 
         run = result.run
+        started = time.perf_counter()
         clean = normalise(nb)
         failed_copy = self.out / FAILED_DIR / run.folder / f"{run.stem}.ipynb"
         if result.status == "ok":
@@ -72,6 +74,8 @@ class Publisher:
                 if bad:
                     result.status = "failed"
                     result.error = f"brief would load {bad[0]} from the network"
+        exported = time.perf_counter()
+        result.timings["export"] = round(exported - started, 3)
         if result.status == "ok":
             result.ipynb = self.out / run.folder / f"{run.stem}.ipynb"
             result.html = self.out / run.folder / f"{run.stem}.html"
@@ -84,6 +88,7 @@ class Publisher:
             if kept.exists():  # an earlier good brief stays published, untouched
                 result.extra["previous_html"] = kept
             write_text_atomic(nbformat.writes(_mark_failed(clean, result.error)) + "\n", failed_copy)
+        result.timings["write"] = round(time.perf_counter() - exported, 3)
 
 
 def _kicker(run) -> str:
@@ -137,48 +142,79 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def _entry(result, out: Path, commit: str, data_digest: str) -> dict:
+def _entry(result, out: Path, commit: str, data_digest: str, digests=None) -> dict:
     run = result.run
 
     def rel(path):
         return path.relative_to(out).as_posix() if path else None
 
-    return {
+    entry = {
         "key": run.key, "year": run.year, "province": run.province, "notebook": run.notebook.id,
-        "lang": run.lang, "parameters": run.parameters(), "status": result.status,
-        "error": result.error, "title": result.title, "html": rel(result.html),
-        "ipynb": rel(result.ipynb), "duration_s": round(result.duration, 3),
-        "git_commit": commit, "data_sha256": data_digest,
+        "lang": run.lang, "variant": run.variant, "parameters": run.parameters(),
+        "status": result.status, "error": result.error, "title": result.title,
+        "html": rel(result.html), "ipynb": rel(result.ipynb),
+        "duration_s": round(result.duration, 3), "timings_s": dict(result.timings),
+        "retried": result.retried, "git_commit": commit, "data_sha256": data_digest,
     }
+    if digests is not None and result.status == "ok":
+        from analysis.incremental import digest_of
+
+        entry["inputs"] = digests.inputs(run, result.data_files)
+        entry["input_digest"] = digest_of(entry["inputs"])
+    return entry
 
 
-def write_manifest(out: Path, results: list, data_root: Path, fresh: bool) -> list[dict]:
-    """Merge this invocation's runs into manifest.json (earlier briefs still on disk stay
-    listed) and return every entry, sorted."""
+def read_entries(out: Path) -> dict[str, dict]:
+    """The previous manifest's entries whose brief or failed notebook is still on disk."""
     manifest_path = out / "manifest.json"
     entries: dict[str, dict] = {}
     if manifest_path.exists():
         try:
             for entry in json.loads(manifest_path.read_text(encoding="utf-8")).get("runs", []):
+                entry.setdefault("variant", "")
                 if (entry.get("html") and (out / entry["html"]).exists()) or \
                         (entry.get("ipynb") and (out / entry["ipynb"]).exists()):
                     entries[entry["key"]] = entry
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             entries = {}
+    return entries
+
+
+def _order(entry: dict):
+    return (entry["year"] or 0, entry["province"] or "", entry["notebook"],
+            entry.get("variant") or "", entry["lang"] or "")
+
+
+def write_manifest(out: Path, results: list, data_root: Path, fresh: bool,
+                   digests=None) -> tuple[list[dict], bool]:
+    """Merge this invocation's runs into manifest.json (earlier briefs still on disk stay
+    listed); returns every entry, sorted, and whether anything changed. With no run executed and
+    no entry changed, nothing is written (an unchanged rerun leaves every file as it was)."""
+    manifest_path = out / "manifest.json"
+    previous = read_entries(out)
+    entries = dict(previous)
+    if not results:
+        ordered = sorted(entries.values(), key=_order)
+        try:
+            old = json.loads(manifest_path.read_text(encoding="utf-8")).get("runs", [])
+        except (OSError, ValueError, AttributeError):
+            old = None
+        if old is not None and [e.get("key") for e in old] == [e["key"] for e in ordered]:
+            return ordered, False
     checksums = data_checksums(data_root)
     data_digest = hashlib.sha256(json.dumps(checksums, sort_keys=True).encode()).hexdigest()
     commit = _git_commit()
     for result in results:
-        entry = _entry(result, out, commit, data_digest)
+        entry = _entry(result, out, commit, data_digest, digests)
         if "previous_html" in result.extra:
             entry["previous_html"] = result.extra["previous_html"].relative_to(out).as_posix()
         entries[entry["key"]] = entry
-    ordered = sorted(entries.values(), key=lambda e: (e["year"] or 0, e["province"] or "",
-                                                      e["notebook"], e["lang"] or ""))
+    ordered = sorted(entries.values(), key=_order)
     manifest = {
         "command": "python -m analysis run",
         "git_commit": commit,
-        "kernels": "fresh per run" if fresh else "reused worker kernels, reset between runs",
+        "kernels": ("started from scratch for every run" if fresh
+                    else "a new kernel per run, forked from a warm template process"),
         "packages": _versions(),
         "data_dir": str(data_root),
         "data_sha256": data_digest,
@@ -186,7 +222,7 @@ def write_manifest(out: Path, results: list, data_root: Path, fresh: bool) -> li
         "runs": ordered,
     }
     write_text_atomic(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", manifest_path)
-    return ordered
+    return ordered, True
 
 
 INDEX_CSS = """body{font-family:"Noto Sans","Segoe UI",Arial,"DejaVu Sans",sans-serif;margin:2rem;
@@ -237,16 +273,18 @@ def write_index(out: Path, entries: list[dict]) -> None:
     write_text_atomic(page, out / "index.html")
 
 
-def summary_table(results: list) -> str:
+def summary_table(results: list, up_to_date: int = 0) -> str:
     header = ("status", "year", "province", "notebook", "lang", "seconds", "error")
-    rows = [(r.status, str(r.run.year or ""), r.run.province or "(all)", r.run.notebook.id,
-             r.run.lang or "", f"{r.duration:.1f}", r.error) for r in results]
+    rows = [(r.status, str(r.run.year or ""), r.run.province or "(all)",
+             ".".join(x for x in (r.run.notebook.id, r.run.variant) if x),
+             r.run.lang or "", f"{r.duration:.1f}", r.error + (" (retried once)" if r.retried
+                                                               else "")) for r in results]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     widths[-1] = 0
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
              for row in [header, *rows]]
     failed = sum(r.status != "ok" for r in results)
-    lines.append(f"{len(results) - failed} published, {failed} failed")
-    return "\n".join(lines)
+    lines.append(f"{up_to_date} up to date, {len(results) - failed} rebuilt, {failed} failed")
+    return "\n".join(lines if results else lines[-1:])
 
 
