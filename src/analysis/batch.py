@@ -465,15 +465,17 @@ async def run_one(ctx: Context, run: Run, source) -> tuple[Result, object]:
             result.error = f"kernel stopped: it used more than the memory limit ({limit:g} MB)"
         except CellExecutionError as exc:  # the notebook raised
             result.status, result.error = "failed", _error_summary(exc)
-        except DeadKernelError:
-            if attempt == 1:  # killed from outside or crashed: once more, on a new kernel
+        except Exception as exc:  # noqa: BLE001 - kernel died, did not start…: record, go on
+            died = isinstance(exc, DeadKernelError) or "died" in str(exc).lower()
+            if died and attempt == 1:  # killed from outside or crashed: once more, new kernel
                 result.retried = True
+                result.timings.clear()
                 nb = _copy(source)
                 continue
-            result.status = "failed"
-            result.error = "the kernel died during the run, twice (killed from outside or crashed)"
-        except Exception as exc:  # noqa: BLE001 - kernel did not start…: record and go on
             result.status, result.error = "failed", _error_summary(exc)
+            if died:
+                result.error = ("the kernel died during the run, twice (killed from outside "
+                                "or crashed)")
         break
     result.duration = time.perf_counter() - start
     return result, nb
