@@ -284,16 +284,40 @@ async def start_kernel(ipc_dir: Path, name: str, cwd: Path, kernel_name: str = K
     kc = km.client()
     kc.start_channels()
     try:
-        await kc.wait_for_ready(timeout=timeout)
-        msg_id = kc.kernel_info()
-        reply = await kc.get_shell_msg(timeout=timeout)
-        while reply["parent_header"].get("msg_id") != msg_id:
-            reply = await kc.get_shell_msg(timeout=timeout)
+        reply = await _handshake(km, kc, timeout)
     except BaseException:
         kc.stop_channels()
         await km.shutdown_kernel(now=True)
         raise
     return Kernel(km, kc, reply["content"].get("language_info", {}))
+
+
+async def _handshake(km, kc, timeout: float) -> dict:
+    """The kernel_info reply, once the kernel answers on shell AND its idle status for that
+    request has come through IOPub (so the subscription is live and no output of the first cell
+    can be lost). Replaces `wait_for_ready`, whose fixed 0.2 s IOPub flush would be paid by
+    every run."""
+    import time
+    from queue import Empty
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not await km.is_alive():
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        msg_id = kc.kernel_info()
+        try:
+            reply = await kc.get_shell_msg(timeout=1)
+            while reply["parent_header"].get("msg_id") != msg_id:
+                reply = await kc.get_shell_msg(timeout=1)
+            while True:
+                msg = await kc.get_iopub_msg(timeout=0.5)
+                if (msg["parent_header"].get("msg_id") == msg_id
+                        and msg["msg_type"] == "status"
+                        and msg["content"].get("execution_state") == "idle"):
+                    return reply
+        except Empty:
+            continue  # not up yet, or IOPub joined late: ask again
+    raise TimeoutError(f"kernel did not answer within {timeout:g} s")
 
 
 async def run_silently(kc, code: str, timeout: float = 120) -> None:
