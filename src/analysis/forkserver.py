@@ -81,8 +81,8 @@ def warm(modules: list[str], data_root: str | None) -> None:
     # whether it runs in a Jupyter kernel. The template pretends, for the imports only.
     builtins.get_ipython = _KernelLike
     try:
-        import ipykernel.ipkernel  # noqa: F401
-        import ipykernel.kernelapp  # noqa: F401
+        import ipykernel.ipkernel
+        import ipykernel.kernelapp
         import ipykernel.zmqshell  # noqa: F401
         import matplotlib.pyplot  # noqa: F401
         import numpy  # noqa: F401
