@@ -9,22 +9,27 @@ Order of work:
    extras). Any problem: one line each on stderr, exit 2, and no kernel has started.
 2. lock `<out>/.run.lock` (filelock): a second run on the same folder exits with a message,
    or waits with `--wait`.
-3. execute: `--jobs` worker kernels (IPC transport, see `analysis.kernels`), started in parallel
-   and warmed once (the notebooks' imports), then reused: each run gets a reset namespace and
-   state, which gives the same bytes as a fresh kernel (`--fresh-kernels` proves it, slower).
-   Parameters are injected with papermill's `parameterize_notebook`; cells run through nbclient
-   with `record_timing=False`. A run over `--timeout` has its kernel killed and replaced; a run
-   that raises leaves the kernel fine for the next. tqdm progress on stderr. SIGTERM and Ctrl-C
-   stop every kernel and exit 130.
-4. publish (`analysis.publish`, `analysis.html_export`), every file through a temporary file
+3. skip what is up to date (`analysis.incremental`): a run whose previous result succeeded, is
+   still on disk and whose input digest (notebook, parameters, data files it opened, `analysis`
+   source, template and CSS, locked packages) is unchanged is not run again, unless `--force`.
+   Nothing to run: no kernel starts and nothing is written.
+4. execute: `--jobs` runs at a time, each on a NEW kernel forked from a warm template process
+   (`analysis.kernels`, `analysis.forkserver`; IPC transport; `--fresh-kernels` starts each from
+   scratch instead, slower, same bytes). Parameters are injected with papermill's
+   `parameterize_notebook`; cells run through nbclient with `record_timing=False`. A run over
+   `--timeout` or past `--max-kernel-memory` has its kernel killed and fails; a kernel that dies
+   under a run (killed from outside) is replaced and the run retried once. tqdm progress on
+   stderr. SIGTERM and Ctrl-C stop every kernel, record the finished runs, and exit 130.
+5. publish each run as it finishes (`analysis.publish`, `analysis.html_export`), every file through a temporary file
    and a rename:
-   `<out>/<year>/<province-slug>/<notebook>.<lang>.html` and the executed `.ipynb` beside it.
-   A notebook without a `province` parameter (03) runs once per year and language, under
-   `<out>/<year>/all/`. A failed run leaves its executed notebook (with the error) under
-   `<out>/_failed/<same path>.ipynb`, publishes no HTML and keeps any earlier brief intact.
-   `<out>/index.html` lists every brief in the folder, `<out>/manifest.json` records parameters,
-   data checksums, package versions, git commit, status and duration of each run.
-5. print a summary table; exit 0, or 1 when a run failed.
+   `<out>/<year>/<province-slug>/<notebook>[.<variant>].<lang>.html` and the executed `.ipynb`
+   beside it (`variant`: a slug of the extra `-p` values). A notebook without a `province`
+   parameter (03) runs once per year and language, under `<out>/<year>/all/`. A failed run
+   leaves its executed notebook (with the error) under `<out>/_failed/<same path>.ipynb`,
+   publishes no HTML and keeps any earlier brief intact. `<out>/index.html` lists every brief
+   in the folder, `<out>/manifest.json` records parameters, input digest and inputs, data
+   checksums, package versions, git commit, status, duration and per-phase times of each run.
+6. print a summary table; exit 0, or 1 when a run failed.
 """
 
 from __future__ import annotations

@@ -3,14 +3,17 @@
 Every file goes through a temporary file and a rename (`analysis.atomic`), so an interrupted run
 leaves no half-written file and an earlier brief intact.
 
-- ok run: `<out>/<year>/<province-slug|all>/<notebook>.<lang>.ipynb`, then the `.html` beside it;
-  a stale `_failed/` copy of the same run is removed.
+- ok run: `<out>/<year>/<province-slug|all>/<notebook>[.<variant>].<lang>.ipynb`, then the
+  `.html` beside it; a stale `_failed/` copy of the same run is removed. Export and write times
+  go into the run's `timings`.
 - failed run (error, timeout, or a brief that would load something from the network): the
   executed notebook, with the error and a first cell saying so, under `<out>/_failed/<same path>`;
   no HTML; an earlier good brief at the same path is kept and the index links it.
 - `index.html` and `manifest.json` list every brief in the folder: this batch's runs merged over
   the previous manifest's entries whose files still exist. The index holds no durations or dates,
-  so it is as reproducible as the briefs; the manifest records them.
+  so it is as reproducible as the briefs; the manifest records them, with each run's variant,
+  input digest and inputs (`analysis.incremental`). A batch that ran nothing and changed no entry
+  rewrites neither file.
 """
 
 from __future__ import annotations
