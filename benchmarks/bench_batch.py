@@ -6,7 +6,8 @@ Steps, one after the other, each into its own temporary --out (all with the defa
 3. fresh    — the default set with `--fresh-kernels` (kernels started from scratch) and a byte
               comparison with (1): forked kernels must give the same briefs;
 4. naive    — the `papermill` CLI then `jupyter nbconvert --to html --no-input`, one run after
-              the other, on a sample of the default set (--naive-sample runs, spread over it);
+              the other, on a sample of the default set (--naive-sample runs: as many of each
+              notebook, spread over the editions);
               its per-run time is compared with (1)'s;
 5. edition  — one edition x all 63 provinces x vi (`--years 2022 --provinces all`): 127 runs;
 6. grid     — every edition x every province x vi, en: the whole grid (about 1,270 runs), which
@@ -148,8 +149,14 @@ def default_set() -> list[tuple[Path, dict]]:
 
 def naive_commands(work: Path, sample: int) -> tuple[list[list[str]], int]:
     runs = default_set()
-    step = max(1, len(runs) // sample)
-    chosen = runs[::step][:sample]
+    by_notebook: dict[str, list] = {}
+    for path, params in runs:
+        by_notebook.setdefault(path.stem, []).append((path, params))
+    # The same number of runs of each notebook, spread over the editions.
+    each = max(1, sample // len(by_notebook))
+    chosen = [group[round(i * (len(group) - 1) / max(each - 1, 1))] if each > 1
+              else group[len(group) // 2]
+              for group in by_notebook.values() for i in range(each)]
     commands = []
     for path, params in chosen:
         executed = work / f"{path.stem}_{params.get('year')}.ipynb"
@@ -212,8 +219,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--floor-step", action="store_true", help="also run step 7")
-    parser.add_argument("--naive-sample", type=int, default=4,
-                        help="runs of the default set done the naive way (default 4; 0 skips)")
+    parser.add_argument("--naive-sample", type=int, default=6,
+                        help="runs of the default set done the naive way, as many of each "
+                             "notebook (default 6; 0 skips)")
     parser.add_argument("--skip-grid", action="store_true", help="skip step 6 (the longest)")
     options = parser.parse_args()
     if options.floor:

@@ -397,7 +397,33 @@ class Context:
     fork_server: object | None    # kernels.ForkServer, None: kernels started from scratch
     data_root: Path
     start: object                 # kernels.start_kernel (or a test's replacement)
+    spares: int = 1               # kernels started ahead, while runs execute
     names: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _ahead: list = field(default_factory=list)
+
+    def _start_one(self):
+        return asyncio.ensure_future(self.start(self.ipc_dir, f"k{next(self.names)}", self.cwd,
+                                                fork_server=self.fork_server))
+
+    async def kernel(self):
+        """A new kernel for one run: one started ahead if there is one; and another is started
+        now, so that the next run finds its kernel up (a kernel answers in ~0.2 s, mostly
+        waiting, which the run executing meanwhile hides)."""
+        task = self._ahead.pop(0) if self._ahead else self._start_one()
+        while len(self._ahead) < self.spares:
+            self._ahead.append(self._start_one())
+        return await task
+
+    def close(self) -> None:
+        """Kill the kernels started ahead that no run took (no await: also on Ctrl-C)."""
+        ahead, self._ahead = self._ahead, []
+        for task in ahead:
+            if not task.done():
+                task.cancel()
+            elif not task.cancelled() and task.exception() is None:
+                kernel = task.result()
+                kernel.kill()
+                kernel.kc.stop_channels()
 
 
 async def _watch(kernel, coro, deadline: float, memory_limit: int | None) -> None:
@@ -435,8 +461,7 @@ async def _attempt(ctx: Context, run: Run, nb, result: Result, deadline: float):
     from analysis import kernels
 
     t0 = time.perf_counter()
-    kernel = await ctx.start(ctx.ipc_dir, f"k{next(ctx.names)}", ctx.cwd,
-                             fork_server=ctx.fork_server)
+    kernel = await ctx.kernel()
     try:
         if ctx.fork_server is None:  # a kernel from scratch: record the data files it opens
             await kernels.run_silently(kernel.kc, "__import__('analysis.forkserver', fromlist="
@@ -521,6 +546,7 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
                     result, nb = Result(run, "failed", _error_summary(exc)), _copy(
                         sources[run.notebook.path])
                 else:
+                    ctx.spares = min(jobs, queue.qsize())  # no kernel ahead for no run
                     result, nb = await run_one(ctx, run, nb)
                 publish(result, nb)
                 results.append(result)
@@ -539,6 +565,7 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
             await asyncio.gather(*ready)
             await asyncio.gather(*(work() for _ in range(max(1, min(jobs, len(runs))))))
         finally:
+            ctx.close()
             if server is not None:
                 server.stop()  # kills any kernel still running
             try:

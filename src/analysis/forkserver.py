@@ -61,6 +61,13 @@ def opened_files() -> list[str]:
     return sorted(_OPENED)
 
 
+# What a kernel imports while it starts (measured: the modules a forked kernel had that the
+# template had not), imported once here instead of once per run; none starts a thread.
+KERNEL_MODULES = ("ipykernel.debugger", "IPython.core.debugger", "IPython.core.oinspect",
+                  "IPython.core.completerlib", "IPython.extensions.storemagic", "tornado.gen",
+                  "tornado.queues", "tornado.locks", "tornado.platform.asyncio", "pdb",
+                  "http.server", "xmlrpc.client", "mimetypes", "faulthandler")
+
 # What the template reads ahead: the tables every notebook loads, from `analysis.data`.
 PRELOAD = ("preferred_dti", "load_dti", "load_sources", "load_provinces", "load_aliases")
 
@@ -84,6 +91,9 @@ def warm(modules: list[str], data_root: str | None) -> None:
         import ipykernel.ipkernel
         import ipykernel.kernelapp
         import ipykernel.zmqshell  # noqa: F401
+
+        for name in KERNEL_MODULES:
+            importlib.import_module(name)
         import matplotlib.pyplot  # noqa: F401
         import numpy  # noqa: F401
         import pandas  # noqa: F401

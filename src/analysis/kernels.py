@@ -309,8 +309,8 @@ async def _handshake(km, kc, timeout: float) -> dict:
             reply = await kc.get_shell_msg(timeout=1)
             while reply["parent_header"].get("msg_id") != msg_id:
                 reply = await kc.get_shell_msg(timeout=1)
-            while True:
-                msg = await kc.get_iopub_msg(timeout=0.5)
+            while True:  # a short wait: a late subscription costs one more kernel_info
+                msg = await kc.get_iopub_msg(timeout=0.05)
                 if (msg["parent_header"].get("msg_id") == msg_id
                         and msg["msg_type"] == "status"
                         and msg["content"].get("execution_state") == "idle"):
