@@ -32,8 +32,10 @@ briefs: data
 test: $(STAMP)
 	$(PY) -m pytest
 
-# Batch runner vs papermill+nbconvert one by one vs the same code without a kernel, plus a
-# 60-run parallel stress; writes benchmarks/results/latest.json.
+# The runner at the sizes people run it: the default set, an unchanged rerun, fresh kernels
+# (byte comparison), the naive papermill+nbconvert loop (sample), one edition x 63 provinces, and
+# the whole grid (every edition x province x vi,en: also the parallel stress step); per-phase and
+# per-notebook times, peak memory, machine load; writes benchmarks/results/latest.json.
 bench: $(STAMP)
 	$(PY) benchmarks/bench_batch.py
 

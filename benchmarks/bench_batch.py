@@ -1,22 +1,27 @@
-"""`make bench`: the batch runner against the naive way and against the no-kernel floor.
+"""`make bench`: the batch runner at the sizes people run it, against the naive way.
 
-Measured in one go, on the default set (every edition with data x Hải Dương x every notebook, vi):
-1. run   — `python -m analysis run` into a temporary --out;
-2. naive — for each (notebook, year): the `papermill` CLI, then `jupyter nbconvert --to html
-           --no-input`, one after another (the venv's bin/papermill and bin/jupyter, temp dir);
-3. floor — the same notebook code in one plain Python process, no kernel: each code cell of each
-           parameterised notebook exec'd in a fresh namespace, every display() formatted as a
-           kernel would (IPython's DisplayFormatter: HTML, markdown, text), every figure shown
-           rendered to PNG as the inline backend does, figures closed.
-Then: the run again with `--fresh-kernels` (a new warmed kernel per run) and a byte comparison with
-(1) on the real notebooks; and a parallel stress: every edition x 4 provinces x 3 notebooks x 2
-languages (03 has no province: 5 x 4 x 2 x 2 + 5 x 2 = 90 runs), counting failed runs.
+Steps, one after the other, each into its own temporary --out (all with the default --jobs):
+1. default  — `python -m analysis run` (every edition x Hải Dương x every notebook, vi);
+2. rerun    — the same command again on the same folder: nothing changed, nothing to do;
+3. fresh    — the default set with `--fresh-kernels` (kernels started from scratch) and a byte
+              comparison with (1): forked kernels must give the same briefs;
+4. naive    — the `papermill` CLI then `jupyter nbconvert --to html --no-input`, one run after
+              the other, on a sample of the default set (--naive-sample runs: as many of each
+              notebook, spread over the editions);
+              its per-run time is compared with (1)'s;
+5. edition  — one edition x all 63 provinces x vi (`--years 2022 --provinces all`): 127 runs;
+6. grid     — every edition x every province x vi, en: the whole grid (about 1,270 runs), which
+              is also the stress step (every run in parallel on the workers, failures counted).
+7. floor    — optional (--floor-step): the notebooks' code in one plain process, no kernel.
 
-Wall time: time.perf_counter around each subprocess. CPU time: user + system time of the whole
-process tree (resource.getrusage(RUSAGE_CHILDREN) before and after; kernels are reaped by the
-runner, so they count). Peak memory: the largest sum of resident
-set sizes (RSS) over the whole process tree (runner + kernels, or papermill + kernel, ...),
-sampled every 50 ms with psutil — not tracemalloc, which sees only one process's Python heap.
+Wall time: time.perf_counter around each subprocess. CPU time: user + system time of the process
+tree (getrusage(RUSAGE_CHILDREN); the runner reaps its fork server, which reaps its kernels).
+Peak memory: the largest sum over the process tree (runner, fork server, kernels), sampled every
+`interval` s with psutil, of RSS (counts pages the forked kernels share with the template once
+per process, so it overstates) and of PSS (shared pages split between the processes sharing
+them: the honest figure). Per phase (start, execute, export, write) and per notebook: from the
+manifest each run writes. The machine's load (`uptime`) is recorded before and after each step:
+the machine may be shared, and the numbers are only as good as it was idle.
 Writes benchmarks/results/latest.json.
 """
 
@@ -27,6 +32,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,26 +46,39 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 PY = sys.executable
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
-STRESS_PROVINCES = ["Hải Dương", "Bắc Ninh", "Hưng Yên", "Hải Phòng"]
-TARGETS = {"naive_over_run": 5.0, "run_over_floor": 4.0, "stress_failures": 0}
+TARGETS = {"edition_wall_s": 30, "grid_wall_s": 300, "grid_peak_mb": 1536, "grid_failures": 0,
+           "rerun_wall_s": 3, "naive_over_default": 8, "stress_min_runs": 300}
+# Measured before this issue's work on the same machine (issue 8 and the previous latest.json).
+BEFORE = {"default_wall_s": 24.7, "edition_wall_s": 140, "grid_wall_s_estimate": 23 * 60,
+          "naive_per_run_s": 208.26 / 15, "rerun": "redid every run"}
 
 
-class PeakRSS:
-    """Largest summed RSS of a process and its descendants, sampled every `interval` s."""
+def uptime() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
-    def __init__(self, interval: float = 0.05):
-        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+
+class PeakMemory:
+    """Largest summed RSS and PSS of this process's descendants, sampled every `interval` s."""
+
+    def __init__(self, interval: float = 0.1):
+        self.interval, self.rss, self.pss = interval, 0, 0
+        self._stop = threading.Event()
         self._root = psutil.Process()
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            total = 0
+            rss = pss = 0
             for proc in self._root.children(recursive=True):
                 try:
-                    total += proc.memory_info().rss
+                    info = proc.memory_full_info()
                 except psutil.Error:
-                    pass
-            self.peak = max(self.peak, total)
+                    continue
+                rss += info.rss
+                pss += getattr(info, "pss", info.rss)
+            self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
             self._stop.wait(self.interval)
 
     def __enter__(self):
@@ -72,24 +91,51 @@ class PeakRSS:
         self._thread.join()
 
 
-def measure(label: str, commands: list[list[str]], cwd: Path, check: bool = True) -> dict:
-    print(f"[bench] {label}: {len(commands)} command(s)…", file=sys.stderr, flush=True)
-    codes = []
+def measure(label: str, commands: list[list[str]], cwd: Path, check: bool = True,
+            interval: float = 0.1) -> dict:
+    print(f"[bench] {label}: {len(commands)} command(s)… ({uptime()})", file=sys.stderr,
+          flush=True)
+    codes, load_before = [], uptime()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    with PeakRSS() as rss:
+    with PeakMemory(interval) as memory:
         start = time.perf_counter()
         for command in commands:
             proc = subprocess.run(command, check=False, cwd=cwd, capture_output=True, text=True)
             codes.append(proc.returncode)
             if check and proc.returncode != 0:
-                sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-2000:])
-                raise SystemExit(f"[bench] {label}: {command[:4]} exited {proc.returncode}")
+                sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
+                raise SystemExit(f"[bench] {label}: {command[:6]} exited {proc.returncode}")
         wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 1),
-            "peak_rss_mb": round(rss.peak / 2**20, 1),
-            "commands": len(commands), "exit_codes": sorted(set(codes))}
+    result = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 1),
+              "peak_rss_mb": round(memory.rss / 2**20, 1),
+              "peak_pss_mb": round(memory.pss / 2**20, 1),
+              "commands": len(commands), "exit_codes": sorted(set(codes)),
+              "load_before": load_before, "load_after": uptime()}
+    print(f"[bench] {label}: {result['wall_s']} s wall, {result['cpu_s']} CPU-s, "
+          f"peak PSS {result['peak_pss_mb']} MB", file=sys.stderr, flush=True)
+    return result
+
+
+def from_manifest(out: Path, result: dict) -> dict:
+    """Runs, failures, per-phase sums and per-notebook times from the manifest of `out`."""
+    runs = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["runs"]
+    phases: dict[str, float] = {}
+    notebooks: dict[str, list[float]] = {}
+    for run in runs:
+        for phase, seconds in (run.get("timings_s") or {}).items():
+            phases[phase] = phases.get(phase, 0.0) + seconds
+        notebooks.setdefault(run["notebook"], []).append(run.get("duration_s", 0.0))
+    result["runs"] = len(runs)
+    result["failed"] = [f"{r['key']}: {r['error']}" for r in runs if r["status"] != "ok"]
+    result["phases_s"] = {"summed over runs (kernel seconds, not wall)": True,
+                          **{k: round(v, 1) for k, v in sorted(phases.items())}}
+    result["per_notebook_s"] = {
+        name: {"runs": len(times), "mean": round(statistics.mean(times), 3),
+               "max": round(max(times), 3)} for name, times in sorted(notebooks.items())}
+    result["wall_per_run_s"] = round(result["wall_s"] / max(len(runs), 1), 3)
+    return result
 
 
 def default_set() -> list[tuple[Path, dict]]:
@@ -101,9 +147,18 @@ def default_set() -> list[tuple[Path, dict]]:
     return [(run.notebook.path, run.parameters()) for run in runs]
 
 
-def naive_commands(work: Path) -> list[list[str]]:
+def naive_commands(work: Path, sample: int) -> tuple[list[list[str]], int]:
+    runs = default_set()
+    by_notebook: dict[str, list] = {}
+    for path, params in runs:
+        by_notebook.setdefault(path.stem, []).append((path, params))
+    # The same number of runs of each notebook, spread over the editions.
+    each = max(1, sample // len(by_notebook))
+    chosen = [group[round(i * (len(group) - 1) / max(each - 1, 1))] if each > 1
+              else group[len(group) // 2]
+              for group in by_notebook.values() for i in range(each)]
     commands = []
-    for path, params in default_set():
+    for path, params in chosen:
         executed = work / f"{path.stem}_{params.get('year')}.ipynb"
         command = [str(VENV_BIN / "papermill"), str(path), str(executed), "-k", "dti-suite",
                    "--no-progress-bar"]
@@ -112,11 +167,11 @@ def naive_commands(work: Path) -> list[list[str]]:
         commands.append(command)
         commands.append([str(VENV_BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
                          str(executed)])
-    return commands
+    return commands, len(chosen)
 
 
 def floor() -> None:
-    """Step 3, in this process (run as `bench_batch.py --floor`)."""
+    """The notebooks' code in this process (run as `bench_batch.py --floor`)."""
     import io
 
     import matplotlib
@@ -163,70 +218,94 @@ def compare_trees(a: Path, b: Path) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--skip-naive", action="store_true", help="skip step 2 (slow)")
+    parser.add_argument("--floor-step", action="store_true", help="also run step 7")
+    parser.add_argument("--naive-sample", type=int, default=6,
+                        help="runs of the default set done the naive way, as many of each "
+                             "notebook (default 6; 0 skips)")
+    parser.add_argument("--skip-grid", action="store_true", help="skip step 6 (the longest)")
     options = parser.parse_args()
     if options.floor:
         floor()
         return 0
 
+    started = time.perf_counter()
     runs = len(default_set())
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                 "platform": platform.platform()},
+                                 "platform": platform.platform(),
+                                 "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
+                     "jobs": os.cpu_count(),
                      "default_set_runs": runs,
-                     "peak_memory": "largest summed RSS of the process tree, sampled every 50 ms",
-                     "load_average_before": os.getloadavg()}
+                     "peak_memory": "largest summed RSS / PSS of the process tree, sampled",
+                     "load_before": uptime(), "before_this_work": BEFORE, "targets": TARGETS}
+    run_cmd = [PY, "-m", "analysis", "run", "--quiet"]
     with tempfile.TemporaryDirectory(prefix="dti-bench-") as tmp:
         tmp = Path(tmp)
-        run_cmd = [PY, "-m", "analysis", "run", "--quiet"]
-        results["run"] = measure("run", [[*run_cmd, "--out", str(tmp / "run")]], ROOT)
-        results["floor"] = measure("floor", [[PY, __file__, "--floor"]], ROOT)
-        if not options.skip_naive:
+        results["default"] = from_manifest(
+            tmp / "default", measure("default", [[*run_cmd, "--out", str(tmp / "default")]], ROOT))
+        results["rerun_unchanged"] = measure("rerun (nothing changed)",
+                                             [[*run_cmd, "--out", str(tmp / "default")]], ROOT)
+        results["fresh_kernels"] = from_manifest(tmp / "fresh", measure(
+            "default --fresh-kernels", [[*run_cmd, "--fresh-kernels", "--out", str(tmp / "fresh")]],
+            ROOT))
+        results["forked_vs_fresh"] = compare_trees(tmp / "default", tmp / "fresh")
+        if options.naive_sample > 0:
             (tmp / "naive").mkdir()
-            results["naive"] = measure("naive", naive_commands(tmp / "naive"), tmp / "naive")
-        results["run_fresh_kernels"] = measure(
-            "run --fresh-kernels", [[*run_cmd, "--fresh-kernels", "--out", str(tmp / "fresh")]],
-            ROOT)
-        results["reused_vs_fresh"] = compare_trees(tmp / "run", tmp / "fresh")
-        stress = measure("stress", [[*run_cmd, "--years", "all", "--provinces",
-                                     ",".join(STRESS_PROVINCES), "--lang", "vi,en",
-                                     "--out", str(tmp / "stress")]], ROOT, check=False)
-        manifest = json.loads((tmp / "stress" / "manifest.json").read_text(encoding="utf-8"))
-        stress["runs"] = len(manifest["runs"])
-        stress["failed"] = [r["key"] + ": " + r["error"] for r in manifest["runs"]
-                            if r["status"] != "ok"]
-        results["stress"] = stress
+            commands, sampled = naive_commands(tmp / "naive", options.naive_sample)
+            naive = measure("naive (papermill + nbconvert CLIs)", commands, tmp / "naive")
+            naive["runs"] = sampled
+            naive["wall_per_run_s"] = round(naive["wall_s"] / sampled, 2)
+            results["naive"] = naive
+        results["edition"] = from_manifest(tmp / "edition", measure(
+            "edition: 2022 x 63 provinces x vi",
+            [[*run_cmd, "--years", "2022", "--provinces", "all", "--out", str(tmp / "edition")]],
+            ROOT, check=False, interval=0.2))
+        if not options.skip_grid:
+            results["grid"] = from_manifest(tmp / "grid", measure(
+                "grid: every edition x 63 provinces x vi,en (also the stress step)",
+                [[*run_cmd, "--years", "all", "--provinces", "all", "--lang", "vi,en",
+                  "--out", str(tmp / "grid")]], ROOT, check=False, interval=0.25))
+        if options.floor_step:
+            results["floor"] = measure("floor", [[PY, __file__, "--floor"]], ROOT)
 
-    run, fl = results["run"]["wall_s"], results["floor"]["wall_s"]
-    results["ratios"] = {"run_over_floor": round(run / fl, 2),
-                         "run_over_floor_cpu": round(results["run"]["cpu_s"]
-                                                     / max(results["floor"]["cpu_s"], 0.1), 2)}
+    default = results["default"]
+    ratios = {}
     if "naive" in results:
-        results["ratios"]["naive_over_run"] = round(results["naive"]["wall_s"] / run, 2)
-    results["targets"] = TARGETS
-    results["load_average_after"] = os.getloadavg()
+        ratios["naive_over_default"] = round(results["naive"]["wall_per_run_s"]
+                                             / default["wall_per_run_s"], 2)
+    results["ratios"] = ratios
+    grid = results.get("grid", {})
+    results["checks"] = {
+        "edition_wall_s": [results["edition"]["wall_s"], "<=", TARGETS["edition_wall_s"]],
+        "rerun_wall_s": [results["rerun_unchanged"]["wall_s"], "<=", TARGETS["rerun_wall_s"]],
+        "naive_over_default": [ratios.get("naive_over_default"), ">=",
+                               TARGETS["naive_over_default"]],
+        "grid_wall_s": [grid.get("wall_s"), "<=", TARGETS["grid_wall_s"]],
+        "grid_peak_pss_mb": [grid.get("peak_pss_mb"), "<=", TARGETS["grid_peak_mb"]],
+        "grid_failures (stress)": [len(grid.get("failed", [])) if grid else None, "<=", 0],
+        "stress_runs": [grid.get("runs"), ">=", TARGETS["stress_min_runs"]],
+        "forked_equals_fresh": [not results["forked_vs_fresh"]["differ"], "==", True],
+    }
+    results["load_after"] = uptime()
+    results["bench_wall_s"] = round(time.perf_counter() - started, 1)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
-    print(f"\nDefault set: {runs} runs; {os.cpu_count()} CPUs; "
-          f"load average before {results['load_average_before'][0]:.2f}")
-    print(f"{'step':<22}{'wall (s)':>10}{'CPU (s)':>10}{'peak RSS (MB)':>16}")
-    for key in ("run", "naive", "floor", "run_fresh_kernels"):
+    print(f"\n{os.cpu_count()} CPUs; load before: {results['load_before']}")
+    print(f"{'step':<18}{'runs':>6}{'wall (s)':>10}{'s/run':>8}{'CPU (s)':>9}{'PSS MB':>8}"
+          f"{'RSS MB':>8}{'failed':>7}")
+    for key in ("default", "rerun_unchanged", "fresh_kernels", "naive", "edition", "grid", "floor"):
         if key in results:
             r = results[key]
-            print(f"{key:<22}{r['wall_s']:>10.1f}{r['cpu_s']:>10.1f}{r['peak_rss_mb']:>16.0f}")
-    for name, value in results["ratios"].items():
-        target = (f"   (target {'>=' if 'naive' in name else '<='} {TARGETS[name]:g})"
-                  if name in TARGETS else "   (for information)")
-        print(f"{name:<22}{value:>10.2f}{target}")
-    same = not results["reused_vs_fresh"]["differ"]
-    print(f"reused == fresh kernels: {'yes' if same else 'NO'} "
-          f"({results['reused_vs_fresh']['files']} files compared)")
-    print(f"stress: {stress['runs']} runs in {stress['wall_s']:.1f} s, "
-          f"{len(stress['failed'])} failed, peak RSS {stress['peak_rss_mb']:.0f} MB")
-    for line in stress["failed"]:
-        print(f"  failed: {line}")
-    print(f"written: {RESULTS.relative_to(ROOT)}")
-    return 0 if same and not stress["failed"] else 1
+            print(f"{key:<18}{r.get('runs', ''):>6}{r['wall_s']:>10.1f}"
+                  f"{r.get('wall_per_run_s', ''):>8}{r['cpu_s']:>9.1f}{r['peak_pss_mb']:>8.0f}"
+                  f"{r['peak_rss_mb']:>8.0f}{len(r.get('failed', [])):>7}")
+    for name, (value, op, target) in results["checks"].items():
+        ok = value is not None and {"<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b,
+                                    "==": lambda a, b: a == b}[op](value, target)
+        print(f"{name:<26}{value!s:>10} {op} {target!s:<8}{'ok' if ok else 'MISSED'}")
+    print(f"bench: {results['bench_wall_s']:.0f} s; written: {RESULTS.relative_to(ROOT)}")
+    failures = len(grid.get("failed", [])) + len(results["edition"].get("failed", []))
+    return 0 if not results["forked_vs_fresh"]["differ"] and not failures else 1
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ Fixtures: 01 prints its parameters, draws a chart, shows a table whose note hold
 and links a source; 02 raises for year 2023 and emits a warning; 03 has no province parameter
 and sets a seaborn theme (state a reused kernel must not leak into the next run).
 
-Two real batches run once per module: reused worker kernels (jobs 2) and a fresh kernel per run.
+Two real batches run once per module: kernels forked from the warm template (jobs 2) and kernels
+started from scratch (--fresh-kernels); both give every run a new kernel process.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def test_failed_run_gives_exit_1_and_the_others_are_published(reused):
     assert not (out / f"{FAILED}.html").exists()
     failed_nb = out / "_failed" / f"{FAILED}.ipynb"
     assert "fixture failure for year 2023" in failed_nb.read_text(encoding="utf-8")
-    assert "failed" in proc.stdout and "5 published, 1 failed" in proc.stdout
+    assert "failed" in proc.stdout and "0 up to date, 5 rebuilt, 1 failed" in proc.stdout
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
 
 
@@ -99,7 +100,7 @@ def test_briefs_have_no_code_no_network_and_escape_data(reused):
     assert '<a href="https://dti.gov.vn/">' in profile
 
 
-def test_two_runs_give_the_same_bytes_and_reused_kernels_equal_fresh_ones(reused, fresh):
+def test_forked_kernels_give_the_same_bytes_as_kernels_started_from_scratch(reused, fresh):
     (out_a, _), (out_b, proc_b) = reused, fresh
     assert proc_b.returncode == 1, proc_b.stderr
     files_a = sorted(p.relative_to(out_a) for p in out_a.rglob("*") if p.suffix in (".html", ".ipynb"))
@@ -115,6 +116,7 @@ def test_failure_keeps_the_previous_good_brief(reused, tmp_path):
     previous.write_text("<p>previous good brief</p>", encoding="utf-8")
     proc = run_cli("--notebooks-dir", str(FIXTURES), "--years", "2023", "--notebooks", "02",
                    "--out", str(out), "--quiet")
+    assert "0 up to date, 0 rebuilt, 1 failed" in proc.stdout  # a failed run is never skipped
     assert proc.returncode == 1
     assert previous.read_text(encoding="utf-8") == "<p>previous good brief</p>"
     index = (out / "index.html").read_text(encoding="utf-8")
@@ -219,7 +221,7 @@ def test_run_help_mentions_the_layout():
     assert os.path.basename(PY)  # the venv's python ran the CLI
 
 
-def test_a_run_over_the_timeout_fails_and_its_kernel_is_replaced(tmp_path):
+def test_a_run_over_the_timeout_fails_and_the_next_run_completes(tmp_path):
     # 01_fixture_sleep sleeps 120 s for 2022 only; one worker: 2023 runs on a replacement kernel.
     proc = run_cli("--notebooks-dir", str(FIXTURES / "slow"), "--years", "2022,2023", "--jobs", "1",
                    "--timeout", "3", "--out", str(tmp_path), "--quiet")

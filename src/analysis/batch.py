@@ -9,28 +9,34 @@ Order of work:
    extras). Any problem: one line each on stderr, exit 2, and no kernel has started.
 2. lock `<out>/.run.lock` (filelock): a second run on the same folder exits with a message,
    or waits with `--wait`.
-3. execute: `--jobs` worker kernels (IPC transport, see `analysis.kernels`), started in parallel
-   and warmed once (the notebooks' imports), then reused: each run gets a reset namespace and
-   state, which gives the same bytes as a fresh kernel (`--fresh-kernels` proves it, slower).
-   Parameters are injected with papermill's `parameterize_notebook`; cells run through nbclient
-   with `record_timing=False`. A run over `--timeout` has its kernel killed and replaced; a run
-   that raises leaves the kernel fine for the next. tqdm progress on stderr. SIGTERM and Ctrl-C
-   stop every kernel and exit 130.
-4. publish (`analysis.publish`, `analysis.html_export`), every file through a temporary file
+3. skip what is up to date (`analysis.incremental`): a run whose previous result succeeded, is
+   still on disk and whose input digest (notebook, parameters, data files it opened, `analysis`
+   source, template and CSS, locked packages) is unchanged is not run again, unless `--force`.
+   Nothing to run: no kernel starts and nothing is written.
+4. execute: `--jobs` runs at a time, each on a NEW kernel forked from a warm template process
+   (`analysis.kernels`, `analysis.forkserver`; IPC transport; `--fresh-kernels` starts each from
+   scratch instead, slower, same bytes). Parameters are injected with papermill's
+   `parameterize_notebook`; cells run through nbclient with `record_timing=False`. A run over
+   `--timeout` or past `--max-kernel-memory` has its kernel killed and fails; a kernel that dies
+   under a run (killed from outside) is replaced and the run retried once. tqdm progress on
+   stderr. SIGTERM and Ctrl-C stop every kernel, record the finished runs, and exit 130.
+5. publish each run as it finishes (`analysis.publish`, `analysis.html_export`), every file through a temporary file
    and a rename:
-   `<out>/<year>/<province-slug>/<notebook>.<lang>.html` and the executed `.ipynb` beside it.
-   A notebook without a `province` parameter (03) runs once per year and language, under
-   `<out>/<year>/all/`. A failed run leaves its executed notebook (with the error) under
-   `<out>/_failed/<same path>.ipynb`, publishes no HTML and keeps any earlier brief intact.
-   `<out>/index.html` lists every brief in the folder, `<out>/manifest.json` records parameters,
-   data checksums, package versions, git commit, status and duration of each run.
-5. print a summary table; exit 0, or 1 when a run failed.
+   `<out>/<year>/<province-slug>/<notebook>[.<variant>].<lang>.html` and the executed `.ipynb`
+   beside it (`variant`: a slug of the extra `-p` values). A notebook without a `province`
+   parameter (03) runs once per year and language, under `<out>/<year>/all/`. A failed run
+   leaves its executed notebook (with the error) under `<out>/_failed/<same path>.ipynb`,
+   publishes no HTML and keeps any earlier brief intact. `<out>/index.html` lists every brief
+   in the folder, `<out>/manifest.json` records parameters, input digest and inputs, data
+   checksums, package versions, git commit, status, duration and per-phase times of each run.
+6. print a summary table; exit 0, or 1 when a run failed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import signal
@@ -57,6 +63,7 @@ NOTEBOOKS_ENV = "DTI_NOTEBOOKS_DIR"
 ALL_PROVINCES_DIR = "all"
 LOCK_NAME = ".run.lock"
 AXES = ("year", "province", "lang")
+DEFAULT_MEMORY_LIMIT_MB = 1024
 
 # --- command line -----------------------------------------------------------------------------
 
@@ -87,8 +94,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", action="store_true",
                    help="if another run holds --out, wait for it instead of exiting")
     p.add_argument("--fresh-kernels", action="store_true",
-                   help="a new warmed kernel for every run instead of reusing workers (slower; "
-                        "gives the same bytes)")
+                   help="start every run's kernel from scratch instead of forking it from the "
+                        "warm template (slower; gives the same bytes)")
+    p.add_argument("--force", action="store_true",
+                   help="rerun every requested run, even those whose inputs did not change")
+    p.add_argument("--max-kernel-memory", type=float, default=DEFAULT_MEMORY_LIMIT_MB,
+                   metavar="MB", help="stop a run whose kernel uses more resident memory than "
+                                      f"this (default: {DEFAULT_MEMORY_LIMIT_MB:g}; 0: no limit)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -125,8 +137,15 @@ class Run:
         return Path(year) / (slugify(self.province) if self.province else ALL_PROVINCES_DIR)
 
     @property
+    def variant(self) -> str:
+        """A readable slug of the extra parameters ("" when none): runs that differ only in
+        `-p` values get distinct files and index entries."""
+        return variant_slug(self.extra)
+
+    @property
     def stem(self) -> str:
-        return f"{self.notebook.id}.{self.lang}" if self.lang else self.notebook.id
+        parts = [self.notebook.id, self.variant, self.lang or ""]
+        return ".".join(p for p in parts if p)
 
     @property
     def key(self) -> str:
@@ -137,6 +156,29 @@ class Run:
         chosen = {name: values[name] for name in AXES if name in self.notebook.params}
         chosen.update(self.extra)
         return chosen
+
+
+VARIANT_MAX = 60
+
+
+def variant_slug(extra) -> str:
+    """`(("peers", ["Bắc Ninh", "Hưng Yên"]),)` -> "peers-bac-ninh-hung-yen"; past VARIANT_MAX
+    characters it is cut and ends with a hash of the whole value, so it stays distinct."""
+    if not extra:
+        return ""
+    words = []
+    for name, value in extra:
+        values = value if isinstance(value, (list, tuple)) else [value]
+        words.append(slugify(" ".join([name, *(json.dumps(v, ensure_ascii=False).strip('"')
+                                               if not isinstance(v, str) else v
+                                               for v in values)])) or name)
+    slug = "_".join(words)
+    if len(slug) > VARIANT_MAX or not slug:
+        import hashlib
+
+        digest = hashlib.sha256(json.dumps(extra, ensure_ascii=False, sort_keys=True).encode())
+        slug = slug[:VARIANT_MAX - 9].rstrip("-_") + "-" + digest.hexdigest()[:8]
+    return slug
 
 
 def discover(notebooks_dir: Path) -> list[Notebook]:
@@ -286,6 +328,9 @@ class Result:
     ipynb: Path | None = None
     title: str = ""
     extra: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)   # seconds: start, execute, export, write
+    data_files: list | None = None               # files the run opened under the data folder
+    retried: bool = False
 
 
 def start_kernel_hook():
@@ -293,6 +338,13 @@ def start_kernel_hook():
     from analysis import kernels
 
     return kernels.start_kernel
+
+
+def fork_server_hook():
+    """The fork server class (tests replace it to prove none was started)."""
+    from analysis import kernels
+
+    return kernels.ForkServer
 
 
 def _parameterised(run: Run, source):
@@ -309,14 +361,14 @@ def _copy(nb):
     return copy.deepcopy(nb)
 
 
-async def _execute_cells(worker, nb) -> None:
+async def _execute_cells(kernel, nb) -> None:
     from nbclient import NotebookClient
 
-    client = NotebookClient(nb, km=worker.km, kernel_name=worker.kernel_name, timeout=None,
+    client = NotebookClient(nb, km=kernel.km, kernel_name=kernel.km.kernel_name, timeout=None,
                             record_timing=False, allow_errors=False)
-    client.kc = worker.kc
+    client.kc = kernel.kc
     client.reset_execution_trackers()
-    nb.metadata["language_info"] = worker.language_info
+    nb.metadata["language_info"] = kernel.language_info
     for index, cell in enumerate(nb.cells):
         await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
 
@@ -330,106 +382,196 @@ def _error_summary(exc: BaseException) -> str:
     return text.splitlines()[0][:300]
 
 
-async def _run_one(worker, run: Run, nb, timeout: float, fresh: bool) -> tuple[Result, bool]:
-    """Execute one run on `worker`; returns the result and whether the kernel must be replaced."""
-    from nbclient.exceptions import CellExecutionError
+class MemoryLimitExceeded(RuntimeError):
+    pass
+
+
+@dataclass
+class Context:
+    """What every run of one batch shares."""
+
+    ipc_dir: Path
+    cwd: Path
+    timeout: float
+    memory_limit: int | None      # bytes of resident memory a kernel may use, None: no limit
+    fork_server: object | None    # kernels.ForkServer, None: kernels started from scratch
+    data_root: Path
+    start: object                 # kernels.start_kernel (or a test's replacement)
+    spares: int = 1               # kernels started ahead, while runs execute
+    names: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _ahead: list = field(default_factory=list)
+
+    def _start_one(self):
+        return asyncio.ensure_future(self.start(self.ipc_dir, f"k{next(self.names)}", self.cwd,
+                                                fork_server=self.fork_server))
+
+    async def kernel(self):
+        """A new kernel for one run: one started ahead if there is one; and another is started
+        now, so that the next run finds its kernel up (a kernel answers in ~0.2 s, mostly
+        waiting, which the run executing meanwhile hides)."""
+        task = self._ahead.pop(0) if self._ahead else self._start_one()
+        while len(self._ahead) < self.spares:
+            self._ahead.append(self._start_one())
+        return await task
+
+    def close(self) -> None:
+        """Kill the kernels started ahead that no run took (no await: also on Ctrl-C)."""
+        ahead, self._ahead = self._ahead, []
+        for task in ahead:
+            if not task.done():
+                task.cancel()
+            elif not task.cancelled() and task.exception() is None:
+                kernel = task.result()
+                kernel.kill()
+                kernel.kc.stop_channels()
+
+
+async def _watch(kernel, coro, deadline: float, memory_limit: int | None) -> None:
+    """Await `coro` (the cells); kill the kernel at the deadline or past the memory limit."""
+    from analysis.kernels import rss_bytes
+
+    task = asyncio.ensure_future(coro)
+    # Its error is read below; on Ctrl-C nobody may be left to read it, so mark it read.
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())
+    try:
+        while True:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise TimeoutError
+            done, _ = await asyncio.wait({task}, timeout=min(remaining, 0.25))
+            if done:
+                break
+            if memory_limit and rss_bytes(kernel.pid) > memory_limit:
+                raise MemoryLimitExceeded
+    finally:
+        if not task.done():  # timeout, memory, Ctrl-C: stop the kernel, then the cell's task
+            kernel.kill()
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    task.result()
+
+
+OPENED_FILES = "__import__('analysis.forkserver', fromlist=['opened_files']).opened_files()"
+
+
+async def _attempt(ctx: Context, run: Run, nb, result: Result, deadline: float):
+    """One try of one run on a new kernel; raises what went wrong."""
+    import ast
+
+    from analysis import kernels
+
+    t0 = time.perf_counter()
+    kernel = await ctx.kernel()
+    try:
+        if ctx.fork_server is None:  # a kernel from scratch: record the data files it opens
+            await kernels.run_silently(kernel.kc, "__import__('analysis.forkserver', fromlist="
+                                       f"['track_reads']).track_reads({str(ctx.data_root)!r})")
+        t1 = time.perf_counter()
+        result.timings["start"] = round(t1 - t0, 3)
+        await _watch(kernel, _execute_cells(kernel, nb), deadline, ctx.memory_limit)
+        result.timings["execute"] = round(time.perf_counter() - t1, 3)
+        files = await kernels.evaluate(kernel.kc, OPENED_FILES)
+        result.data_files = ast.literal_eval(files) if files else None
+    finally:
+        await kernel.stop()
+
+
+async def run_one(ctx: Context, run: Run, source) -> tuple[Result, object]:
+    """Execute one run on a fresh kernel (retried once if the kernel dies under it)."""
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
 
     result = Result(run)
     start = time.perf_counter()
-    replace = fresh
-    try:
-        if fresh and worker.used:
-            await worker.replace()
-        await worker.prepare()
-        task = asyncio.ensure_future(_execute_cells(worker, nb))
-        # Its error is read below; on Ctrl-C nobody may be left to read it, so mark it read.
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+    deadline = start + ctx.timeout
+    nb = _copy(source)
+    for attempt in (1, 2):
         try:
-            done, _ = await asyncio.wait({task}, timeout=timeout)
-        finally:
-            if not task.done():  # timeout or Ctrl-C: stop the kernel, then the cell's task
-                worker.kill()
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-        if not done:
-            raise TimeoutError
-        task.result()
-    except TimeoutError:
-        result.status, result.error = "timeout", f"timed out after {timeout:g} s"
-        replace = True
-    except CellExecutionError as exc:  # the notebook raised: the kernel itself is fine
-        result.status, result.error = "failed", _error_summary(exc)
-    except Exception as exc:  # noqa: BLE001 - dead kernel, failed reset…: record, replace, go on
-        result.status, result.error = "failed", _error_summary(exc)
-        replace = True
+            await _attempt(ctx, run, nb, result, deadline)
+        except TimeoutError:
+            result.status, result.error = "timeout", f"timed out after {ctx.timeout:g} s"
+        except MemoryLimitExceeded:
+            limit = (ctx.memory_limit or 0) / 2**20
+            result.status = "failed"
+            result.error = f"kernel stopped: it used more than the memory limit ({limit:g} MB)"
+        except CellExecutionError as exc:  # the notebook raised
+            result.status, result.error = "failed", _error_summary(exc)
+        except Exception as exc:  # noqa: BLE001 - kernel died, did not start…: record, go on
+            died = isinstance(exc, DeadKernelError) or "died" in str(exc).lower()
+            if died and attempt == 1:  # killed from outside or crashed: once more, new kernel
+                result.retried = True
+                result.timings.clear()
+                nb = _copy(source)
+                continue
+            result.status, result.error = "failed", _error_summary(exc)
+            if died:
+                result.error = ("the kernel died during the run, twice (killed from outside "
+                                "or crashed)")
+        break
     result.duration = time.perf_counter() - start
-    return result, replace
+    return result, nb
 
 
 async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool, cwd: Path,
-                      publish, progress=None) -> list[Result]:
-    """Run everything on `jobs` worker kernels; each result is published as it completes.
-
-    Raises KernelError when no kernel could be started and runs are left undone."""
+                      publish, progress=None, results: list | None = None,
+                      memory_limit: int | None = None, data_root: Path | None = None) -> list[Result]:
+    """Run everything, `jobs` at a time, each on a new kernel; each result is published as it
+    completes (and appended to `results`, which the caller keeps if the batch is interrupted)."""
     from papermill.iorw import load_notebook_node  # gives every cell a `tags` list
 
     from analysis import kernels
     from analysis.html_export import warm_up as warm_exporter
 
+    results = [] if results is None else results
     sources = {path: load_notebook_node(str(path)) for path in {r.notebook.path for r in runs}}
     queue: asyncio.Queue = asyncio.Queue()
     for run in runs:
         queue.put_nowait(run)
-    results: list[Result] = []
-    start_errors: list[str] = []
+    data_root = (data_root or resolve_data_dir()).resolve()
     start = start_kernel_hook()
+    loop = asyncio.get_running_loop()
 
     with tempfile.TemporaryDirectory(prefix="dti-kernels-") as ipc_dir:  # mode 0700
-        warm = set().union(*(kernels.imported_modules(nb) for nb in sources.values()))
-        workers = [kernels.Worker(Path(ipc_dir), f"w{i}", cwd, start=start, warm_modules=warm)
-                   for i in range(max(1, min(jobs, len(runs))))]
+        server = None
+        if not fresh:
+            warm = set().union(*(kernels.imported_modules(nb) for nb in sources.values()))
+            server = fork_server_hook()(warm, data_root, log=Path(ipc_dir) / "kernels.log")
+        ctx = Context(Path(ipc_dir), cwd, timeout, memory_limit, server, data_root, start)
 
-        async def work(worker) -> None:
-            try:
-                await worker.start()
-            except Exception as exc:  # noqa: BLE001 - the other workers take its share
-                start_errors.append(_error_summary(exc))
-                return
+        async def work() -> None:
             while not queue.empty():
                 run = queue.get_nowait()
                 try:
                     nb = _parameterised(run, sources[run.notebook.path])
                 except Exception as exc:  # noqa: BLE001 - reported as this run's failure
-                    result, replace = Result(run, "failed", _error_summary(exc)), False
-                    nb = _copy(sources[run.notebook.path])
+                    result, nb = Result(run, "failed", _error_summary(exc)), _copy(
+                        sources[run.notebook.path])
                 else:
-                    result, replace = await _run_one(worker, run, nb, timeout, fresh)
+                    ctx.spares = min(jobs, queue.qsize())  # no kernel ahead for no run
+                    result, nb = await run_one(ctx, run, nb)
                 publish(result, nb)
                 results.append(result)
                 if progress:
                     progress(result)
-                if replace and result.status != "ok" and not queue.empty():
-                    try:
-                        await worker.replace()
-                    except Exception as exc:  # noqa: BLE001
-                        start_errors.append(_error_summary(exc))
-                        return
 
-        loop = asyncio.get_running_loop()
         try:  # SIGTERM, like Ctrl-C, cancels the batch: the finally below stops every kernel
             loop.add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
         except (NotImplementedError, RuntimeError, ValueError):
             pass  # not the main thread (tests) or no signals on this platform
-        # Compile the HTML template while the kernels start (it takes about a second).
-        exporter_ready = loop.run_in_executor(None, warm_exporter)
         try:
-            await asyncio.gather(*(work(w) for w in workers), exporter_ready)
+            # The template imports and reads the data while the HTML template compiles.
+            ready = [loop.run_in_executor(None, warm_exporter)]
+            if server is not None:
+                ready.append(loop.run_in_executor(None, server.start))
+            await asyncio.gather(*ready)
+            await asyncio.gather(*(work() for _ in range(max(1, min(jobs, len(runs))))))
         finally:
-            for worker in workers:
-                worker.kill()
-            await asyncio.gather(*(w.stop() for w in workers), return_exceptions=True)
-    if not queue.empty():
-        raise kernels.KernelError(f"could not start a kernel: {start_errors[0]}")
+            ctx.close()
+            if server is not None:
+                server.stop()  # kills any kernel still running
+            try:
+                loop.remove_signal_handler(signal.SIGTERM)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
     return results
 
 
@@ -491,35 +633,67 @@ def threading_is_main() -> bool:
 def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path) -> int:
     from tqdm import tqdm
 
-    bar = tqdm(total=len(runs), unit="run", file=sys.stderr, disable=args.quiet,
-               desc="briefs", dynamic_ncols=True)
-    failed = 0
+    from analysis.incremental import InputDigests
 
-    def progress(result: Result) -> None:
-        nonlocal failed
-        failed += result.status != "ok"
-        bar.set_postfix_str(f"failed={failed}" if failed else "", refresh=False)
-        bar.update(1)
+    data_root = resolve_data_dir(args.data).resolve()
+    digests = InputDigests(data_root)
+    previous = publish.read_entries(out)
+    todo = [run for run in runs
+            if args.force or not digests.up_to_date(run, previous.get(run.key), out)]
+    up_to_date = len(runs) - len(todo)
+    results: list[Result] = []
+    interrupted = False
+    if todo:
+        bar = tqdm(total=len(todo), unit="run", file=sys.stderr, disable=args.quiet,
+                   desc="briefs", dynamic_ncols=True)
+        failed = 0
 
+        def progress(result: Result) -> None:
+            nonlocal failed
+            failed += result.status != "ok"
+            bar.set_postfix_str(f"failed={failed}" if failed else "", refresh=False)
+            bar.update(1)
+
+        limit = int(args.max_kernel_memory * 2**20) if args.max_kernel_memory > 0 else None
+        try:
+            asyncio.run(execute_all(todo, jobs=args.jobs, timeout=args.timeout,
+                                    fresh=args.fresh_kernels, cwd=notebooks_dir.resolve(),
+                                    publish=publish.Publisher(out), progress=progress,
+                                    results=results, memory_limit=limit, data_root=data_root))
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            interrupted = True
+        except Exception as exc:  # noqa: BLE001 - the fork server could not start: one line
+            bar.close()
+            print(f"error: {_error_summary(exc)}", file=sys.stderr)
+            return 1
+        bar.close()
+    # Even after Ctrl-C/SIGTERM the index and manifest list exactly the briefs on disk: record
+    # the runs that finished, with further signals held off for these two renames.
+    held = _hold_signals()
     try:
-        results = asyncio.run(execute_all(runs, jobs=args.jobs, timeout=args.timeout,
-                                          fresh=args.fresh_kernels, cwd=notebooks_dir.resolve(),
-                                          publish=publish.Publisher(out), progress=progress))
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        bar.close()
-        print("interrupted: briefs already published are complete; nothing half-written",
-              file=sys.stderr)
+        order = {run.key: i for i, run in enumerate(runs)}
+        results.sort(key=lambda r: order[r.run.key])
+        entries, changed = publish.write_manifest(out, results, data_root, args.fresh_kernels,
+                                                  digests)
+        if changed or not (out / "index.html").exists():
+            publish.write_index(out, entries)
+    finally:
+        _release_signals(held)
+    if interrupted:
+        print(f"interrupted: {len(results)} run(s) finished and are listed in the index; "
+              "nothing half-written", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - no kernel could start: one line, not a traceback
-        bar.close()
-        print(f"error: {_error_summary(exc)}", file=sys.stderr)
-        return 1
-    bar.close()
-    order = {run.key: i for i, run in enumerate(runs)}
-    results.sort(key=lambda r: order[r.run.key])
-    entries = publish.write_manifest(out, results, resolve_data_dir(args.data).resolve(),
-                                     args.fresh_kernels)
-    publish.write_index(out, entries)
-    print(publish.summary_table(results))
+    print(publish.summary_table(results, up_to_date))
     print(f"index: {out / 'index.html'}")
     return 1 if any(r.status != "ok" for r in results) else 0
+
+
+def _hold_signals() -> dict:
+    if not threading_is_main():
+        return {}
+    return {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+
+def _release_signals(held: dict) -> None:
+    for sig, handler in held.items():
+        signal.signal(sig, handler)

@@ -85,6 +85,20 @@ def set_theme(**rc) -> None:
         "axes.titleweight": "bold",
         **rc,
     })
+    # Figures shown inline in a kernel: PNG without the "Software" (matplotlib version) key, so
+    # that a brief does not change with a patch release. The tight bounding box stays: measured
+    # here, a layout engine (constrained or tight) costs as much as the second draw it saves,
+    # and fixed margins would clip the legends and source lines drawn outside the axes.
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None and "inline" in str(mpl.get_backend()):
+        from IPython.core.pylabtools import select_figure_formats
+        from matplotlib_inline.config import InlineBackend
+
+        inline = InlineBackend.instance()
+        inline.print_figure_kwargs = {"bbox_inches": "tight", "metadata": {"Software": None}}
+        select_figure_formats(shell, inline.figure_formats, **inline.print_figure_kwargs)
 
 
 # --- source line ------------------------------------------------------------------------------

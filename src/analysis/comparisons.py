@@ -273,11 +273,18 @@ def rank_against_target(pref: pd.DataFrame, targets: pd.DataFrame, province: str
         years = sorted(int(y) for y in pref.loc[pref["measure"].isin(PROVINCE_MEASURES),
                                                  "year"].dropna().unique())
     goals = _top_n_targets(targets)
+    # The province's overall rows among 63, filtered once (province_year per year did the same
+    # filtering for all 12 measures); its first row of a year is the figure province_year shows.
+    overall = pref[(pref["unit"] == province) & (pref["unit_system"] == PROVINCE_SYSTEM)
+                   & (pref["measure"] == OVERALL)]
+    first_rank = {}
+    for year_value, rank_value in zip(overall["year"], overall["rank"].astype("Int64")):
+        if not pd.isna(year_value):
+            first_rank.setdefault(int(year_value), rank_value)
     rows = []
     for year in years:
-        figure = province_year(pref, province, int(year)).set_index("measure").loc[OVERALL]
+        rank = first_rank.get(int(year), pd.NA)
         for _, goal in goals.iterrows():
-            rank = figure["rank"]
             rows.append({
                 "year": int(year), "unit_system": PROVINCE_SYSTEM, "rank": rank,
                 "target_horizon": goal["horizon"], "target_rank": int(goal["value"]),
@@ -307,10 +314,14 @@ def coverage(dti: pd.DataFrame, province: str, years=range(2020, 2025), *,
     'rank only', 'score only', 'not published'.
     """
     own = dti[(dti["unit"] == province) & (dti["unit_system"] == unit_system)]
+    # One pass over the province's rows instead of a filter per (measure, year) cell.
+    cells = {(measure, int(year)): group for (measure, year), group
+             in own.groupby(["measure", "year"], sort=False, dropna=True)}
+    empty = own.head(0)
     rows = []
     for measure in PROVINCE_MEASURES:
         for year in years:
-            cell = own[(own["measure"] == measure) & (own["year"] == year)]
+            cell = cells.get((measure, int(year)), empty)
             ids = sorted(set(cell["source_id"]))
             rows.append({"measure": measure, "year": int(year), "n_sources": len(ids),
                          "source_ids": ";".join(ids),

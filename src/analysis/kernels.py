@@ -1,193 +1,348 @@
-"""Worker kernels for the batch runner: started over IPC, warmed once, reset between runs.
+"""Kernels for the batch runner: a new kernel process for every run, started already warm.
 
-Starting a kernel and importing pandas/matplotlib/seaborn costs far more than running one of our
-notebooks, so each batch worker owns one kernel for its whole life:
+Starting a kernel and importing pandas/matplotlib/seaborn costs more than running one of our
+notebooks; reusing one kernel and resetting it between runs leaks state that no reset can
+enumerate. So every run gets its own kernel, forked from a template process that imported the
+heavy modules once and read the data tables (`analysis.forkserver`):
 
-- started with `transport="ipc"` and a connection file in a private temporary folder (Unix
-  sockets there, never TCP ports: parallel kernels cannot race for a port, papermill #511);
-- warmed once (`WARM_UP`): the heavy imports and every module the batch's notebooks import
-  (`imported_modules`), the inline backend, fixed PNG metadata, then a
-  snapshot of the interpreter state a notebook may change (rcParams, pandas options, warning
-  filters, display formatters, environment, cwd, loaded `analysis.*` modules);
-- reset before each run (`RESET`): `%reset -f`, figures closed, the snapshot restored,
-  `analysis.*` modules imported since the warm-up dropped (so import-time side effects such as a
-  theme set on import happen again), warning registries cleared (a warning shown by the previous
-  run is shown again), execution count back to 1.
+- `ForkServer` starts the template (`python -m analysis.forkserver`, the kernelspec's Python,
+  `PYTHONHASHSEED` fixed so that set and dict orders are the same in every kernel) and asks it
+  for a child per kernel;
+- `ForkProvisioner` is a jupyter_client kernel provisioner (`KernelProvisionerBase`): the
+  `AsyncKernelManager` writes the connection file (IPC transport, sockets in a private temporary
+  folder: no TCP port races, papermill #511), the provisioner has the template fork a kernel
+  that reads it, and polls, signals and kills that process like `LocalProvisioner` does a
+  `Popen`. nbclient and papermill conventions (kernel_info, language_info, execution counts,
+  interrupt, shutdown) are unchanged;
+- `start_kernel(…, fork_server=None)` starts a kernel from scratch through the kernelspec (what
+  `--fresh-kernels` uses: the reference the forked kernels must match byte for byte).
 
-The result is byte-identical to a fresh warmed kernel (`tests/test_batch.py` checks it) and a
-crashed or timed-out kernel is replaced by a fresh one.
+The kernel of a run is stopped when the run ends, so nothing a run does (event hooks, options,
+registries, modules, threads, memory) reaches the next one; a kernel that dies, overruns or grows
+past the memory limit only fails (or retries) its own run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning.provisioner_base import KernelProvisionerBase
 
 KERNEL_NAME = "dti-suite"
-
-WARM_UP = r"""
-import sys as _sys, types as _types
-if "_dti_worker" not in _sys.modules:
-    import os, warnings, copy
-    import importlib
-    import numpy, pandas, matplotlib, matplotlib.pyplot, seaborn
-    import analysis.data
-    _name = None
-    for _name in _WARM_MODULES:  # the modules the notebooks of this batch import
-        try:
-            importlib.import_module(_name)
-        except Exception:
-            pass  # the notebook itself will report it
-    get_ipython().run_line_magic("matplotlib", "inline")
-    from matplotlib_inline.config import InlineBackend as _IB
-    _ib = _IB.instance()
-    # Fixed PNG metadata: no "Software" key with a version string.
-    _ib.print_figure_kwargs = {"bbox_inches": "tight", "metadata": {"Software": None}}
-    matplotlib.rcParams["svg.hashsalt"] = "dti-suite"
-    _ip = get_ipython()
-    _w = _types.ModuleType("_dti_worker")
-    _w.rc = dict(matplotlib.rcParams.copy())
-    _w.warning_filters = list(warnings.filters)
-    _w.environ = dict(os.environ)
-    _w.cwd = os.getcwd()
-    _w.modules = {m for m in _sys.modules if m == "analysis" or m.startswith("analysis.")}
-    _w.formatters = {k: (dict(f.type_printers), dict(f.deferred_printers), f.enabled)
-                     for k, f in _ip.display_formatter.formatters.items()}
-    _w.inline = (dict(_ib.print_figure_kwargs), set(_ib.figure_formats))
-
-    def _restore(_ip=_ip, _ib=_ib, _w=_w):
-        # Imports inside: `%reset -f` has emptied the namespace this function was defined in.
-        import os, sys as _sys, warnings
-        import matplotlib, matplotlib.pyplot as plt, pandas
-        plt.close("all")
-        dict.update(matplotlib.rcParams, _w.rc)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pandas.reset_option("all")
-        warnings.resetwarnings()  # also invalidates every module's "already shown" registry
-        warnings.filters[:] = _w.warning_filters
-        os.environ.clear()
-        os.environ.update(_w.environ)
-        os.chdir(_w.cwd)
-        for name in [m for m in _sys.modules if (m == "analysis" or m.startswith("analysis."))
-                     and m not in _w.modules]:
-            del _sys.modules[name]
-        for k, (tp, dp, en) in _w.formatters.items():
-            f = _ip.display_formatter.formatters[k]
-            f.type_printers.clear(); f.type_printers.update(tp)
-            f.deferred_printers.clear(); f.deferred_printers.update(dp)
-            f.enabled = en
-        _ib.print_figure_kwargs = dict(_w.inline[0])
-        _ib.figure_formats = set(_w.inline[1])
-        _ip.execution_count = 1
-
-    _w.restore = _restore
-    _sys.modules["_dti_worker"] = _w
-    del os, warnings, copy, importlib, numpy, pandas, matplotlib, seaborn, analysis, _IB, _ib, _ip
-    del _w, _restore, _name
-del _sys, _types, _WARM_MODULES
-"""
-
-RESET = """get_ipython().run_line_magic("reset", "-f")
-__import__("sys").modules["_dti_worker"].restore()
-"""
+HASH_SEED = "0"
+KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]  # nothing written to ~/.ipython
 
 
 class KernelError(RuntimeError):
-    """A worker kernel could not be started, warmed or reset."""
+    """A kernel (or the fork server) could not be started."""
 
 
-async def start_kernel(ipc_dir: Path, name: str, cwd: Path,
-                       kernel_name: str = KERNEL_NAME, timeout: float = 60):
-    """Start one kernel over IPC with its connection file and sockets in `ipc_dir`.
+def kernel_python(kernel_name: str = KERNEL_NAME) -> str:
+    """The interpreter of the kernelspec (the kernels' Python, possibly not the runner's)."""
+    from jupyter_client.kernelspec import KernelSpecManager
 
-    Returns (manager, client). Tests monkeypatch this function to prove that no kernel starts.
-    """
+    try:
+        return KernelSpecManager().get_kernel_spec(kernel_name).argv[0]
+    except Exception:  # noqa: BLE001 - fall back to this interpreter
+        return sys.executable
+
+
+class ForkServer:
+    """The template process (see `analysis.forkserver`); `fork()` is thread-safe."""
+
+    def __init__(self, modules=(), data_root: Path | None = None, *,
+                 kernel_name: str = KERNEL_NAME, log: Path | None = None):
+        self.modules = sorted(modules)
+        self.data_root = data_root
+        self.python = kernel_python(kernel_name)
+        self.log = log
+        self.process: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+
+    def start(self, timeout: float = 120) -> None:
+        config = {"modules": self.modules,
+                  "data_root": str(self.data_root) if self.data_root else None}
+        env = {**os.environ, "PYTHONHASHSEED": HASH_SEED}
+        stderr = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
+        try:
+            self.process = subprocess.Popen(
+                # `-c`, not `-m`: the kernels must find this very module (its audit
+                # records) as `analysis.forkserver`, not as `__main__`.
+                [self.python, "-Xfrozen_modules=off", "-c",
+                 "from analysis.forkserver import main; main()", json.dumps(config)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env,
+                start_new_session=True)  # Ctrl-C in a terminal reaches the runner only
+        finally:
+            if self.log:
+                stderr.close()
+        reply = self._read(timeout)
+        if "ready" not in reply:
+            raise KernelError(f"fork server did not start: {reply.get('error', reply)}")
+
+    def _read(self, timeout: float) -> dict:
+        result: list = []
+        reader = threading.Thread(target=lambda: result.append(self.process.stdout.readline()),
+                                  daemon=True)
+        reader.start()
+        reader.join(timeout)
+        if not result or not result[0]:
+            self.stop()
+            raise KernelError("fork server did not answer (it exited or hung)")
+        return json.loads(result[0])
+
+    def fork(self, connection_file: str, cwd: str, env: dict, arguments=()) -> int:
+        request = {"connection_file": connection_file, "cwd": cwd, "env": env,
+                   "arguments": list(arguments), "log": str(self.log) if self.log else None}
+        with self._lock:
+            if self.process is None or self.process.poll() is not None:
+                raise KernelError("fork server is not running")
+            try:
+                self.process.stdin.write((json.dumps(request) + "\n").encode())
+                self.process.stdin.flush()
+            except OSError as exc:
+                raise KernelError(f"fork server is not running: {exc}") from exc
+            reply = self._read(60)
+        if "pid" not in reply:
+            raise KernelError(reply.get("error", "fork server: no kernel"))
+        return int(reply["pid"])
+
+    def stop(self) -> None:
+        """Stop the server; it kills every kernel it forked that is still running."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        try:
+            process.stdin.close()
+        except OSError:
+            pass
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie is dead too (the server reaps its children, but not instantly).
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return True
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of one process (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+class ForkProvisioner(KernelProvisionerBase):
+    """jupyter_client provisioner whose kernel is a child of the fork server."""
+
+    fork_server: ForkServer | None = None
+    pid: int | None = None
+    cwd: str | None = None
+    returncode: int | None = None
+
+    @property
+    def has_process(self) -> bool:
+        return self.pid is not None
+
+    async def poll(self) -> int | None:
+        if self.pid is None:
+            return 0
+        if self.returncode is None and not _pid_alive(self.pid):
+            self.returncode = -signal.SIGKILL  # the exit status went to the fork server
+        return self.returncode
+
+    async def wait(self) -> int | None:
+        while await self.poll() is None:
+            await asyncio.sleep(0.05)
+        return self.returncode
+
+    async def send_signal(self, signum: int) -> None:
+        if self.pid is not None and await self.poll() is None:
+            try:
+                os.kill(self.pid, signum)
+            except ProcessLookupError:
+                pass
+
+    async def kill(self, restart: bool = False) -> None:
+        if self.pid is not None and await self.poll() is None:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)  # the kernel leads its own process group
+            except (ProcessLookupError, PermissionError):
+                await self.send_signal(signal.SIGKILL)
+
+    async def terminate(self, restart: bool = False) -> None:
+        await self.send_signal(signal.SIGTERM)
+
+    async def pre_launch(self, **kwargs):
+        km = self.parent
+        extra = kwargs.pop("extra_arguments", [])
+        km.write_connection_file()
+        self.connection_info = km.get_connection_info()
+        return await super().pre_launch(cmd=[], extra_arguments=extra, **kwargs)
+
+    async def launch_kernel(self, cmd, **kwargs):
+        env = kwargs.get("env") or {}
+        changed = {k: v for k, v in env.items() if os.environ.get(k) != v}
+        self.cwd = str(kwargs.get("cwd") or os.getcwd())
+        loop = asyncio.get_running_loop()
+        self.pid = await loop.run_in_executor(
+            None, self.fork_server.fork, self.parent.connection_file, self.cwd, changed,
+            kwargs.get("extra_arguments", []))
+        self.returncode = None
+        return self.connection_info
+
+    async def cleanup(self, restart: bool = False) -> None:
+        self.pid = None if self.returncode is not None else self.pid
+
+    async def get_provisioner_info(self) -> dict:
+        info = await super().get_provisioner_info()
+        info.update({"pid": self.pid})
+        return info
+
+    async def load_provisioner_info(self, provisioner_info: dict) -> None:
+        await super().load_provisioner_info(provisioner_info)
+        self.pid = provisioner_info["pid"]
+
+
+class Kernel:
+    """One started kernel: manager, client, language_info, process id."""
+
+    def __init__(self, km, kc, language_info: dict):
+        self.km, self.kc, self.language_info = km, kc, language_info
+
+    @property
+    def pid(self) -> int | None:
+        provisioner = self.km.provisioner
+        if isinstance(provisioner, ForkProvisioner):
+            return provisioner.pid
+        process = getattr(provisioner, "process", None)
+        return process.pid if process is not None else None
+
+    def kill(self) -> None:
+        """Kill the process now, without an event loop (timeout, Ctrl-C, memory limit)."""
+        pid = self.pid
+        if pid is None:
+            return
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    async def stop(self) -> None:
+        self.kc.stop_channels()
+        self.kill()
+        try:
+            await asyncio.wait_for(self.km.shutdown_kernel(now=True), 10)
+        except Exception:  # noqa: BLE001 - killed above; only files left to clean
+            try:
+                self.km.cleanup_connection_file()
+                self.km.cleanup_ipc_files()
+            except Exception:  # noqa: BLE001, S110
+                pass
+
+
+async def start_kernel(ipc_dir: Path, name: str, cwd: Path, kernel_name: str = KERNEL_NAME,
+                       timeout: float = 60, fork_server: ForkServer | None = None) -> Kernel:
+    """Start one kernel over IPC with its connection file and sockets in `ipc_dir`: forked from
+    `fork_server`, or from scratch through the kernelspec when it is None."""
     km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
                             connection_file=str(ipc_dir / f"{name}.json"))
     km.ip = str(ipc_dir / name)  # IPC socket path prefix: <ipc_dir>/<name>-<port number>
-    # No history database: nothing written to ~/.ipython, and resetting the execution count to 1
-    # cannot collide with lines already logged ("History logging moved to new session").
-    await km.start_kernel(cwd=str(cwd), extra_arguments=["--HistoryManager.enabled=False"])
+    env = {**os.environ, "PYTHONHASHSEED": HASH_SEED}
+    if fork_server is not None:
+        provisioner = ForkProvisioner(kernel_id=name, kernel_spec=km.kernel_spec, parent=km)
+        provisioner.fork_server = fork_server
+        km.provisioner = provisioner
+    await km.start_kernel(cwd=str(cwd), env=env, extra_arguments=KERNEL_ARGUMENTS)
     kc = km.client()
     kc.start_channels()
     try:
-        await kc.wait_for_ready(timeout=timeout)
-    except Exception:
+        reply = await _handshake(km, kc, timeout)
+    except BaseException:
         kc.stop_channels()
         await km.shutdown_kernel(now=True)
         raise
-    return km, kc
+    return Kernel(km, kc, reply["content"].get("language_info", {}))
+
+
+async def _handshake(km, kc, timeout: float) -> dict:
+    """The kernel_info reply, once the kernel answers on shell AND its idle status for that
+    request has come through IOPub (so the subscription is live and no output of the first cell
+    can be lost). Replaces `wait_for_ready`, whose fixed 0.2 s IOPub flush would be paid by
+    every run."""
+    import time
+    from queue import Empty
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not await km.is_alive():
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        msg_id = kc.kernel_info()
+        try:
+            reply = await kc.get_shell_msg(timeout=1)
+            while reply["parent_header"].get("msg_id") != msg_id:
+                reply = await kc.get_shell_msg(timeout=1)
+            while True:  # a short wait: a late subscription costs one more kernel_info
+                msg = await kc.get_iopub_msg(timeout=0.05)
+                if (msg["parent_header"].get("msg_id") == msg_id
+                        and msg["msg_type"] == "status"
+                        and msg["content"].get("execution_state") == "idle"):
+                    return reply
+        except Empty:
+            continue  # not up yet, or IOPub joined late: ask again
+    raise TimeoutError(f"kernel did not answer within {timeout:g} s")
 
 
 async def run_silently(kc, code: str, timeout: float = 120) -> None:
-    """Execute `code` without touching history; raise KernelError on an error reply."""
+    """Execute `code` without touching history or the execution count; KernelError on error."""
     errors: list[str] = []
 
     def hook(msg):
         if msg["msg_type"] == "error":
             errors.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
 
-    reply = await kc.execute_interactive(code, silent=False, store_history=False,
+    reply = await kc.execute_interactive(code, silent=True, store_history=False,
                                          output_hook=hook, timeout=timeout)
     if reply["content"]["status"] != "ok" or errors:
         raise KernelError("kernel set-up failed: " + ("; ".join(errors) or
                                                        reply["content"].get("evalue", "")))
 
 
-class Worker:
-    """One warmed kernel. `prepare()` before each run, `replace()` after a failure or timeout."""
-
-    def __init__(self, ipc_dir: Path, name: str, cwd: Path, kernel_name: str = KERNEL_NAME,
-                 start=None, warm_modules=()):
-        self.ipc_dir, self.name, self.cwd, self.kernel_name = ipc_dir, name, cwd, kernel_name
-        self.warm_modules = tuple(warm_modules)
-        self._start = start or start_kernel
-        self.km = self.kc = None
-        self.language_info: dict = {}
-        self.generation = 0
-        self.used = False
-
-    async def start(self) -> None:
-        self.generation += 1
-        self.km, self.kc = await self._start(self.ipc_dir, f"{self.name}-{self.generation}",
-                                              self.cwd, self.kernel_name)
-        msg_id = self.kc.kernel_info()
-        reply = await self.kc.get_shell_msg(timeout=60)
-        while reply["parent_header"].get("msg_id") != msg_id:
-            reply = await self.kc.get_shell_msg(timeout=60)
-        self.language_info = reply["content"].get("language_info", {})
-        await run_silently(self.kc, f"_WARM_MODULES = {sorted(self.warm_modules)!r}\n" + WARM_UP)
-        self.used = False
-
-    async def prepare(self) -> None:
-        """Give the next run a clean namespace (a no-op on a kernel that has run nothing)."""
-        if self.used:
-            await run_silently(self.kc, RESET)
-        self.used = True
-
-    async def stop(self) -> None:
-        if self.kc is not None:
-            self.kc.stop_channels()
-        if self.km is not None:
-            try:
-                await asyncio.wait_for(self.km.shutdown_kernel(now=True), 10)
-            except Exception:  # noqa: BLE001 - shutting down anyway: kill it
-                self.kill()
-        self.km = self.kc = None
-
-    def kill(self) -> None:
-        """Last resort (Ctrl-C, interpreter exit): kill the kernel process, no event loop needed."""
-        provisioner = getattr(self.km, "provisioner", None)
-        process = getattr(provisioner, "process", None)
-        if process is not None and process.poll() is None:
-            process.kill()
-
-    async def replace(self) -> None:
-        await self.stop()
-        await self.start()
+async def evaluate(kc, expression: str, timeout: float = 30) -> str | None:
+    """The repr of `expression` in the kernel (user_expressions: no output, no count)."""
+    reply = await kc.execute_interactive("", silent=True, store_history=False, timeout=timeout,
+                                         user_expressions={"value": expression})
+    value = reply["content"].get("user_expressions", {}).get("value", {})
+    if value.get("status") != "ok":
+        return None
+    return value.get("data", {}).get("text/plain")
 
 
 def imported_modules(nb) -> set[str]:

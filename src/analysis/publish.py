@@ -3,14 +3,17 @@
 Every file goes through a temporary file and a rename (`analysis.atomic`), so an interrupted run
 leaves no half-written file and an earlier brief intact.
 
-- ok run: `<out>/<year>/<province-slug|all>/<notebook>.<lang>.ipynb`, then the `.html` beside it;
-  a stale `_failed/` copy of the same run is removed.
+- ok run: `<out>/<year>/<province-slug|all>/<notebook>[.<variant>].<lang>.ipynb`, then the
+  `.html` beside it; a stale `_failed/` copy of the same run is removed. Export and write times
+  go into the run's `timings`.
 - failed run (error, timeout, or a brief that would load something from the network): the
   executed notebook, with the error and a first cell saying so, under `<out>/_failed/<same path>`;
   no HTML; an earlier good brief at the same path is kept and the index links it.
 - `index.html` and `manifest.json` list every brief in the folder: this batch's runs merged over
   the previous manifest's entries whose files still exist. The index holds no durations or dates,
-  so it is as reproducible as the briefs; the manifest records them.
+  so it is as reproducible as the briefs; the manifest records them, with each run's variant,
+  input digest and inputs (`analysis.incremental`). A batch that ran nothing and changed no entry
+  rewrites neither file.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import hashlib
 import json
 import platform
 import subprocess
+import time
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
@@ -57,6 +61,7 @@ class Publisher:
         from analysis.html_export import external_resources, normalise, render_brief, topic
 
         run = result.run
+        started = time.perf_counter()
         clean = normalise(nb)
         failed_copy = self.out / FAILED_DIR / run.folder / f"{run.stem}.ipynb"
         if result.status == "ok":
@@ -71,6 +76,8 @@ class Publisher:
                 if bad:
                     result.status = "failed"
                     result.error = f"brief would load {bad[0]} from the network"
+        exported = time.perf_counter()
+        result.timings["export"] = round(exported - started, 3)
         if result.status == "ok":
             result.ipynb = self.out / run.folder / f"{run.stem}.ipynb"
             result.html = self.out / run.folder / f"{run.stem}.html"
@@ -83,6 +90,7 @@ class Publisher:
             if kept.exists():  # an earlier good brief stays published, untouched
                 result.extra["previous_html"] = kept
             write_text_atomic(nbformat.writes(_mark_failed(clean, result.error)) + "\n", failed_copy)
+        result.timings["write"] = round(time.perf_counter() - exported, 3)
 
 
 def _kicker(run) -> str:
@@ -136,48 +144,79 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def _entry(result, out: Path, commit: str, data_digest: str) -> dict:
+def _entry(result, out: Path, commit: str, data_digest: str, digests=None) -> dict:
     run = result.run
 
     def rel(path):
         return path.relative_to(out).as_posix() if path else None
 
-    return {
+    entry = {
         "key": run.key, "year": run.year, "province": run.province, "notebook": run.notebook.id,
-        "lang": run.lang, "parameters": run.parameters(), "status": result.status,
-        "error": result.error, "title": result.title, "html": rel(result.html),
-        "ipynb": rel(result.ipynb), "duration_s": round(result.duration, 3),
-        "git_commit": commit, "data_sha256": data_digest,
+        "lang": run.lang, "variant": run.variant, "parameters": run.parameters(),
+        "status": result.status, "error": result.error, "title": result.title,
+        "html": rel(result.html), "ipynb": rel(result.ipynb),
+        "duration_s": round(result.duration, 3), "timings_s": dict(result.timings),
+        "retried": result.retried, "git_commit": commit, "data_sha256": data_digest,
     }
+    if digests is not None and result.status == "ok":
+        from analysis.incremental import digest_of
+
+        entry["inputs"] = digests.inputs(run, result.data_files)
+        entry["input_digest"] = digest_of(entry["inputs"])
+    return entry
 
 
-def write_manifest(out: Path, results: list, data_root: Path, fresh: bool) -> list[dict]:
-    """Merge this invocation's runs into manifest.json (earlier briefs still on disk stay
-    listed) and return every entry, sorted."""
+def read_entries(out: Path) -> dict[str, dict]:
+    """The previous manifest's entries whose brief or failed notebook is still on disk."""
     manifest_path = out / "manifest.json"
     entries: dict[str, dict] = {}
     if manifest_path.exists():
         try:
             for entry in json.loads(manifest_path.read_text(encoding="utf-8")).get("runs", []):
+                entry.setdefault("variant", "")
                 if (entry.get("html") and (out / entry["html"]).exists()) or \
                         (entry.get("ipynb") and (out / entry["ipynb"]).exists()):
                     entries[entry["key"]] = entry
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             entries = {}
+    return entries
+
+
+def _order(entry: dict):
+    return (entry["year"] or 0, entry["province"] or "", entry["notebook"],
+            entry.get("variant") or "", entry["lang"] or "")
+
+
+def write_manifest(out: Path, results: list, data_root: Path, fresh: bool,
+                   digests=None) -> tuple[list[dict], bool]:
+    """Merge this invocation's runs into manifest.json (earlier briefs still on disk stay
+    listed); returns every entry, sorted, and whether anything changed. With no run executed and
+    no entry changed, nothing is written (an unchanged rerun leaves every file as it was)."""
+    manifest_path = out / "manifest.json"
+    previous = read_entries(out)
+    entries = dict(previous)
+    if not results:
+        ordered = sorted(entries.values(), key=_order)
+        try:
+            old = json.loads(manifest_path.read_text(encoding="utf-8")).get("runs", [])
+        except (OSError, ValueError, AttributeError):
+            old = None
+        if old is not None and [e.get("key") for e in old] == [e["key"] for e in ordered]:
+            return ordered, False
     checksums = data_checksums(data_root)
     data_digest = hashlib.sha256(json.dumps(checksums, sort_keys=True).encode()).hexdigest()
     commit = _git_commit()
     for result in results:
-        entry = _entry(result, out, commit, data_digest)
+        entry = _entry(result, out, commit, data_digest, digests)
         if "previous_html" in result.extra:
             entry["previous_html"] = result.extra["previous_html"].relative_to(out).as_posix()
         entries[entry["key"]] = entry
-    ordered = sorted(entries.values(), key=lambda e: (e["year"] or 0, e["province"] or "",
-                                                      e["notebook"], e["lang"] or ""))
+    ordered = sorted(entries.values(), key=_order)
     manifest = {
         "command": "python -m analysis run",
         "git_commit": commit,
-        "kernels": "fresh per run" if fresh else "reused worker kernels, reset between runs",
+        "kernels": ("started from scratch for every run" if fresh
+                    else "a new kernel per run, forked from a warm template process"),
         "packages": _versions(),
         "data_dir": str(data_root),
         "data_sha256": data_digest,
@@ -185,7 +224,7 @@ def write_manifest(out: Path, results: list, data_root: Path, fresh: bool) -> li
         "runs": ordered,
     }
     write_text_atomic(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", manifest_path)
-    return ordered
+    return ordered, True
 
 
 def write_index(out: Path, entries: list[dict], data_dir=None) -> None:
@@ -195,16 +234,18 @@ def write_index(out: Path, entries: list[dict], data_dir=None) -> None:
     write_index_page(out, entries, data_dir)
 
 
-def summary_table(results: list) -> str:
+def summary_table(results: list, up_to_date: int = 0) -> str:
     header = ("status", "year", "province", "notebook", "lang", "seconds", "error")
-    rows = [(r.status, str(r.run.year or ""), r.run.province or "(all)", r.run.notebook.id,
-             r.run.lang or "", f"{r.duration:.1f}", r.error) for r in results]
+    rows = [(r.status, str(r.run.year or ""), r.run.province or "(all)",
+             ".".join(x for x in (r.run.notebook.id, r.run.variant) if x),
+             r.run.lang or "", f"{r.duration:.1f}", r.error + (" (retried once)" if r.retried
+                                                               else "")) for r in results]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     widths[-1] = 0
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
              for row in [header, *rows]]
     failed = sum(r.status != "ok" for r in results)
-    lines.append(f"{len(results) - failed} published, {failed} failed")
-    return "\n".join(lines)
+    lines.append(f"{up_to_date} up to date, {len(results) - failed} rebuilt, {failed} failed")
+    return "\n".join(lines if results else lines[-1:])
 
 

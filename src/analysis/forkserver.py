@@ -1,0 +1,239 @@
+"""The fork server: a template process that imported the heavy modules once and forks one fresh
+IPython kernel per run (`python -m analysis.forkserver`, started by `analysis.kernels`).
+
+Why: a kernel reused across runs leaks state no reset can enumerate (IPython event hooks, numpy
+print options, the colormap registry, `sys.path`, module globals, background threads…), while a
+kernel started from scratch spends most of its time importing pandas/matplotlib/seaborn. A child
+forked from this template starts with the modules imported and the data tables already read
+(caches keyed on the files' stat, see `analysis.data`) but with nothing any earlier run did: every
+run gets a new process.
+
+Rules that keep the fork safe (both seen to break kernels when broken):
+- this process runs no asyncio loop and no threads: it reads requests with a blocking readline;
+- the kernel application (`IPKernelApp`, its ZMQ context, its threads) is created only in the
+  child, after the fork.
+
+Protocol, one JSON object per line: the runner writes {"connection_file", "cwd", "env"}; the
+server forks and answers {"pid": N} (or {"error": "…"}). EOF on stdin (the runner exited or was
+killed) makes the server kill its kernels and exit; each kernel also exits when the server
+disappears (ipykernel's parent poller, `JPY_PARENT_PID`).
+
+Data files read: an audit hook records every file opened under the data folder (by the template
+while it warms the caches, and by the kernel during the run); the runner asks the kernel for the
+list after the run (`opened_files()`), and the incremental build hashes exactly those files.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import signal
+import sys
+
+_OPENED: set[str] = set()
+_ROOT: list[str] = []
+
+
+def _audit(event: str, args) -> None:
+    if event != "open" or not _ROOT:
+        return
+    path = args[0]
+    if isinstance(path, int):
+        return
+    try:
+        text = os.path.abspath(os.fsdecode(path))
+    except (TypeError, ValueError):
+        return
+    if text.startswith(_ROOT[0]):
+        _OPENED.add(text)
+
+
+def track_reads(data_root: str) -> None:
+    """Record, from now on, every file opened under `data_root` (once per process)."""
+    if not _ROOT:
+        _ROOT.append(os.path.join(os.path.realpath(data_root), ""))
+        sys.addaudithook(_audit)
+
+
+def opened_files() -> list[str]:
+    """Files opened under the tracked data folder so far, sorted."""
+    return sorted(_OPENED)
+
+
+# What a kernel imports while it starts (measured: the modules a forked kernel had that the
+# template had not), imported once here instead of once per run; none starts a thread.
+KERNEL_MODULES = ("ipykernel.debugger", "IPython.core.debugger", "IPython.core.oinspect",
+                  "IPython.core.completerlib", "IPython.extensions.storemagic", "tornado.gen",
+                  "tornado.queues", "tornado.locks", "tornado.platform.asyncio", "pdb",
+                  "http.server", "xmlrpc.client", "mimetypes", "faulthandler")
+
+# What the template reads ahead: the tables every notebook loads, from `analysis.data`.
+PRELOAD = ("preferred_dti", "load_dti", "load_sources", "load_provinces", "load_aliases")
+
+
+class _KernelLike:
+    """What `get_ipython()` returns in a kernel, as far as import-time checks go."""
+
+    kernel = True
+
+
+def warm(modules: list[str], data_root: str | None) -> None:
+    """Import what kernels and notebooks import, and fill the data caches."""
+    import builtins
+
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    # Modules that look at their surroundings when imported must see what they see in a kernel:
+    # pandas picks its display defaults (e.g. display.max_columns) by asking `get_ipython()`
+    # whether it runs in a Jupyter kernel. The template pretends, for the imports only.
+    builtins.get_ipython = _KernelLike
+    try:
+        import ipykernel.ipkernel
+        import ipykernel.kernelapp
+        import ipykernel.zmqshell  # noqa: F401
+
+        for name in KERNEL_MODULES:
+            importlib.import_module(name)
+        import matplotlib.pyplot  # noqa: F401
+        import numpy  # noqa: F401
+        import pandas  # noqa: F401
+        import seaborn  # noqa: F401
+
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001, S112 - the notebook itself will report it
+                continue
+    finally:
+        del builtins.get_ipython
+    if data_root:
+        track_reads(data_root)
+        try:
+            from analysis import data
+        except Exception:  # noqa: BLE001 - nothing to preload
+            return
+        for name in PRELOAD:
+            try:
+                getattr(data, name)()
+            except Exception:  # noqa: BLE001, S112 - the run will hit and report it
+                continue
+
+
+def _child(request: dict, server_pid: int, protocol_fd: int) -> None:
+    """In the forked child: become a kernel. Never returns."""
+    code = 1
+    try:
+        os.close(protocol_fd)  # only the server answers the runner
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the server's reaper is not the kernel's
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.setpgid(0, 0)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1):
+            os.dup2(devnull, fd)
+        log = request.get("log")
+        if log:
+            err = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.dup2(err, 2)
+        else:
+            os.dup2(devnull, 2)
+        sys.stdin = open(0, closefd=False)  # noqa: SIM115
+        sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+        os.environ.update(request.get("env", {}))
+        os.environ["JPY_PARENT_PID"] = str(server_pid)
+        os.chdir(request["cwd"])
+        from ipykernel.kernelapp import IPKernelApp
+
+        app = IPKernelApp.instance()
+        app.initialize(["-f", request["connection_file"], *request.get("arguments", [])])
+        app.start()
+        code = 0
+    except BaseException:  # noqa: BLE001 - report it on the log, then leave
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def serve(stdin, stdout) -> None:
+    children: set[int] = set()
+    # Reap each kernel as it exits (its CPU time then counts in ours, and so in the runner's).
+    signal.signal(signal.SIGCHLD, _reap)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner decides when we stop
+    server_pid = os.getpid()
+    try:
+        for line in stdin:
+            try:
+                request = json.loads(line)
+            except ValueError:
+                continue
+            if request.get("kill"):
+                for pid in list(children):
+                    _kill(pid)
+                continue
+            try:
+                pid = os.fork()
+            except OSError as exc:
+                stdout.write(json.dumps({"error": f"fork failed: {exc}"}) + "\n")
+                stdout.flush()
+                continue
+            if pid == 0:
+                _child(request, server_pid, stdout.fileno())
+            children.add(pid)
+            children = {p for p in children if _alive(p)}
+            stdout.write(json.dumps({"pid": pid}) + "\n")
+            stdout.flush()
+    finally:
+        for pid in children:
+            _kill(pid)
+
+
+def _reap(signum, frame) -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def main() -> None:
+    config = json.loads(sys.argv[1])
+    warm(config.get("modules", []), config.get("data_root"))
+    stdout = os.fdopen(os.dup(1), "w")
+    # From here on, a stray print (ours or a module's) cannot corrupt the protocol.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    stdout.write(json.dumps({"ready": os.getpid()}) + "\n")
+    stdout.flush()
+    serve(sys.stdin, stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""Faults, provoked for real: SIGTERM and Ctrl-C (SIGINT) in the middle of a batch, a kernel
+SIGKILLed from outside in the middle of a run, a kernel that grows past the memory limit."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+
+import psutil
+import pytest
+from batch_notebooks import briefs, index_links, run_cli, start_cli, wait_for, write_notebook
+
+SLEEP = "import time\ntime.sleep(1.2)\nprint('done', year)"
+YEARS = "2020,2021,2022"
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _kernels(pid: int) -> list[psutil.Process]:
+    """Kernel processes of a running batch: the children of its fork server."""
+    found = []
+    for child in _descendants(pid):
+        try:
+            if "analysis.forkserver" in " ".join(child.cmdline()):
+                found += child.children()
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_mid_batch_exits_130_and_leaves_a_consistent_folder(tmp_path, signum):
+    write_notebook(tmp_path / "nb", "01_sleep", SLEEP)
+    out = tmp_path / "out"
+    proc = start_cli("--notebooks-dir", str(tmp_path / "nb"), "--years", YEARS, "--jobs", "1",
+                     "--out", str(out))
+    try:
+        wait_for(lambda: briefs(out) if out.exists() else None)  # the first brief is out
+        wait_for(lambda: _kernels(proc.pid))                      # the next run is going
+        processes = _descendants(proc.pid)
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    time.sleep(0.5)
+    assert not [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    on_disk = briefs(out)
+    assert 1 <= len(on_disk) < 3
+    assert index_links(out) == on_disk
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {r["html"] for r in manifest["runs"]} == on_disk
+    # The interrupted batch resumes where it stopped.
+    again = run_cli("--notebooks-dir", str(tmp_path / "nb"), "--years", YEARS, "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert f"{len(on_disk)} up to date, {3 - len(on_disk)} rebuilt, 0 failed" in again.stdout
+
+
+def test_a_kernel_killed_from_outside_is_retried_once_and_the_others_complete(tmp_path):
+    write_notebook(tmp_path / "nb", "01_sleep", SLEEP)
+    out = tmp_path / "out"
+    proc = start_cli("--notebooks-dir", str(tmp_path / "nb"), "--years", "2020,2021,2022",
+                     "--jobs", "1", "--out", str(out))
+    try:
+        def busy_kernel():  # a kernel well into its run (started, then sleeping in a cell)
+            return [k for k in _kernels(proc.pid) if time.time() - k.create_time() > 0.8]
+
+        # The oldest: the kernel of the run going on (the other one waits for the next run).
+        victim = min(wait_for(busy_kernel), key=lambda k: k.create_time())
+        victim.send_signal(signal.SIGKILL)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stdout + stderr
+    assert "0 up to date, 3 rebuilt, 0 failed" in stdout
+    assert "retried once" in stdout
+    assert len(briefs(out)) == 3
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert sum(r["retried"] for r in manifest["runs"]) == 1
+
+
+def test_a_kernel_killed_twice_fails_its_run_with_a_clear_message(tmp_path):
+    write_notebook(tmp_path / "nb", "01_suicide",
+                   "import os, signal\nif year == 2021:\n    os.kill(os.getpid(), signal.SIGKILL)")
+    out = tmp_path / "out"
+    proc = run_cli("--notebooks-dir", str(tmp_path / "nb"), "--years", "2020,2021,2022",
+                   "--out", str(out))
+    assert proc.returncode == 1
+    assert "the kernel died during the run, twice" in proc.stdout
+    assert "0 up to date, 2 rebuilt, 1 failed" in proc.stdout
+    assert briefs(out) == {"2020/all/01_suicide.vi.html", "2022/all/01_suicide.vi.html"}
+    assert (out / "_failed/2021/all/01_suicide.vi.ipynb").exists()
+
+
+def test_a_kernel_past_the_memory_limit_is_stopped_and_the_next_run_gets_a_new_one(tmp_path):
+    write_notebook(tmp_path / "nb", "01_memory",
+                   "import time\nif year == 2020:\n    block = b'x' * (400 * 2**20)\n"
+                   "    time.sleep(3)\nprint(year)")
+    out = tmp_path / "out"
+    proc = run_cli("--notebooks-dir", str(tmp_path / "nb"), "--years", "2020,2021", "--jobs",
+                   "1", "--max-kernel-memory", "300", "--out", str(out))
+    assert proc.returncode == 1
+    assert "kernel stopped: it used more than the memory limit (300 MB)" in proc.stdout
+    assert briefs(out) == {"2021/all/01_memory.vi.html"}
