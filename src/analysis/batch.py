@@ -676,7 +676,7 @@ def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path) -> int:
         entries, changed = publish.write_manifest(out, results, data_root, args.fresh_kernels,
                                                   digests)
         if changed or not (out / "index.html").exists():
-            publish.write_index(out, entries)
+            publish.write_index(out, entries, data_root)
     finally:
         _release_signals(held)
     if interrupted:
