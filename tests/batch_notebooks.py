@@ -67,8 +67,10 @@ def snapshot(out: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def index_links(out: Path) -> set[str]:
+    """The briefs the index links to (its headline strip also links to source pages online)."""
     page = (out / "index.html").read_text(encoding="utf-8")
-    return {link for link in re.findall(r'href="([^"]+)"', page) if link.endswith(".html")}
+    return {link for link in re.findall(r'href="([^"]+)"', page)
+            if link.endswith(".html") and "://" not in link}
 
 
 def rebuilt(proc: subprocess.CompletedProcess) -> set[str]:
