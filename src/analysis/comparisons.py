@@ -79,10 +79,17 @@ def _figures_of(pref: pd.DataFrame, unit: str, year: int, unit_system: int | Non
 
 def _one_row_per_measure(found: pd.DataFrame, measures, unit: str, unit_system) -> pd.DataFrame:
     """A row for every measure asked for, in that order; unpublished ones carry <NA>."""
-    frame = pd.DataFrame({"measure": pd.Series(list(measures), dtype=str)})
     keep = ["measure", "score", "rank", "percentile", "source_id"]
-    merged = frame.merge(found[keep] if len(found) else pd.DataFrame(columns=keep),
-                         on="measure", how="left")
+    measures = list(measures)
+    if len(found) and found["measure"].is_unique:
+        # A left merge on a unique key is a reindex: one lookup instead of a merge.
+        merged = (found[keep].set_index("measure").reindex(pd.Index(measures, dtype=object)
+                                                           .astype(str))
+                  .rename_axis("measure").reset_index())
+    else:
+        frame = pd.DataFrame({"measure": pd.Series(measures, dtype=str)})
+        merged = frame.merge(found[keep] if len(found) else pd.DataFrame(columns=keep),
+                             on="measure", how="left")
     merged.insert(1, "unit", unit)
     merged.insert(2, "unit_system", unit_system)
     merged["source_id"] = merged["source_id"].astype("string").fillna("").astype(str)
@@ -273,11 +280,18 @@ def rank_against_target(pref: pd.DataFrame, targets: pd.DataFrame, province: str
         years = sorted(int(y) for y in pref.loc[pref["measure"].isin(PROVINCE_MEASURES),
                                                  "year"].dropna().unique())
     goals = _top_n_targets(targets)
+    # The province's own overall rank (among 63) per edition: the first row of each year, as
+    # province_year would pick it, looked up once for all years.
+    own = pref[(pref["unit"] == province) & (pref["measure"] == OVERALL)
+               & (pref["unit_system"] == PROVINCE_SYSTEM)]
+    own = own[own["year"].notna()].drop_duplicates("year")
+    rank_of = dict(zip((int(y) for y in own["year"]), own["rank"].astype("Int64")))
+    goal_rows = list(zip(goals["horizon"], goals["value"]))
     rows = []
     for year in years:
-        figure = province_year(pref, province, int(year)).set_index("measure").loc[OVERALL]
-        for _, goal in goals.iterrows():
-            rank = figure["rank"]
+        rank = rank_of.get(int(year), pd.NA)
+        for horizon, value in goal_rows:
+            goal = {"horizon": horizon, "value": value}
             rows.append({
                 "year": int(year), "unit_system": PROVINCE_SYSTEM, "rank": rank,
                 "target_horizon": goal["horizon"], "target_rank": int(goal["value"]),
@@ -307,15 +321,25 @@ def coverage(dti: pd.DataFrame, province: str, years=range(2020, 2025), *,
     'rank only', 'score only', 'not published'.
     """
     own = dti[(dti["unit"] == province) & (dti["unit_system"] == unit_system)]
+    own = own[own["year"].notna()]
+    # One pass over the province's rows: per (measure, year), its source ids and whether any
+    # gives a score / a rank.
+    cells: dict = {}
+    for measure, year, source_id, has_score, has_rank in zip(
+            own["measure"], own["year"], own["source_id"], own["score"].notna(),
+            own["rank"].notna()):
+        ids, scored, ranked = cells.get((measure, int(year)), (set(), False, False))
+        ids.add(source_id)
+        cells[(measure, int(year))] = (ids, scored or bool(has_score), ranked or bool(has_rank))
     rows = []
     for measure in PROVINCE_MEASURES:
         for year in years:
-            cell = own[(own["measure"] == measure) & (own["year"] == year)]
-            ids = sorted(set(cell["source_id"]))
+            found = cells.get((measure, year)) if float(year).is_integer() else None
+            ids_set, scored, ranked = found if found else (set(), False, False)
+            ids = sorted(ids_set)
             rows.append({"measure": measure, "year": int(year), "n_sources": len(ids),
                          "source_ids": ";".join(ids),
-                         "status": _status(cell["score"].notna().any(),
-                                           cell["rank"].notna().any())})
+                         "status": _status(scored, ranked)})
     out = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
     return out.astype({"measure": str, "year": "Int64", "n_sources": "Int64",
                        "source_ids": str, "status": str})
