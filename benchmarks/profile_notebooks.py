@@ -19,19 +19,19 @@ import time
 import matplotlib
 
 matplotlib.use("Agg")
-import IPython.display  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import nbformat  # noqa: E402
+import IPython.display
+import matplotlib.pyplot as plt
+import nbformat
 
 NOTEBOOKS = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
 PARAMS = {
-    "01_year_profile": [dict(year=2022, province="Hải Dương", lang="vi"),
-                        dict(year=2024, province="Bắc Ninh", lang="en"),
-                        dict(year=2022, province="Lai Châu", lang="vi")],
-    "02_trends": [dict(year=2024, province="Hải Dương", lang="vi"),
-                  dict(year=2022, province="Bắc Ninh", lang="en"),
-                  dict(year=2024, province="Lai Châu", lang="vi")],
-    "03_target_revisions": [dict(year=2024, lang="vi"), dict(year=2022, lang="en")],
+    "01_year_profile": [{"year": 2022, "province": "Hải Dương", "lang": "vi"},
+                        {"year": 2024, "province": "Bắc Ninh", "lang": "en"},
+                        {"year": 2022, "province": "Lai Châu", "lang": "vi"}],
+    "02_trends": [{"year": 2024, "province": "Hải Dương", "lang": "vi"},
+                  {"year": 2022, "province": "Bắc Ninh", "lang": "en"},
+                  {"year": 2024, "province": "Lai Châu", "lang": "vi"}],
+    "03_target_revisions": [{"year": 2024, "lang": "vi"}, {"year": 2022, "lang": "en"}],
 }
 
 OUTPUTS: list = []
@@ -67,10 +67,10 @@ def code_cells(name: str) -> tuple[str, list[str]]:
 def run(name: str, params: dict) -> None:
     defaults, body = code_cells(name)
     ns: dict = {"__name__": "__main__"}
-    exec(defaults, ns)
+    exec(defaults, ns)  # noqa: S102
     ns.update(params, peers=[]) if "province" in params else ns.update(params)
     for source in body:
-        exec(compile(source, f"<{name}>", "exec"), ns)
+        exec(compile(source, f"<{name}>", "exec"), ns)  # noqa: S102
     plt.close("all")
 
 

@@ -7,6 +7,9 @@ nobody published stays <NA>, and a row for it is kept so that the gap shows.
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 
 from analysis.errors import UserError
@@ -103,8 +106,11 @@ def province_year(pref: pd.DataFrame, province: str, year: int, *,
     Only the province's own figures (among 63 by default): a year in which only its post-merger
     unit was ranked (2024) stays <NA> here; use `successor_unit` to show that unit explicitly.
     """
-    found = _figures_of(pref, province, year, unit_system)
-    out = _one_row_per_measure(found, PROVINCE_MEASURES, province, unit_system)
+    if isinstance(unit_system, (int, np.integer)) and not isinstance(unit_system, bool):
+        out = _province_year_fast(pref, province, year, int(unit_system))
+    else:
+        found = _figures_of(pref, province, year, unit_system)
+        out = _one_row_per_measure(found, PROVINCE_MEASURES, province, unit_system)
     out["published"] = (out["score"].notna() | out["rank"].notna()).astype(bool)
     return out[PROVINCE_YEAR_COLUMNS]
 
@@ -194,6 +200,8 @@ def peer_table(pref: pd.DataFrame, province: str, peers, year: int,
     The province and every peer get a row even when unpublished, so gaps stay visible.
     """
     measures = list(measures)
+    if measures and len(set(measures)) == len(measures):
+        return _peer_table_fast(pref, province, peers, year, measures, unit_system)
     units = [(province, "province"), *[(peer, "peer") for peer in peers]]
     # Each unit's figures are looked up once for all measures, then interleaved per measure.
     parts = [_one_row_per_measure(_figures_of(pref, unit, year, unit_system), measures, unit,
@@ -217,6 +225,95 @@ def peer_table(pref: pd.DataFrame, province: str, peers, year: int,
                      _role=role_order)
     out = out.sort_values(["_measure", "_role"], kind="stable").reset_index(drop=True)
     return out[PEER_COLUMNS].astype({k: v for k, v in FIGURE_DTYPES.items() if k in PEER_COLUMNS})
+
+
+def _records_of_year(pref: pd.DataFrame, year: int) -> list[dict]:
+    """The year's rows of `pref` as plain records, in order (<NA> for what is missing)."""
+    rows = pref[pref["year"] == year]
+    columns = ["unit", "unit_system", "measure", "score", "rank", "source_id"]
+    return [dict(zip(columns, values))
+            for values in zip(*(rows[c].astype(object).tolist() for c in columns))]
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _percentile_of(rank, n_units):
+    """`percentile` on one value, with the arithmetic of its Series form (float64)."""
+    if _missing(rank) or _missing(n_units):
+        return pd.NA
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(1 - (np.float64(rank) - 1) / (np.float64(n_units) - 1))
+
+
+def _province_year_fast(pref, province, year, unit_system) -> pd.DataFrame:
+    """`_one_row_per_measure(_figures_of(...))` for the province measures, from plain records."""
+    first: dict = {}
+    for r in _records_of_year(pref, year):
+        if r["unit"] == province and not _missing(r["unit_system"]) \
+                and r["unit_system"] == unit_system:
+            first.setdefault(r["measure"], r)
+    rows = []
+    for measure in PROVINCE_MEASURES:
+        found = first.get(measure)
+        rows.append({
+            "measure": measure, "unit": province, "unit_system": unit_system,
+            "score": found["score"] if found else pd.NA,
+            "rank": found["rank"] if found else pd.NA,
+            "percentile": (_percentile_of(found["rank"], found["unit_system"]) if found
+                           else pd.NA),
+            "source_id": ("" if not found or _missing(found["source_id"])
+                          else str(found["source_id"]))})
+    frame = pd.DataFrame(rows, columns=["measure", "unit", "unit_system", "score", "rank",
+                                        "percentile", "source_id"])
+    return frame.astype({**FIGURE_DTYPES, "measure": str, "unit": str, "source_id": str})
+
+
+def _peer_table_fast(pref, province, peers, year, measures, unit_system) -> pd.DataFrame:
+    """`peer_table` from one pass over the year's rows (same rows, order and types)."""
+    records = _records_of_year(pref, year)
+    in_system = [r for r in records
+                 if not _missing(r["unit_system"]) and r["unit_system"] == unit_system]
+    first: dict = {}  # (unit, measure) -> its first row in the unit system
+    for r in in_system:
+        first.setdefault((r["unit"], r["measure"]), r)
+    out = []
+
+    def add(measure, unit, system, role, found, percentile_value):
+        out.append({"measure": measure, "unit": unit, "role": role,
+                    "score": found["score"] if found else pd.NA,
+                    "rank": found["rank"] if found else pd.NA,
+                    "percentile": percentile_value,
+                    "source_id": ("" if not found or _missing(found["source_id"])
+                                  else str(found["source_id"])), "_system": system})
+
+    units = [(province, "province"), *[(peer, "peer") for peer in peers]]
+    national = set(NATIONAL_UNITS)
+    for measure in measures:
+        for unit, role in units:
+            found = first.get((unit, measure))
+            add(measure, unit, unit_system, role, found,
+                _percentile_of(found["rank"], found["unit_system"]) if found else pd.NA)
+        if measure in NATIONAL_AVERAGE_OF:
+            average_measure = NATIONAL_AVERAGE_OF.get(measure)
+            average = next((r for r in records if r["unit"] == NATIONAL_AVERAGE_UNIT
+                            and r["measure"] == average_measure), None)
+            add(measure, NATIONAL_AVERAGE_UNIT, pd.NA, "national_average", average, pd.NA)
+        rows = [r for r in in_system if r["measure"] == measure and r["unit"] not in national]
+        ranked_first = sorted((r for r in rows if not _missing(r["rank"]) and r["rank"] == 1),
+                              key=lambda r: r["unit"])
+        scored = [r for r in rows if not _missing(r["score"])]
+        best = (ranked_first[0] if ranked_first
+                else min(scored, key=lambda r: (-r["score"], r["unit"]))
+                if scored and len(scored) >= unit_system else None)
+        if best is not None:
+            add(measure, str(best["unit"]), unit_system, "best", best,
+                _percentile_of(best["rank"], best["unit_system"]))
+    frame = pd.DataFrame(out, columns=[*PEER_COLUMNS, "_system"])
+    return frame[PEER_COLUMNS].astype({"measure": str, "unit": str, "role": str,
+                                       "source_id": str, "score": "Float64", "rank": "Int64",
+                                       "percentile": "Float64"})
 
 
 def _group_of(measure: str) -> str:
