@@ -80,6 +80,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--only", default="", help="notebook name prefix, e.g. 02")
     parser.add_argument("--filter", default="", help="regex on the printed rows, e.g. analysis")
     args = parser.parse_args()
     # Warm-up: one run of each notebook (imports, first loads), as a warmed kernel would have.
@@ -87,6 +88,8 @@ def main() -> None:
         run(name, sets[0])
     profiler = cProfile.Profile()
     for name, sets in PARAMS.items():
+        if not name.startswith(args.only):
+            continue
         start, n = time.process_time(), 0
         if not args.no_profile:
             profiler.enable()
