@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import pathlib
 import pstats
 import time
@@ -22,6 +21,7 @@ matplotlib.use("Agg")
 import IPython.display
 import matplotlib.pyplot as plt
 import nbformat
+from IPython.core.pylabtools import print_figure
 
 NOTEBOOKS = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
 PARAMS = {
@@ -43,12 +43,12 @@ def _display(*objs, **_kwargs):
 
 
 def _show(*_args, **_kwargs):
-    # What the inline backend does for every open figure: print_figure with bbox_inches="tight"
-    # and the savefig rc settings (dpi etc.) that charts.set_theme configures.
+    # What the inline backend does for every open figure, with the print_figure_kwargs the
+    # batch's kernels set (analysis.kernels): IPython's print_figure renders at the figure's dpi
+    # (rc figure.dpi, set by charts.set_theme) with bbox_inches="tight".
     for num in plt.get_fignums():
-        buf = io.BytesIO()
-        plt.figure(num).savefig(buf, format="png", bbox_inches="tight")
-        OUTPUTS.append(buf.getvalue())
+        OUTPUTS.append(print_figure(plt.figure(num), "png", bbox_inches="tight",
+                                    metadata={"Software": None}))
 
 
 IPython.display.display = _display
