@@ -261,11 +261,9 @@ def glance_html(facts: list[Fact], missing: str | None, cites: Citations) -> str
 
 
 def _pref_row(pref, unit, year, measure=OVERALL, unit_system=UNITS_BEFORE_MERGER):
-    rows = pref[pref["unit"].eq(unit) & pref["year"].eq(year) & pref["measure"].eq(measure)
-                & pref["unit_system"].eq(unit_system).fillna(False)]
-    if rows.empty:
+    row = comparisons.first_figure(pref, unit, year, measure, unit_system)
+    if row is None:
         return None
-    row = rows.iloc[0]
     return None if i18n.is_missing(row["rank"]) and i18n.is_missing(row["score"]) else row
 
 

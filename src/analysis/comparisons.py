@@ -270,6 +270,30 @@ def _province_year_fast(pref, province, year, unit_system) -> pd.DataFrame:
     return frame.astype({**FIGURE_DTYPES, "measure": str, "unit": str, "source_id": str})
 
 
+def first_figure(pref: pd.DataFrame, unit: str, year, measure: str, unit_system=None):
+    """The first row of `pref` (as `pref.iloc[i]`) for the unit, year, measure and, unless None,
+    unit system; None if there is none. The same row as filtering with `.eq(...)` and taking
+    `.iloc[0]` (a missing value matches nothing), found without a boolean mask per column."""
+    candidates = np.flatnonzero(pref["unit"].to_numpy(dtype=object) == unit)
+    if not len(candidates):
+        return None
+    years, measures = pref["year"].array, pref["measure"].array
+    systems = pref["unit_system"].array if unit_system is not None else None
+    for i in candidates:
+        if not _equal(years[i], year) or not _equal(measures[i], measure):
+            continue
+        if systems is not None and not _equal(systems[i], unit_system):
+            continue
+        return pref.iloc[int(i)]
+    return None
+
+
+def _equal(value, other) -> bool:
+    if _missing(value) or _missing(other):
+        return False
+    return bool(value == other)
+
+
 def _peer_table_fast(pref, province, peers, year, measures, unit_system) -> pd.DataFrame:
     """`peer_table` from one pass over the year's rows (same rows, order and types)."""
     records = _records_of_year(pref, year)
