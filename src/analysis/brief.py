@@ -76,6 +76,7 @@ class Citations:
         self.csv_name = slugify(csv_name) or "brief"
         self.numbers: dict[str, int] = {}
         self._shown: list[tuple] = []
+        self._pref_index: tuple | None = None
 
     # --- numbering --------------------------------------------------------------------------
 
@@ -99,19 +100,36 @@ class Citations:
         unit, measure = row["unit"], row["measure"]
         if unit == NATIONAL_AVERAGE_UNIT:
             measure = NATIONAL_AVERAGE_OF.get(measure, measure)
-        match = self.pref[self.pref["year"].eq(int(year)) & self.pref["unit"].eq(unit)
-                          & self.pref["measure"].eq(measure)]
+        match = self._pref_rows().get((int(year), unit, measure), [])
         if "unit_system" in row and not i18n.is_missing(row["unit_system"]):
-            match = match[match["unit_system"].eq(int(row["unit_system"])).fillna(False)]
-        if match.empty:
+            system = int(row["unit_system"])
+            match = [m for m in match if m["unit_system"] == system]
+        if not match:
             return ids
-        found = match.iloc[0]
+        found = match[0]
         picked = []
         if not i18n.is_missing(row.get("score")) or "score" not in row:
             picked.append(found["score_source_id"])
         if not i18n.is_missing(row.get("rank")) or "rank" not in row:
             picked.append(found["rank_source_id"])
         return split_ids(picked) or ids
+
+    def _pref_rows(self) -> dict:
+        """`pref` indexed once by (year, unit, measure): its rows in order, each as the
+        unit_system (None if missing) and the score's and rank's source ids."""
+        if self._pref_index is None or self._pref_index[0] is not self.pref:
+            index: dict = {}
+            pref = self.pref
+            for year, unit, measure, system, score_sid, rank_sid in zip(
+                    pref["year"], pref["unit"], pref["measure"], pref["unit_system"],
+                    pref["score_source_id"], pref["rank_source_id"]):
+                if i18n.is_missing(year):
+                    continue
+                index.setdefault((int(year), unit, measure), []).append({
+                    "unit_system": None if i18n.is_missing(system) else int(system),
+                    "score_source_id": score_sid, "rank_source_id": rank_sid})
+            self._pref_index = (pref, index)
+        return self._pref_index[1]
 
     def show(self, frame: pd.DataFrame, year: int | None = None) -> list[list[str]]:
         """Record the DTI figures of `frame` as shown; one list of source ids per row.
@@ -243,11 +261,9 @@ def glance_html(facts: list[Fact], missing: str | None, cites: Citations) -> str
 
 
 def _pref_row(pref, unit, year, measure=OVERALL, unit_system=UNITS_BEFORE_MERGER):
-    rows = pref[pref["unit"].eq(unit) & pref["year"].eq(year) & pref["measure"].eq(measure)
-                & pref["unit_system"].eq(unit_system).fillna(False)]
-    if rows.empty:
+    row = comparisons.first_figure(pref, unit, year, measure, unit_system)
+    if row is None:
         return None
-    row = rows.iloc[0]
     return None if i18n.is_missing(row["rank"]) and i18n.is_missing(row["score"]) else row
 
 

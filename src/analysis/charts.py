@@ -241,6 +241,17 @@ def _rank_ticks(ax, bottom):
     ax.set_yticks(ticks)
 
 
+def _add_cell(ax, cell):
+    """`ax.add_patch` for a grid cell of a chart whose limits are set explicitly afterwards: the
+    same patch, clip and drawing order, without updating the data limits (that per-patch
+    update is most of the cost of building a grid, and the set limits make it unused)."""
+    ax.add_artist(cell)
+    set_in_autoscale = getattr(cell, "_set_in_autoscale", None)
+    if set_in_autoscale is not None:  # as add_patch: a later relim() still counts the cell
+        set_in_autoscale(True)
+    return cell
+
+
 def _empty_message(ax, lang):
     ax.text(0.5, 0.5, _t("no_data", lang), transform=ax.transAxes, ha="center", va="center",
             color="#777777", fontsize=11)
@@ -282,12 +293,12 @@ def rank_heatmap(pref: pd.DataFrame, province: str, years, sources: pd.DataFrame
             not_comparable = fig.measure in INDICATORS and year < FIRST_YEAR_OF_EIGHT_INDICATORS
             has_rank = not pd.isna(fig.rank)
             if not_comparable:
-                ax.add_patch(Rectangle((col, row), 1, 1, gid="not-comparable",
+                _add_cell(ax, Rectangle((col, row), 1, 1, gid="not-comparable",
                                        **NOT_COMPARABLE_STYLE))
             elif has_rank and system == MERGED_SYSTEM:
                 # Another unit's rank among 34: its own colours, hatched, written "3/34".
                 shade = merged_cmap(0.15 + 0.6 * float(fig.percentile))
-                ax.add_patch(Rectangle((col, row), 1, 1, facecolor=shade, edgecolor="white",
+                _add_cell(ax, Rectangle((col, row), 1, 1, facecolor=shade, edgecolor="white",
                                        hatch=MERGED_HATCH, linewidth=1.5, gid="rank-merged"))
                 ax.text(col + 0.5, row + 0.5, f"{int(fig.rank)}/{MERGED_SYSTEM}", ha="center",
                         va="center", fontsize=9.5, fontweight="bold", color="#1a1a1a",
@@ -295,7 +306,7 @@ def rank_heatmap(pref: pd.DataFrame, province: str, years, sources: pd.DataFrame
                 drawn_sources.append(fig.source_id)
             elif has_rank:
                 shade = cmap(0.15 + 0.8 * float(fig.percentile))
-                ax.add_patch(Rectangle((col, row), 1, 1, facecolor=shade, edgecolor="white",
+                _add_cell(ax, Rectangle((col, row), 1, 1, facecolor=shade, edgecolor="white",
                                        linewidth=1.5, gid="rank"))
                 dark = float(fig.percentile) > 0.55
                 ax.text(col + 0.5, row + 0.5, f"{int(fig.rank)}", ha="center", va="center",
@@ -303,13 +314,13 @@ def rank_heatmap(pref: pd.DataFrame, province: str, years, sources: pd.DataFrame
                         gid="rank-label")
                 drawn_sources.append(fig.source_id)
             else:
-                ax.add_patch(Rectangle((col, row), 1, 1, gid="not-published",
+                _add_cell(ax, Rectangle((col, row), 1, 1, gid="not-published",
                                        **NOT_PUBLISHED_STYLE))
                 ax.text(col + 0.5, row + 0.5, _t("not_published", lang), ha="center",
                         va="center", fontsize=7, color="#555555", style="italic",
                         bbox={**WHITE_BOX, "facecolor": NOT_PUBLISHED_STYLE["facecolor"]})
         if system == MERGED_SYSTEM:
-            ax.add_patch(Rectangle((col, 0), 1, len(PROVINCE_MEASURES), fill=False,
+            _add_cell(ax, Rectangle((col, 0), 1, len(PROVINCE_MEASURES), fill=False,
                                    edgecolor="#333333", linewidth=1.6, linestyle="--",
                                    gid="merged-column"))
 
@@ -965,13 +976,13 @@ def coverage_grid(cover: pd.DataFrame, province: str, lang: str = "vi", ax=None)
     for row, measure in enumerate(measures):
         for col, year in enumerate(years):
             if measure in INDICATORS and year < FIRST_YEAR_OF_EIGHT_INDICATORS:
-                ax.add_patch(Rectangle((col, row), 1, 1, gid="not-comparable",
+                _add_cell(ax, Rectangle((col, row), 1, 1, gid="not-comparable",
                                        **NOT_COMPARABLE_STYLE))
                 seen.add("not comparable")
                 continue
             state = status.get((measure, year), "not published")
             seen.add(state)
-            ax.add_patch(Rectangle((col, row), 1, 1, facecolor=COVERAGE_COLORS[state],
+            _add_cell(ax, Rectangle((col, row), 1, 1, facecolor=COVERAGE_COLORS[state],
                                    edgecolor="white", linewidth=1.5,
                                    gid=f"coverage:{state}"))
     ax.set_xlim(0, max(len(years), 1))

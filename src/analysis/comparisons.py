@@ -7,6 +7,9 @@ nobody published stays <NA>, and a row for it is kept so that the gap shows.
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 
 from analysis.errors import UserError
@@ -79,10 +82,17 @@ def _figures_of(pref: pd.DataFrame, unit: str, year: int, unit_system: int | Non
 
 def _one_row_per_measure(found: pd.DataFrame, measures, unit: str, unit_system) -> pd.DataFrame:
     """A row for every measure asked for, in that order; unpublished ones carry <NA>."""
-    frame = pd.DataFrame({"measure": pd.Series(list(measures), dtype=str)})
     keep = ["measure", "score", "rank", "percentile", "source_id"]
-    merged = frame.merge(found[keep] if len(found) else pd.DataFrame(columns=keep),
-                         on="measure", how="left")
+    measures = list(measures)
+    if len(found) and found["measure"].is_unique:
+        # A left merge on a unique key is a reindex: one lookup instead of a merge.
+        merged = (found[keep].set_index("measure").reindex(pd.Index(measures, dtype=object)
+                                                           .astype(str))
+                  .rename_axis("measure").reset_index())
+    else:
+        frame = pd.DataFrame({"measure": pd.Series(measures, dtype=str)})
+        merged = frame.merge(found[keep] if len(found) else pd.DataFrame(columns=keep),
+                             on="measure", how="left")
     merged.insert(1, "unit", unit)
     merged.insert(2, "unit_system", unit_system)
     merged["source_id"] = merged["source_id"].astype("string").fillna("").astype(str)
@@ -96,8 +106,11 @@ def province_year(pref: pd.DataFrame, province: str, year: int, *,
     Only the province's own figures (among 63 by default): a year in which only its post-merger
     unit was ranked (2024) stays <NA> here; use `successor_unit` to show that unit explicitly.
     """
-    found = _figures_of(pref, province, year, unit_system)
-    out = _one_row_per_measure(found, PROVINCE_MEASURES, province, unit_system)
+    if isinstance(unit_system, (int, np.integer)) and not isinstance(unit_system, bool):
+        out = _province_year_fast(pref, province, year, int(unit_system))
+    else:
+        found = _figures_of(pref, province, year, unit_system)
+        out = _one_row_per_measure(found, PROVINCE_MEASURES, province, unit_system)
     out["published"] = (out["score"].notna() | out["rank"].notna()).astype(bool)
     return out[PROVINCE_YEAR_COLUMNS]
 
@@ -187,6 +200,8 @@ def peer_table(pref: pd.DataFrame, province: str, peers, year: int,
     The province and every peer get a row even when unpublished, so gaps stay visible.
     """
     measures = list(measures)
+    if measures and len(set(measures)) == len(measures):
+        return _peer_table_fast(pref, province, peers, year, measures, unit_system)
     units = [(province, "province"), *[(peer, "peer") for peer in peers]]
     # Each unit's figures are looked up once for all measures, then interleaved per measure.
     parts = [_one_row_per_measure(_figures_of(pref, unit, year, unit_system), measures, unit,
@@ -210,6 +225,119 @@ def peer_table(pref: pd.DataFrame, province: str, peers, year: int,
                      _role=role_order)
     out = out.sort_values(["_measure", "_role"], kind="stable").reset_index(drop=True)
     return out[PEER_COLUMNS].astype({k: v for k, v in FIGURE_DTYPES.items() if k in PEER_COLUMNS})
+
+
+def _records_of_year(pref: pd.DataFrame, year: int) -> list[dict]:
+    """The year's rows of `pref` as plain records, in order (<NA> for what is missing)."""
+    rows = pref[pref["year"] == year]
+    columns = ["unit", "unit_system", "measure", "score", "rank", "source_id"]
+    return [dict(zip(columns, values))
+            for values in zip(*(rows[c].astype(object).tolist() for c in columns))]
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _percentile_of(rank, n_units):
+    """`percentile` on one value, with the arithmetic of its Series form (float64)."""
+    if _missing(rank) or _missing(n_units):
+        return pd.NA
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(1 - (np.float64(rank) - 1) / (np.float64(n_units) - 1))
+
+
+def _province_year_fast(pref, province, year, unit_system) -> pd.DataFrame:
+    """`_one_row_per_measure(_figures_of(...))` for the province measures, from plain records."""
+    first: dict = {}
+    for r in _records_of_year(pref, year):
+        if r["unit"] == province and not _missing(r["unit_system"]) \
+                and r["unit_system"] == unit_system:
+            first.setdefault(r["measure"], r)
+    rows = []
+    for measure in PROVINCE_MEASURES:
+        found = first.get(measure)
+        rows.append({
+            "measure": measure, "unit": province, "unit_system": unit_system,
+            "score": found["score"] if found else pd.NA,
+            "rank": found["rank"] if found else pd.NA,
+            "percentile": (_percentile_of(found["rank"], found["unit_system"]) if found
+                           else pd.NA),
+            "source_id": ("" if not found or _missing(found["source_id"])
+                          else str(found["source_id"]))})
+    frame = pd.DataFrame(rows, columns=["measure", "unit", "unit_system", "score", "rank",
+                                        "percentile", "source_id"])
+    return frame.astype({**FIGURE_DTYPES, "measure": str, "unit": str, "source_id": str})
+
+
+def first_figure(pref: pd.DataFrame, unit: str, year, measure: str, unit_system=None):
+    """The first row of `pref` (as `pref.iloc[i]`) for the unit, year, measure and, unless None,
+    unit system; None if there is none. The same row as filtering with `.eq(...)` and taking
+    `.iloc[0]` (a missing value matches nothing), found without a boolean mask per column."""
+    candidates = np.flatnonzero(pref["unit"].to_numpy(dtype=object) == unit)
+    if not len(candidates):
+        return None
+    years, measures = pref["year"].array, pref["measure"].array
+    systems = pref["unit_system"].array if unit_system is not None else None
+    for i in candidates:
+        if not _equal(years[i], year) or not _equal(measures[i], measure):
+            continue
+        if systems is not None and not _equal(systems[i], unit_system):
+            continue
+        return pref.iloc[int(i)]
+    return None
+
+
+def _equal(value, other) -> bool:
+    if _missing(value) or _missing(other):
+        return False
+    return bool(value == other)
+
+
+def _peer_table_fast(pref, province, peers, year, measures, unit_system) -> pd.DataFrame:
+    """`peer_table` from one pass over the year's rows (same rows, order and types)."""
+    records = _records_of_year(pref, year)
+    in_system = [r for r in records
+                 if not _missing(r["unit_system"]) and r["unit_system"] == unit_system]
+    first: dict = {}  # (unit, measure) -> its first row in the unit system
+    for r in in_system:
+        first.setdefault((r["unit"], r["measure"]), r)
+    out = []
+
+    def add(measure, unit, system, role, found, percentile_value):
+        out.append({"measure": measure, "unit": unit, "role": role,
+                    "score": found["score"] if found else pd.NA,
+                    "rank": found["rank"] if found else pd.NA,
+                    "percentile": percentile_value,
+                    "source_id": ("" if not found or _missing(found["source_id"])
+                                  else str(found["source_id"])), "_system": system})
+
+    units = [(province, "province"), *[(peer, "peer") for peer in peers]]
+    national = set(NATIONAL_UNITS)
+    for measure in measures:
+        for unit, role in units:
+            found = first.get((unit, measure))
+            add(measure, unit, unit_system, role, found,
+                _percentile_of(found["rank"], found["unit_system"]) if found else pd.NA)
+        if measure in NATIONAL_AVERAGE_OF:
+            average_measure = NATIONAL_AVERAGE_OF.get(measure)
+            average = next((r for r in records if r["unit"] == NATIONAL_AVERAGE_UNIT
+                            and r["measure"] == average_measure), None)
+            add(measure, NATIONAL_AVERAGE_UNIT, pd.NA, "national_average", average, pd.NA)
+        rows = [r for r in in_system if r["measure"] == measure and r["unit"] not in national]
+        ranked_first = sorted((r for r in rows if not _missing(r["rank"]) and r["rank"] == 1),
+                              key=lambda r: r["unit"])
+        scored = [r for r in rows if not _missing(r["score"])]
+        best = (ranked_first[0] if ranked_first
+                else min(scored, key=lambda r: (-r["score"], r["unit"]))
+                if scored and len(scored) >= unit_system else None)
+        if best is not None:
+            add(measure, str(best["unit"]), unit_system, "best", best,
+                _percentile_of(best["rank"], best["unit_system"]))
+    frame = pd.DataFrame(out, columns=[*PEER_COLUMNS, "_system"])
+    return frame[PEER_COLUMNS].astype({"measure": str, "unit": str, "role": str,
+                                       "source_id": str, "score": "Float64", "rank": "Int64",
+                                       "percentile": "Float64"})
 
 
 def _group_of(measure: str) -> str:
@@ -273,18 +401,18 @@ def rank_against_target(pref: pd.DataFrame, targets: pd.DataFrame, province: str
         years = sorted(int(y) for y in pref.loc[pref["measure"].isin(PROVINCE_MEASURES),
                                                  "year"].dropna().unique())
     goals = _top_n_targets(targets)
-    # The province's overall rows among 63, filtered once (province_year per year did the same
-    # filtering for all 12 measures); its first row of a year is the figure province_year shows.
-    overall = pref[(pref["unit"] == province) & (pref["unit_system"] == PROVINCE_SYSTEM)
-                   & (pref["measure"] == OVERALL)]
-    first_rank = {}
-    for year_value, rank_value in zip(overall["year"], overall["rank"].astype("Int64")):
-        if not pd.isna(year_value):
-            first_rank.setdefault(int(year_value), rank_value)
+    # The province's own overall rank (among 63) per edition: the first row of each year, as
+    # province_year would pick it, looked up once for all years.
+    own = pref[(pref["unit"] == province) & (pref["measure"] == OVERALL)
+               & (pref["unit_system"] == PROVINCE_SYSTEM)]
+    own = own[own["year"].notna()].drop_duplicates("year")
+    rank_of = dict(zip((int(y) for y in own["year"]), own["rank"].astype("Int64")))
+    goal_rows = list(zip(goals["horizon"], goals["value"]))
     rows = []
     for year in years:
-        rank = first_rank.get(int(year), pd.NA)
-        for _, goal in goals.iterrows():
+        rank = rank_of.get(int(year), pd.NA)
+        for horizon, value in goal_rows:
+            goal = {"horizon": horizon, "value": value}
             rows.append({
                 "year": int(year), "unit_system": PROVINCE_SYSTEM, "rank": rank,
                 "target_horizon": goal["horizon"], "target_rank": int(goal["value"]),
@@ -314,19 +442,25 @@ def coverage(dti: pd.DataFrame, province: str, years=range(2020, 2025), *,
     'rank only', 'score only', 'not published'.
     """
     own = dti[(dti["unit"] == province) & (dti["unit_system"] == unit_system)]
-    # One pass over the province's rows instead of a filter per (measure, year) cell.
-    cells = {(measure, int(year)): group for (measure, year), group
-             in own.groupby(["measure", "year"], sort=False, dropna=True)}
-    empty = own.head(0)
+    own = own[own["year"].notna()]
+    # One pass over the province's rows: per (measure, year), its source ids and whether any
+    # gives a score / a rank.
+    cells: dict = {}
+    for measure, year, source_id, has_score, has_rank in zip(
+            own["measure"], own["year"], own["source_id"], own["score"].notna(),
+            own["rank"].notna()):
+        ids, scored, ranked = cells.get((measure, int(year)), (set(), False, False))
+        ids.add(source_id)
+        cells[(measure, int(year))] = (ids, scored or bool(has_score), ranked or bool(has_rank))
     rows = []
     for measure in PROVINCE_MEASURES:
         for year in years:
-            cell = cells.get((measure, int(year)), empty)
-            ids = sorted(set(cell["source_id"]))
+            found = cells.get((measure, year)) if float(year).is_integer() else None
+            ids_set, scored, ranked = found if found else (set(), False, False)
+            ids = sorted(ids_set)
             rows.append({"measure": measure, "year": int(year), "n_sources": len(ids),
                          "source_ids": ";".join(ids),
-                         "status": _status(cell["score"].notna().any(),
-                                           cell["rank"].notna().any())})
+                         "status": _status(scored, ranked)})
     out = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
     return out.astype({"measure": str, "year": "Int64", "n_sources": "Int64",
                        "source_ids": str, "status": str})

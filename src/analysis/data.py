@@ -169,17 +169,32 @@ def conflicts(data_dir=None) -> pd.DataFrame:
     return preferred[preferred["has_conflict"]].reset_index(drop=True)
 
 
+@functools.lru_cache(maxsize=8)
+def _editions_cached(dti_stamp: tuple[str, int]) -> tuple[int, ...]:
+    dti = _read_cached(*dti_stamp, "dti.csv")
+    return tuple(sorted(int(y) for y in
+                        dti.loc[dti["measure"].isin(PROVINCE_MEASURES), "year"].unique()))
+
+
 def editions(data_dir=None) -> list[int]:
     """DTI editions (years) with at least one province figure."""
-    dti = load_dti(data_dir)
-    return sorted(int(y) for y in dti.loc[dti["measure"].isin(PROVINCE_MEASURES), "year"].unique())
+    return list(_editions_cached(_stamp("dti.csv", data_dir)))
 
 
-def province_resolver(data_dir=None) -> NameResolver:
-    provinces, aliases = load_provinces(data_dir), load_aliases(data_dir)
+@functools.lru_cache(maxsize=8)
+def _resolver_cached(provinces_stamp: tuple[str, int],
+                     aliases_stamp: tuple[str, int]) -> NameResolver:
+    provinces = _read_cached(*provinces_stamp, "provinces.csv")
+    aliases = _read_cached(*aliases_stamp, "aliases.csv")
     mapping = dict(zip(aliases["alias"], aliases["canonical"]))
     mapping.update(zip(provinces["name_ascii"], provinces["name"]))
     return NameResolver(list(provinces["name"]), mapping)
+
+
+def province_resolver(data_dir=None) -> NameResolver:
+    """The resolver of province names, built once per version of provinces.csv and aliases.csv
+    (it is not changed by its users: `resolve` and `suggestions` only read it)."""
+    return _resolver_cached(_stamp("provinces.csv", data_dir), _stamp("aliases.csv", data_dir))
 
 
 def resolve_province(name: str, data_dir=None, parameter: str = "province") -> str:

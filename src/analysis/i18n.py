@@ -38,7 +38,7 @@ import pandas as pd
 from babel import Locale
 from babel.dates import format_skeleton
 from babel.lists import format_list
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, parse_pattern
 from babel.numbers import format_percent as _babel_percent
 
 from analysis.measures import LANGS
@@ -49,6 +49,18 @@ LOCALES_DIR = Path(__file__).with_name("locales")
 BABEL_LOCALE = {"vi": "vi", "en": "en_GB"}  # en_GB: "31 December 2022", as the briefs had
 PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
 MISSING = "—"  # a figure nobody published, in tables; one legend line explains it
+
+
+@functools.cache
+def babel_locale(lang: str) -> Locale:
+    """The Babel locale of a brief language, parsed once (`Locale.parse` is not cached)."""
+    return Locale.parse(BABEL_LOCALE[check_lang(lang)])
+
+
+@functools.cache
+def _number_pattern(pattern: str):
+    """A parsed number pattern ("#,##0.##"), parsed once."""
+    return parse_pattern(pattern)
 
 
 def check_lang(lang: str) -> str:
@@ -89,7 +101,7 @@ def t(key: str, lang: str, count: int | None = None, **values) -> str:
     if isinstance(message, dict):
         if count is None:
             raise TypeError(f"message {key!r} is a plural message: give count=")
-        message = message.get(Locale.parse(BABEL_LOCALE[lang]).plural_form(count),
+        message = message.get(babel_locale(lang).plural_form(count),
                               message["other"])
     if count is not None:
         values["count"] = integer(count, lang)
@@ -110,7 +122,8 @@ def number(value, lang: str, decimals: int = 4) -> str:
     if is_missing(value):
         return MISSING
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(float(value), format=pattern, locale=BABEL_LOCALE[check_lang(lang)])
+    return format_decimal(float(value), format=_number_pattern(pattern),
+                          locale=babel_locale(lang))
 
 
 def integer(value, lang: str) -> str:
@@ -122,7 +135,7 @@ def value(v, lang: str, max_decimals: int = 2) -> str:
     if is_missing(v):
         return MISSING
     pattern = "#,##0" + ("." + "#" * max_decimals if max_decimals else "")
-    return format_decimal(float(v), format=pattern, locale=BABEL_LOCALE[check_lang(lang)])
+    return format_decimal(float(v), format=_number_pattern(pattern), locale=babel_locale(lang))
 
 
 def percent(share, lang: str, decimals: int = 0) -> str:
@@ -130,7 +143,8 @@ def percent(share, lang: str, decimals: int = 0) -> str:
     if is_missing(share):
         return MISSING
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
-    return _babel_percent(float(share), format=pattern, locale=BABEL_LOCALE[check_lang(lang)])
+    return _babel_percent(float(share), format=_number_pattern(pattern),
+                          locale=babel_locale(lang))
 
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?")
@@ -145,13 +159,13 @@ def date(iso, lang: str) -> str:
     year, month, day = int(match[1]), int(match[2]), match[3]
     skeleton = t("format.date_skeleton" if day else "format.month_skeleton", lang)
     when = dt.date(year, month, int(day) if day else 1)
-    return format_skeleton(skeleton, when, locale=BABEL_LOCALE[lang])
+    return format_skeleton(skeleton, when, locale=babel_locale(lang))
 
 
 def join(items, lang: str) -> str:
     """["a", "b", "c"] -> "a, b và c" (vi) / "a, b and c" (en)."""
     items = [str(i) for i in items]
-    return format_list(items, locale=BABEL_LOCALE[check_lang(lang)]) if items else ""
+    return format_list(items, locale=babel_locale(lang)) if items else ""
 
 
 def ordinal(rank, lang: str) -> str:
@@ -159,7 +173,7 @@ def ordinal(rank, lang: str) -> str:
     if is_missing(rank):
         return MISSING
     forms = catalog(check_lang(lang))["format.ordinal"]
-    category = Locale.parse(BABEL_LOCALE[lang]).ordinal_form(int(rank))
+    category = babel_locale(lang).ordinal_form(int(rank))
     return forms.get(category, forms["other"]).format(n=int(rank))
 
 

@@ -237,13 +237,9 @@ def _n_units(unit_system) -> int:
 
 def _row(pref: pd.DataFrame, unit: str, year: int, measure: str = OVERALL,
          unit_system: int | None = UNITS_BEFORE_MERGER) -> pd.Series | None:
-    mask = pref["unit"].eq(unit) & pref["year"].eq(year) & pref["measure"].eq(measure)
-    if unit_system is not None:
-        mask &= pref["unit_system"].eq(unit_system).fillna(False)
-    rows = pref[mask.fillna(False)]
-    if rows.empty:
+    row = comparisons.first_figure(pref, unit, year, measure, unit_system)
+    if row is None:
         return None
-    row = rows.iloc[0]
     return None if _missing(row["rank"]) and _missing(row["score"]) else row
 
 
