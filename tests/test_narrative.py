@@ -622,7 +622,7 @@ def test_the_disputed_rank_target_is_said_once_not_with_every_edition(real):
         sentence = narrative.rank_target_sentence(real["pref"], targets, year, "en")
         assert "disagree" not in sentence
     dispute = narrative.rank_target_dispute_sentence(targets, "vi")
-    assert dispute.startswith("Các nguồn không thống nhất về chỉ tiêu thứ hạng năm 2025")
+    assert dispute.startswith("Các nguồn không thống nhất về chỉ tiêu thứ hạng")
     undisputed = targets.assign(note="")
     assert narrative.rank_target_dispute_sentence(undisputed, "en") is None
     assert narrative.as_markdown(["a", None, "b"]) == "- a\n- b"
