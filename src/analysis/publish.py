@@ -27,6 +27,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 from analysis.atomic import write_bytes_atomic, write_text_atomic
+from analysis.incremental import sha256_file
 
 FAILED_DIR = "_failed"
 PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbclient", "nbconvert",
@@ -107,18 +108,10 @@ def _title(run, topic_text: str) -> str:
     return f"{topic_text} — {_kicker(run)}"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def data_checksums(root: Path) -> dict[str, str]:
     files = sorted(p for sub in ("raw", "processed") if (root / sub).is_dir()
                    for p in (root / sub).rglob("*") if p.is_file())
-    return {p.relative_to(root).as_posix(): _sha256(p) for p in files}
+    return {p.relative_to(root).as_posix(): sha256_file(p) for p in files}
 
 
 def _git_commit() -> str:
