@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis import comparisons, i18n
+from analysis.comparisons import published_figure
 from analysis.measures import (
     FIRST_YEAR_OF_EIGHT_INDICATORS,
     HOME_PROVINCE,
@@ -260,13 +261,6 @@ def glance_html(facts: list[Fact], missing: str | None, cites: Citations) -> str
     return f'<section class="glance"><h2>{heading}</h2>{body}{tail}</section>'
 
 
-def _pref_row(pref, unit, year, measure=OVERALL, unit_system=UNITS_BEFORE_MERGER):
-    row = comparisons.first_figure(pref, unit, year, measure, unit_system)
-    if row is None:
-        return None
-    return None if i18n.is_missing(row["rank"]) and i18n.is_missing(row["score"]) else row
-
-
 def _ids(row, *columns) -> tuple[str, ...]:
     picked = []
     for column in columns:
@@ -302,7 +296,7 @@ def _change_fact(pref, province, year, lang) -> Fact | None:
     if rows.empty or i18n.is_missing(rows["change"].iloc[0]):
         return None
     change = rows.iloc[0]
-    previous = _pref_row(pref, province, int(change["previous_year"]))
+    previous = published_figure(pref, province, int(change["previous_year"]))
     values = {"previous_year": int(change["previous_year"]),
               "previous_rank": int(change["previous_rank"])}
     step = int(change["change"])
@@ -341,7 +335,7 @@ def _target_fact(pref, targets, province, year, lang) -> Fact | None:
                       top=int(r["target_rank"]))
                for _, r in table.sort_values("target_horizon").iterrows()]
     goal_ids = split_ids(targets.loc[targets["comparator"].eq("top_n"), "source_id"])
-    row = _pref_row(pref, province, year)
+    row = published_figure(pref, province, year)
     ids = (_ids(row, "rank_source_id") if row is not None else ()) + tuple(goal_ids)
     return Fact(i18n.t("glance.against_target", lang, resolution=RESOLUTION,
                        clauses=i18n.join(clauses, lang)), tuple(dict.fromkeys(ids)))
@@ -367,7 +361,7 @@ def profile_facts(pref: pd.DataFrame, province: str, year: int, lang: str, *,
     edition, score against the provincial average, the strongest pillar or indicator, and (home
     province) the Resolution's rank target. Without the province's own figures: its post-merger
     unit's, labelled as such."""
-    own = _pref_row(pref, province, year)
+    own = published_figure(pref, province, year)
     facts: list[Fact | None] = []
     if own is not None:
         facts += [_overall_fact(own, lang), _change_fact(pref, province, year, lang),
@@ -375,7 +369,7 @@ def profile_facts(pref: pd.DataFrame, province: str, year: int, lang: str, *,
                   _strongest_fact(pref, province, year, lang),
                   _target_fact(pref, targets, province, year, lang)]
     elif successor:
-        merged = _pref_row(pref, successor, year, unit_system=UNITS_AFTER_MERGER)
+        merged = published_figure(pref, successor, year, unit_system=UNITS_AFTER_MERGER)
         if merged is not None:
             facts.append(_merged_fact(merged, province, lang))
             facts.append(_strongest_fact(pref, successor, year, lang))
@@ -415,7 +409,7 @@ def profile_missing(pref: pd.DataFrame, province: str, year: int, peers, lang: s
         elif absent:
             items.append(i18n.t("glance.missing_some_indicators", lang, count=absent))
     peers = [p for p in peers if p != province]
-    silent = [p for p in peers if _pref_row(pref, p, year) is None]
+    silent = [p for p in peers if published_figure(pref, p, year) is None]
     if silent:
         items.append(i18n.t("glance.missing_peers", lang, count=len(silent), total=len(peers),
                             units=i18n.join(silent, lang)))
@@ -427,7 +421,7 @@ def trend_facts(pref: pd.DataFrame, province: str, years, lang: str, *,
     """Facts of the trends brief: the latest published rank, best and lowest ranks over the
     editions, and the post-merger unit's rank where the edition has one."""
     years = [int(y) for y in years]
-    rows = [r for r in (_pref_row(pref, province, y) for y in years)
+    rows = [r for r in (published_figure(pref, province, y) for y in years)
             if r is not None and not i18n.is_missing(r["rank"])]
     facts = []
     if rows:
@@ -450,14 +444,14 @@ def trend_facts(pref: pd.DataFrame, province: str, years, lang: str, *,
                               (_figure(best), _figure(worst))))
     if successor:
         for year in years:
-            merged = _pref_row(pref, successor, year, unit_system=UNITS_AFTER_MERGER)
+            merged = published_figure(pref, successor, year, unit_system=UNITS_AFTER_MERGER)
             if merged is not None and not i18n.is_missing(merged["rank"]):
                 facts.append(_merged_fact(merged, province, lang))
     return facts[:5]
 
 
 def trend_missing(pref: pd.DataFrame, province: str, years, lang: str) -> str | None:
-    absent = [int(y) for y in years if (r := _pref_row(pref, province, int(y))) is None
+    absent = [int(y) for y in years if (r := published_figure(pref, province, int(y))) is None
               or i18n.is_missing(r["rank"])]
     if not absent:
         return None
@@ -490,10 +484,10 @@ def target_facts(pref: pd.DataFrame, targets: pd.DataFrame, target_status: pd.Da
                                  date=i18n.date(first["proposed_on"], lang),
                                  count=same_day["target_id"].nunique()),
                           tuple(split_ids(same_day["source_id"]))))
-    ranked = [y for y in years if _pref_row(pref, HOME_PROVINCE, int(y)) is not None]
+    ranked = [y for y in years if published_figure(pref, HOME_PROVINCE, int(y)) is not None]
     if ranked:
         last = int(max(ranked))
-        row = _pref_row(pref, HOME_PROVINCE, last)
+        row = published_figure(pref, HOME_PROVINCE, last)
         facts.append(_overall_fact(row, lang))
         target = _target_fact(pref, targets, HOME_PROVINCE, last, lang)
         if target:
@@ -509,7 +503,7 @@ def target_missing(pref: pd.DataFrame, targets: pd.DataFrame, target_status: pd.
         unknown = total - targets["target_id"].nunique()
         if unknown > 0:
             items.append(i18n.t("glance.missing_targets", lang, count=unknown, total=total))
-    absent = [int(y) for y in years if _pref_row(pref, HOME_PROVINCE, int(y)) is None]
+    absent = [int(y) for y in years if published_figure(pref, HOME_PROVINCE, int(y)) is None]
     if absent:
         items.append(i18n.t("glance.missing_editions", lang, province=HOME_PROVINCE,
                             years=i18n.join([str(y) for y in absent], lang)))

@@ -288,6 +288,15 @@ def first_figure(pref: pd.DataFrame, unit: str, year, measure: str, unit_system=
     return None
 
 
+def published_figure(pref: pd.DataFrame, unit: str, year, measure: str = OVERALL,
+                     unit_system=PROVINCE_SYSTEM):
+    """`first_figure`, or None when that row has neither a score nor a rank."""
+    row = first_figure(pref, unit, year, measure, unit_system)
+    if row is None or (_missing(row["rank"]) and _missing(row["score"])):
+        return None
+    return row
+
+
 def _equal(value, other) -> bool:
     if _missing(value) or _missing(other):
         return False

@@ -235,14 +235,6 @@ def _n_units(unit_system) -> int:
     return UNITS_BEFORE_MERGER if _missing(unit_system) else int(unit_system)
 
 
-def _row(pref: pd.DataFrame, unit: str, year: int, measure: str = OVERALL,
-         unit_system: int | None = UNITS_BEFORE_MERGER) -> pd.Series | None:
-    row = comparisons.first_figure(pref, unit, year, measure, unit_system)
-    if row is None:
-        return None
-    return None if _missing(row["rank"]) and _missing(row["score"]) else row
-
-
 def _publisher(sources: pd.DataFrame | None, source_id, lang: str) -> str:
     """The publisher's name, with any English descriptor the project added in `lang`."""
     if sources is None or _missing(source_id) or not source_id:
@@ -315,7 +307,7 @@ def merged_sentence(pref: pd.DataFrame, province: str, year: int, provinces: pd.
     unit = successor(province, provinces)
     if not unit:
         return None
-    row = _row(pref, unit, year, unit_system=UNITS_AFTER_MERGER)
+    row = comparisons.published_figure(pref, unit, year, unit_system=UNITS_AFTER_MERGER)
     if row is None:
         return None
     members = _members(unit, provinces)
@@ -338,7 +330,7 @@ def overall_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "
     """The overall DTI rank and score of the province in the edition (among 63), or a
     "not published" sentence."""
     _check_lang(lang)
-    row = _row(pref, province, year)
+    row = comparisons.published_figure(pref, province, year)
     if row is None:
         return not_published_sentence(province, year, lang)
     return _figure_sentence(province, year, row, lang, sources)
@@ -353,13 +345,13 @@ def change_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "v
     """The overall rank's change since the previous edition (positive = improved), or why it
     cannot be given. None when the edition's own rank is missing (already said elsewhere)."""
     _check_lang(lang)
-    row = _row(pref, province, year)
+    row = comparisons.published_figure(pref, province, year)
     if row is None or _missing(row["rank"]):
         return None
     previous = _previous_edition(pref, year)
     if previous is None:
         return _say("narrative.change_first", lang, year=_year(year))
-    before = _row(pref, province, previous)
+    before = comparisons.published_figure(pref, province, previous)
     if before is None or _missing(before["rank"]):
         return _say("narrative.change_previous_missing", lang, previous=_year(previous),
                     province=province)
@@ -545,7 +537,7 @@ def key_sentences(pref: pd.DataFrame, sources: pd.DataFrame | None, targets: pd.
     _check_lang(lang)
     provinces = _provinces_or_registry(provinces)
     sentences = [overall_sentence(pref, province, year, lang, sources)]
-    own = _row(pref, province, year)
+    own = comparisons.published_figure(pref, province, year)
     merged = merged_sentence(pref, province, year, provinces, lang, sources)
     if own is not None:
         change = change_sentence(pref, province, year, lang)
@@ -621,7 +613,7 @@ def trend_sentences(pref: pd.DataFrame, province: str, years: Iterable[int], lan
     provinces = _provinces_or_registry(provinces)
     sentences = []
     for year in years:
-        own = _row(pref, province, year)
+        own = comparisons.published_figure(pref, province, year)
         sentences.append(overall_sentence(pref, province, year, lang, sources))
         if own is not None:
             change = change_sentence(pref, province, year, lang)
