@@ -174,10 +174,9 @@ def variant_slug(extra) -> str:
                                                for v in values)])) or name)
     slug = "_".join(words)
     if len(slug) > VARIANT_MAX or not slug:
-        import hashlib
+        from analysis.incremental import digest_of
 
-        digest = hashlib.sha256(json.dumps(extra, ensure_ascii=False, sort_keys=True).encode())
-        slug = slug[:VARIANT_MAX - 9].rstrip("-_") + "-" + digest.hexdigest()[:8]
+        slug = slug[:VARIANT_MAX - 9].rstrip("-_") + "-" + digest_of(extra)[:8]
     return slug
 
 
@@ -674,7 +673,7 @@ def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path) -> int:
         order = {run.key: i for i, run in enumerate(runs)}
         results.sort(key=lambda r: order[r.run.key])
         entries, changed = publish.write_manifest(out, results, data_root, args.fresh_kernels,
-                                                  digests)
+                                                  digests, previous)
         if changed or not (out / "index.html").exists():
             publish.write_index(out, entries, data_root)
     finally:

@@ -172,10 +172,6 @@ def serve(stdin, stdout) -> None:
                 request = json.loads(line)
             except ValueError:
                 continue
-            if request.get("kill"):
-                for pid in list(children):
-                    _kill(pid)
-                continue
             try:
                 pid = os.fork()
             except OSError as exc:
@@ -185,12 +181,12 @@ def serve(stdin, stdout) -> None:
             if pid == 0:
                 _child(request, server_pid, stdout.fileno())
             children.add(pid)
-            children = {p for p in children if _alive(p)}
+            children = {p for p in children if pid_alive(p)}
             stdout.write(json.dumps({"pid": pid}) + "\n")
             stdout.flush()
     finally:
         for pid in children:
-            _kill(pid)
+            kill_group(pid)
 
 
 def _reap(signum, frame) -> None:
@@ -203,17 +199,23 @@ def _reap(signum, frame) -> None:
             return
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether the process runs (a zombie, not yet reaped, counts as dead)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return True
 
 
-def _kill(pid: int) -> None:
+def kill_group(pid: int) -> None:
+    """SIGKILL the process group `pid` leads (a kernel and anything it started), else `pid`."""
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

@@ -87,12 +87,6 @@ class _Words:
     def plain(self, key: str, **values) -> str:
         return " / ".join(t(key, lang, **values) for lang in self.langs)
 
-    def counted(self, key: str, count: int) -> str:
-        first = _e(t(key, self.langs[0], count=count))
-        rest = "".join(f' <span class="alt" lang="{lang}">/ {_e(t(key, lang, count=count))}</span>'
-                       for lang in self.langs[1:])
-        return first + rest
-
 
 def run_langs(entries: list[dict]) -> list[str]:
     """The languages of the run, in the catalogs' order (Vietnamese first); "vi" if none."""
@@ -153,9 +147,9 @@ def headline_ranks(data_dir=None) -> list[dict]:
     from analysis.data import preferred_dti
 
     dti = preferred_dti(data_dir)
+    years = sorted({int(y) for y in dti["year"]})
     dti = dti[(dti["measure"] == OVERALL) & dti["rank"].notna()]
     urls, merged = _source_urls(data_dir), _merged_unit(data_dir)
-    years = sorted({int(y) for y in preferred_dti(data_dir)["year"]})
     strip = []
     for year in years:
         home = dti[(dti["year"] == year) & (dti["unit_system"] == 63) & (dti["unit"] == HOME_PROVINCE)]
@@ -245,9 +239,9 @@ def _edition_html(year, provinces: dict, langs: list[str], words: _Words, is_ope
     briefs = [e for rows in provinces.values() for by_lang in rows.values() for e in by_lang.values()]
     failed = sum(e.get("status") != "ok" for e in briefs)
     label = f"DTI {year}" if year not in (None, "") else words.html("index.no_edition")
-    count = words.counted("index.count_briefs", len(briefs))
+    count = words.html("index.count_briefs", count=len(briefs))
     if failed:
-        count += " · " + words.counted("index.count_failed", failed)
+        count += " · " + words.html("index.count_failed", count=failed)
     lang_heads = "".join(f'<th scope="col" lang="{lang}">{_e(t("index.language_name", lang))}</th>'
                          for lang in langs)
     head = (f'<thead><tr><th scope="col">{words.html("index.province")}</th>'

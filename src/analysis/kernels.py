@@ -36,6 +36,8 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.provisioner_base import KernelProvisionerBase
 
+from analysis.forkserver import kill_group, pid_alive
+
 KERNEL_NAME = "dti-suite"
 HASH_SEED = "0"
 KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]  # nothing written to ~/.ipython
@@ -132,21 +134,6 @@ class ForkServer:
             process.stdout.close()
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie is dead too (the server reaps its children, but not instantly).
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except OSError:
-        return True
-
-
 def rss_bytes(pid: int) -> int:
     """Resident memory of one process (0 when it is gone)."""
     try:
@@ -171,7 +158,7 @@ class ForkProvisioner(KernelProvisionerBase):
     async def poll(self) -> int | None:
         if self.pid is None:
             return 0
-        if self.returncode is None and not _pid_alive(self.pid):
+        if self.returncode is None and not pid_alive(self.pid):
             self.returncode = -signal.SIGKILL  # the exit status went to the fork server
         return self.returncode
 
@@ -244,16 +231,8 @@ class Kernel:
 
     def kill(self) -> None:
         """Kill the process now, without an event loop (timeout, Ctrl-C, memory limit)."""
-        pid = self.pid
-        if pid is None:
-            return
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        if self.pid is not None:
+            kill_group(self.pid)
 
     async def stop(self) -> None:
         self.kc.stop_channels()

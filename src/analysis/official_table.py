@@ -305,13 +305,6 @@ def _check_header(grid: Grid, number: int, cells: list, kind: str) -> tuple[dict
 
 # --- the rows ------------------------------------------------------------------------------------
 
-def parse(text: str, file: str, resolver: NameResolver, table: str | None = None,
-          unit_count: int = 63) -> tuple[pd.DataFrame, list[Problem]]:
-    """CSV text to tidy rows (see parse_grid)."""
-    rows, problems, _ = parse_grid(_csv_grid(text, file), resolver, table, unit_count)
-    return rows, problems
-
-
 def parse_grid(grid: Grid, resolver: NameResolver, table: str | None = None,
                unit_count: int = 63) -> tuple[pd.DataFrame, list[Problem], str | None]:
     """Tidy rows (unit, measure, score, rank, line), every problem, and the table's kind.

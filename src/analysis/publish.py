@@ -108,10 +108,12 @@ def _title(run, topic_text: str) -> str:
     return f"{topic_text} — {_kicker(run)}"
 
 
-def data_checksums(root: Path) -> dict[str, str]:
+def data_checksums(root: Path, hash_file=sha256_file) -> dict[str, str]:
+    """{path under data/: sha256} of every raw and processed file (`hash_file`: a batch's
+    `InputDigests.file`, which has already hashed the files its runs opened)."""
     files = sorted(p for sub in ("raw", "processed") if (root / sub).is_dir()
                    for p in (root / sub).rglob("*") if p.is_file())
-    return {p.relative_to(root).as_posix(): sha256_file(p) for p in files}
+    return {p.relative_to(root).as_posix(): hash_file(p) for p in files}
 
 
 def _git_commit() -> str:
@@ -181,12 +183,14 @@ def _order(entry: dict):
 
 
 def write_manifest(out: Path, results: list, data_root: Path, fresh: bool,
-                   digests=None) -> tuple[list[dict], bool]:
+                   digests=None, previous: dict | None = None) -> tuple[list[dict], bool]:
     """Merge this invocation's runs into manifest.json (earlier briefs still on disk stay
     listed); returns every entry, sorted, and whether anything changed. With no run executed and
-    no entry changed, nothing is written (an unchanged rerun leaves every file as it was)."""
+    no entry changed, nothing is written (an unchanged rerun leaves every file as it was).
+    `previous`: `read_entries(out)`, when the caller has read it already."""
     manifest_path = out / "manifest.json"
-    previous = read_entries(out)
+    if previous is None:
+        previous = read_entries(out)
     entries = dict(previous)
     if not results:
         ordered = sorted(entries.values(), key=_order)
@@ -196,7 +200,7 @@ def write_manifest(out: Path, results: list, data_root: Path, fresh: bool,
             old = None
         if old is not None and [e.get("key") for e in old] == [e["key"] for e in ordered]:
             return ordered, False
-    checksums = data_checksums(data_root)
+    checksums = data_checksums(data_root, digests.file if digests is not None else sha256_file)
     data_digest = hashlib.sha256(json.dumps(checksums, sort_keys=True).encode()).hexdigest()
     commit = _git_commit()
     for result in results:
