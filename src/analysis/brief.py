@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis import comparisons, i18n
+from analysis import comparisons, i18n, tables
 from analysis.comparisons import published_figure
 from analysis.measures import (
     FIRST_YEAR_OF_EIGHT_INDICATORS,
@@ -31,12 +31,14 @@ from analysis.measures import (
     NATIONAL_AVERAGE_UNIT,
     OVERALL,
     PILLARS,
+    RESOLUTION,
+    UNITS_AFTER_MERGER,
+    UNITS_BEFORE_MERGER,
     label,
 )
 from analysis.names import slugify
+from analysis.narrative import escape_markdown
 
-RESOLUTION = "06-NQ/TU"
-UNITS_BEFORE_MERGER, UNITS_AFTER_MERGER = 63, 34
 CSV_COLUMNS = ["year", "unit", "unit_system", "measure", "score", "rank", "source_url",
                "publisher", "title"]
 DTI_KEY = ["year", "unit_system", "unit", "measure", "source_id"]
@@ -223,13 +225,7 @@ def csv_name(notebook: str, year: int, province: str | None = None) -> str:
 
 # --- small HTML pieces ----------------------------------------------------------------------------
 
-def gap(text: str) -> str:
-    """The one sentence that replaces a table or chart in which nothing is published."""
-    return f'<p class="gap">{html.escape(text)}</p>'
-
-
-def no_chart(what: str, lang: str) -> str:
-    return gap(i18n.t("brief.no_chart", lang, what=what))
+gap = tables.gap
 
 
 def sources_section(cites: Citations) -> str:
@@ -519,8 +515,6 @@ def what(key: str, lang: str, **values) -> str:
 
 def caption(key: str, lang: str, **values) -> str:
     """A sentence that says what a table shows (catalog `[brief]`), as escaped Markdown."""
-    from analysis.narrative import escape_markdown
-
     return escape_markdown(i18n.t(f"brief.{key}", lang, **values))
 
 

@@ -37,10 +37,11 @@ from analysis.measures import (
     OVERALL,
     PILLARS,
     PROVINCE_MEASURES,
+    UNITS_AFTER_MERGER,
     label,
 )
 
-MERGED_SYSTEM = 34
+MERGED_SYSTEM = UNITS_AFTER_MERGER
 FONT = "DejaVu Sans"  # ships with matplotlib and has every Vietnamese diacritic
 PROVINCE_COLOR = "#c0392b"
 TARGET_COLOR = "#1f6f8b"

@@ -23,11 +23,12 @@ from analysis.measures import (
     OVERALL,
     PILLARS,
     PROVINCE_MEASURES,
+    UNITS_AFTER_MERGER,
+    UNITS_BEFORE_MERGER,
 )
 
 # The 63 pre-2025 provinces are ranked among 63; a province's own figures live in this system.
-PROVINCE_SYSTEM = 63
-UNITS_AFTER_MERGER = 34  # the post-merger units, ranked among 34 (DTI 2024)
+PROVINCE_SYSTEM = UNITS_BEFORE_MERGER
 
 PROVINCE_YEAR_COLUMNS = ["measure", "unit", "unit_system", "score", "rank", "percentile",
                          "source_id", "published"]

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from analysis.atomic import write_text_atomic
 from analysis.i18n import MISSING, integer, t, vietnamese_sort_key
-from analysis.measures import HOME_PROVINCE, LANGS, OVERALL
+from analysis.measures import HOME_PROVINCE, LANGS, OVERALL, UNITS_AFTER_MERGER, UNITS_BEFORE_MERGER
 
 # The sections stay open while the page is short; with more rows only the newest edition is.
 OPEN_ALL_UP_TO_ROWS = 60
@@ -152,12 +152,12 @@ def headline_ranks(data_dir=None) -> list[dict]:
     urls, merged = _source_urls(data_dir), _merged_unit(data_dir)
     strip = []
     for year in years:
-        home = dti[(dti["year"] == year) & (dti["unit_system"] == 63) & (dti["unit"] == HOME_PROVINCE)]
+        home = dti[(dti["year"] == year) & (dti["unit_system"] == UNITS_BEFORE_MERGER) & (dti["unit"] == HOME_PROVINCE)]
         item = {"year": year, "rank": None, "n_units": 63, "url": None, "merged": None}
         if len(home):
             item["rank"] = int(home["rank"].iloc[0])
             item["url"] = urls.get(home["rank_source_id"].iloc[0])
-        unit = dti[(dti["year"] == year) & (dti["unit_system"] == 34) & (dti["unit"] == merged)]
+        unit = dti[(dti["year"] == year) & (dti["unit_system"] == UNITS_AFTER_MERGER) & (dti["unit"] == merged)]
         if merged and len(unit):
             item["merged"] = {"unit": merged, "rank": int(unit["rank"].iloc[0]), "n_units": 34,
                               "url": urls.get(unit["rank_source_id"].iloc[0])}

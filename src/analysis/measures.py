@@ -19,6 +19,9 @@ MEASURES = PROVINCE_MEASURES + NATIONAL_MEASURES
 FIRST_YEAR_OF_EIGHT_INDICATORS = 2021
 FIRST_EDITION = 2020
 UNIT_SYSTEMS = (63, 34)
+# Ranked among the 63 provinces before the 2025 merger, or among the 34 units after it.
+UNITS_BEFORE_MERGER, UNITS_AFTER_MERGER = UNIT_SYSTEMS
+RESOLUTION = "06-NQ/TU"  # the home province's resolution on digital transformation (2021)
 NATIONAL_AVERAGE_UNIT = "Cả nước (trung bình cấp tỉnh)"
 NATIONAL_INDEX_UNIT = "Việt Nam (DTI quốc gia)"
 NATIONAL_UNITS = (NATIONAL_AVERAGE_UNIT, NATIONAL_INDEX_UNIT)

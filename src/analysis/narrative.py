@@ -33,11 +33,11 @@ from analysis.measures import (
     LANGS,
     OVERALL,
     PILLARS,
+    RESOLUTION,
+    UNITS_AFTER_MERGER,
+    UNITS_BEFORE_MERGER,
     label,
 )
-
-RESOLUTION = "06-NQ/TU"
-UNITS_BEFORE_MERGER, UNITS_AFTER_MERGER = 63, 34
 
 NOT_PUBLISHED = {lang: i18n.t("common.not_published", lang) for lang in LANGS}
 

@@ -18,7 +18,7 @@ import re
 
 import pandas as pd
 
-from analysis import i18n
+from analysis import i18n, narrative
 from analysis.measures import label
 
 SOURCE_COLUMNS = ("source_id", "source_ids")
@@ -40,11 +40,6 @@ def header(column, lang: str) -> str:
     return i18n.t(key, lang) if key in i18n.catalog(lang) else str(column)
 
 
-def _status(value, lang: str) -> str:
-    from analysis import narrative  # the status words belong to narrative (track "language")
-    return narrative.status_label(value, lang)
-
-
 def cell_text(column, value, lang: str) -> str:
     """One cell as plain text in the brief's language; a missing value is "—"."""
     if i18n.is_missing(value) or (isinstance(value, str) and not value.strip()):
@@ -52,13 +47,12 @@ def cell_text(column, value, lang: str) -> str:
     if column == "measure":
         return label(value, lang)
     if column == "target_id":
-        from analysis.narrative import target_name
-        return target_name(value, lang)
+        return narrative.target_name(value, lang)
     if column == "role":
         key = f"table.role.{value}"
         return i18n.t(key, lang) if key in i18n.catalog(lang) else str(value)
     if column == "status":
-        return _status(value, lang)
+        return narrative.status_label(value, lang)
     if column in SCORE_COLUMNS:
         return i18n.number(value, lang)
     if column in PERCENT_COLUMNS:
@@ -150,9 +144,13 @@ def legend(lang: str) -> str:
     return f'<p class="legend">{html.escape(i18n.t("table.legend", lang))}</p>'
 
 
+def gap(text: str) -> str:
+    """The one sentence that replaces a table or chart in which nothing is published."""
+    return f'<p class="gap">{html.escape(text)}</p>'
+
+
 def _gap(text: str | None, lang: str) -> str:
-    sentence = text or i18n.t("table.gap", lang, what=i18n.t("brief.glance_heading", lang))
-    return f'<p class="gap">{html.escape(sentence)}</p>'
+    return gap(text or i18n.t("table.gap_default", lang))
 
 
 def wide(frame: pd.DataFrame, index: str, columns: str, values: str, lang: str, *,
