@@ -40,6 +40,7 @@ from analysis.measures import (
     UNITS_AFTER_MERGER,
     label,
 )
+from analysis.narrative import status_label, target_wording
 
 MERGED_SYSTEM = UNITS_AFTER_MERGER
 FONT = "DejaVu Sans"  # ships with matplotlib and has every Vietnamese diacritic
@@ -666,8 +667,6 @@ def _target_label(target_id, horizon, targets, revision, lang, width=46):
     """Label of a target: its full wording in the chart's language (the source's own, else the
     project's marked translation, from targets.csv; else the revision's original wording),
     wrapped over lines, never shortened."""
-    from analysis.narrative import target_wording
-
     rows = targets[(targets["target_id"] == target_id) & (targets["horizon"] == horizon)]
     own = rows[f"label_{lang}"].iloc[0] if len(rows) else ""
     own_wording = revision.get(f"from_wording_{lang}", "")
@@ -692,14 +691,8 @@ def _revision_wording(revision, which: str, lang: str) -> str:
     return ""
 
 
-def _number(value: float, lang: str) -> str:
-    """A number as the language writes it: 1.000 and 17,5 in Vietnamese; 1,000 and 17.5 in
-    English. At most two decimals, none when whole."""
-    return i18n.value(value, lang)
-
-
 def _format_value(value, unit, lang="en"):
-    number = _number(float(value), lang)
+    number = i18n.value(float(value), lang)
     return f"{number}%" if isinstance(unit, str) and unit.startswith("%") else number
 
 
@@ -747,9 +740,7 @@ def target_revisions(revisions: pd.DataFrame, targets: pd.DataFrame, kind: str =
                             xytext=(-9 if is_lower else 9, 0), textcoords="offset points",
                             ha="right" if is_lower else "left", va="center", fontsize=9.5,
                             fontweight="bold" if bold else "normal", color=TARGET_COLOR)
-        status_key = f"chart.status_{rev['status']}"
-        status = (i18n.t(status_key, lang) if status_key in i18n.catalog(lang)
-                  else str(rev["status"]))
+        status = status_label(rev["status"], lang)
         note = _t("proposed", lang).format(by=_body(rev["proposed_by"], lang),
                                            on=i18n.date(rev["proposed_on"], lang), status=status)
         new_wording = _revision_wording(rev, "to", lang)
@@ -772,14 +763,14 @@ def target_revisions(revisions: pd.DataFrame, targets: pd.DataFrame, kind: str =
         ax.xaxis.set_major_locator(mpl.ticker.FixedLocator(
             [t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
              if values.min() / 1.8 <= t <= values.max() * 1.8]))
-        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: _number(v, lang)))
+        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: i18n.value(v, lang)))
         ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
         log_axis = True
     else:
         log_axis = False
         pad = (values.max() - values.min()) * 0.2 or values.max() * 0.1 or 1
         ax.set_xlim(max(0, values.min() - pad), values.max() + pad)
-        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: _number(v, lang)))
+        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: i18n.value(v, lang)))
     axis_label = _t(f"axis_{kind}", lang)
     if log_axis:
         axis_label += f" ({_t('log_scale', lang)})"
