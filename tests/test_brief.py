@@ -196,3 +196,15 @@ def test_chart_sources_are_cited_by_number_under_the_chart():
     assert line == ('<p class="chart-source">Chart sources: '
                     '<sup class="cite"><a href="#src-1">[1]</a></sup>'
                     '<sup class="cite"><a href="#src-2">[2]</a></sup></p>')
+
+
+def test_a_score_set_against_the_provincial_average_cites_both_and_puts_both_in_the_csv():
+    cites = brief.Citations(SOURCES, "en", dti=SYNTHETIC_DTI, pref=_pref(), csv_name="gap")
+    row = pd.DataFrame({"measure": ["dti"], "unit": ["Synth A"], "source_id": [""],
+                        "score": [0.6123], "national_average": [0.55]})
+    # the province's score comes from syn-press, the average from syn-press too; its rank
+    # (not shown here) from syn-portal
+    assert cites.show(row, year=2022) == [["syn-press", "syn-portal"]]
+    shown = cites.csv_frame()
+    assert set(zip(shown["unit"], shown["measure"])) == {
+        ("Synth A", "dti"), ("Cả nước (trung bình cấp tỉnh)", "national_average_dti")}

@@ -96,7 +96,16 @@ class Citations:
     # --- figures shown ----------------------------------------------------------------------
 
     def _figure_ids(self, row: dict, year) -> list[str]:
-        """The sources of one shown figure: both the score's and the rank's where they differ."""
+        """The sources of one shown figure: both the score's and the rank's where they differ,
+        and those of the provincial average the row sets it against (`national_average`)."""
+        ids = self._own_figure_ids(row, year)
+        if not i18n.is_missing(row.get("national_average")) and "measure" in row:
+            average = {"unit": NATIONAL_AVERAGE_UNIT, "measure": row["measure"],
+                       "score": row["national_average"]}
+            ids += [i for i in self._own_figure_ids(average, year) if i not in ids]
+        return ids
+
+    def _own_figure_ids(self, row: dict, year) -> list[str]:
         ids = split_ids([row.get("source_id"), row.get("source_ids")])
         if self.pref is None or year is None or "measure" not in row or "unit" not in row:
             return ids
@@ -147,12 +156,19 @@ class Citations:
             published = any(not i18n.is_missing(record.get(c)) for c in ("score", "rank"))
             if published and "unit" in record and "measure" in record \
                     and not i18n.is_missing(row_year):
-                measure = record["measure"]
-                if record["unit"] == NATIONAL_AVERAGE_UNIT:
-                    measure = NATIONAL_AVERAGE_OF.get(measure, measure)
-                for sid in ids:
-                    self._shown.append((int(row_year), record["unit"], measure, sid))
+                self._record_shown(record, int(row_year))
+                if not i18n.is_missing(record.get("national_average")):
+                    self._record_shown({"unit": NATIONAL_AVERAGE_UNIT,
+                                        "measure": record["measure"]}, int(row_year))
         return per_row
+
+    def _record_shown(self, record: dict, year: int) -> None:
+        """Note one DTI figure (unit, measure, year) as shown, for the CSV, once per source."""
+        measure = record["measure"]
+        if record["unit"] == NATIONAL_AVERAGE_UNIT:
+            measure = NATIONAL_AVERAGE_OF.get(measure, measure)
+        for sid in self._own_figure_ids(record, year):
+            self._shown.append((year, record["unit"], measure, sid))
 
     def csv_frame(self) -> pd.DataFrame:
         """The load_dti() rows of every figure shown, with the source's URL, publisher, title."""
