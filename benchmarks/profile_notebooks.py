@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import pathlib
 import pstats
 import time
@@ -42,13 +43,16 @@ def _display(*objs, **_kwargs):
         OUTPUTS.append(getattr(obj, "data", obj))
 
 
+FIGURE = {"format": "png", "kwargs": {"bbox_inches": "tight", "metadata": {"Software": None}}}
+
+
 def _show(*_args, **_kwargs):
-    # What the inline backend does for every open figure, with the print_figure_kwargs the
-    # batch's kernels set (analysis.kernels): IPython's print_figure renders at the figure's dpi
-    # (rc figure.dpi, set by charts.set_theme) with bbox_inches="tight".
+    # What the inline backend does for every open figure (IPython's print_figure at the figure's
+    # dpi), with the format and print_figure_kwargs given by --figure (default: as set_theme sets).
+    if FIGURE["format"] == "none":
+        return
     for num in plt.get_fignums():
-        OUTPUTS.append(print_figure(plt.figure(num), "png", bbox_inches="tight",
-                                    metadata={"Software": None}))
+        OUTPUTS.append(print_figure(plt.figure(num), FIGURE["format"], **FIGURE["kwargs"]))
 
 
 IPython.display.display = _display
@@ -82,7 +86,11 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--only", default="", help="notebook name prefix, e.g. 02")
     parser.add_argument("--filter", default="", help="regex on the printed rows, e.g. analysis")
+    parser.add_argument("--figure", default="", help='e.g. \'{"format": "svg", "kwargs": {}}\' '
+                        'or \'{"format": "none"}\' (figures built, not rendered)')
     args = parser.parse_args()
+    if args.figure:
+        FIGURE.update({"kwargs": {}}, **json.loads(args.figure))
     # Warm-up: one run of each notebook (imports, first loads), as a warmed kernel would have.
     for name, sets in PARAMS.items():
         run(name, sets[0])

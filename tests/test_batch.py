@@ -230,3 +230,20 @@ def test_a_run_over_the_timeout_fails_and_the_next_run_completes(tmp_path):
     assert (tmp_path / "2023/all/01_fixture_sleep.vi.html").exists()
     assert not (tmp_path / "2022/all/01_fixture_sleep.vi.html").exists()
     assert (tmp_path / "_failed/2022/all/01_fixture_sleep.vi.ipynb").exists()
+
+
+def test_normalise_joins_one_print_that_arrived_in_pieces():
+    """The kernel flushes stdout on a timer: under load one print may come as two messages."""
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    def cell_with(*pieces):
+        cell = new_code_cell("print(a, b)", execution_count=1)
+        cell.outputs = [new_output("stream", name=name, text=text) for name, text in pieces]
+        return normalise(new_notebook(cells=[cell])).cells[0].outputs
+
+    whole = cell_with(("stdout", "['year'] False\n"))
+    assert cell_with(("stdout", "['year']"), ("stdout", " False\n")) == whole
+    # stderr between two stdout pieces keeps the order the reader saw
+    mixed = cell_with(("stdout", "a"), ("stderr", "warn\n"), ("stdout", "b\n"))
+    assert [(o["name"], o["text"]) for o in mixed] == [("stdout", "a"), ("stderr", "warn\n"),
+                                                         ("stdout", "b\n")]

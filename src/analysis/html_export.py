@@ -160,6 +160,12 @@ def _normalise_output(output: dict, cell_number: int, styler_ids: dict[str, str]
         output["traceback"] = [_scrub_text(line) for line in output.get("traceback", [])]
 
 
+def _continues_stream(outputs: list, output: dict) -> bool:
+    return (output.get("output_type") == "stream" and bool(outputs)
+            and outputs[-1].get("output_type") == "stream"
+            and outputs[-1].get("name") == output.get("name"))
+
+
 def _join(value) -> str:
     return "".join(value) if isinstance(value, list) else value
 
@@ -187,6 +193,11 @@ def normalise(nb):
         outputs, styler_ids = [], {}
         for output in cell.outputs:
             _normalise_output(output, count, styler_ids)
+            if _continues_stream(outputs, output):
+                # The kernel flushes stdout on a timer, so one print may arrive in pieces; how
+                # many depends on load. Joined, the brief is the same however it arrived.
+                outputs[-1]["text"] += output["text"]
+                continue
             if output.get("output_type") == "execute_result":
                 output["execution_count"] = cell.execution_count
             if output.get("output_type") in ("display_data", "execute_result") \
