@@ -146,58 +146,10 @@ def test_source_line_nothing_published():
     assert charts.source_line(["", None], None, "vi").startswith("Nguồn: không có")
 
 
-# --- rank heatmap -----------------------------------------------------------------------------
-
-def test_rank_heatmap_cells_and_missing(ax):
-    out = charts.rank_heatmap(SYNTHETIC_PREF, "Alpha", YEARS, SYNTHETIC_SOURCES, "vi", ax=ax)
-    assert out is ax
-    only_axes(ax)
-    ranks = sorted(t.get_text() for t in by_gid(ax.texts, "rank-label"))
-    assert ranks == ["10", "12", "3", "40", "5"]  # Alpha's own ranks only, no successor
-    not_published = by_gid(ax.patches, "not-published")
-    assert len(not_published) == 12 * 5 - 5 - 8
-    assert all(p.get_hatch() for p in not_published)
-    assert len(by_gid(ax.patches, "not-comparable")) == 8  # DTI 2020 indicators
-    text = all_text(ax)
-    assert "chưa công bố" in text and "Nhận thức số" in text
-    assert "không so sánh được" in text
-    assert "Báo Tổng Hợp (synthetic)" in source_text(ax)
-    assert ax.yaxis_inverted()  # overall DTI on top
-
-
-def test_rank_heatmap_shows_successor_column_distinctly(ax):
-    charts.rank_heatmap(SYNTHETIC_PREF, "Alpha", YEARS, SYNTHETIC_SOURCES, "en", ax=ax,
-                        successor="Gamma")
-    ranks = [t.get_text() for t in by_gid(ax.texts, "rank-label")]
-    assert sorted(ranks) == ["10", "12", "3", "40", "5"]
-    # Gamma's ranks among 34 are another unit's: written n/34, hatched, in another colour
-    # scale than the ranks among 63, and the legend says so.
-    merged = [t.get_text() for t in by_gid(ax.texts, "rank-label-merged")]
-    assert sorted(merged) == ["3/34", "5/34"]
-    cells = by_gid(ax.patches, "rank-merged")
-    assert len(cells) == 2 and all(c.get_hatch() for c in cells)
-    blues = {c.get_facecolor() for c in by_gid(ax.patches, "rank")}
-    assert not blues & {c.get_facecolor() for c in cells}
-    legend = by_gid(ax.get_legend().get_texts(), "legend-merged")[0].get_text()
-    assert "Gamma" in legend.replace("\n", " ") and "not a rank of Alpha" in legend.replace(
-        "\n", " ")
-    assert len(by_gid(ax.patches, "merged-column")) == 1
-    last_column = ax.get_xticklabels()[-1].get_text()
-    assert "Gamma" in last_column and "34 units" in last_column
-    assert "34 post-merger units" in all_text(ax).replace("\n", " ")
-    assert "2022-08-08" in source_text(ax) or "undated" in source_text(ax)
-
-
-def test_rank_heatmap_empty_frame(ax):
-    charts.rank_heatmap(EMPTY_PREF, "Alpha", [2021, 2022], SYNTHETIC_SOURCES, "en", ax=ax)
-    assert by_gid(ax.texts, "rank-label") == []
-    assert len(by_gid(ax.patches, "not-published")) == 24
-    assert "none of the figures" in source_text(ax)
-
-
 def test_chart_without_ax_uses_current_axes():
     fig, current = plt.subplots()
-    assert charts.rank_heatmap(SYNTHETIC_PREF, "Alpha", [2021], SYNTHETIC_SOURCES) is current
+    assert charts.rank_trajectories(SYNTHETIC_PREF, "Alpha", [], [2021],
+                                    SYNTHETIC_SOURCES) is current
     plt.close(fig)
     assert plt.get_fignums() == []
 
@@ -437,8 +389,6 @@ def test_rank_against_target_chart_empty(ax):
 # --- drawing and saving -----------------------------------------------------------------------
 
 CHART_CALLS = {
-    "rank_heatmap": lambda pref, ax: charts.rank_heatmap(
-        pref, "Alpha", YEARS, SYNTHETIC_SOURCES, "vi", ax=ax, successor="Gamma"),
     "rank_trajectories": lambda pref, ax: charts.rank_trajectories(
         pref, "Alpha", ["Beta"], YEARS, SYNTHETIC_SOURCES, "vi", ax=ax,
         provinces=SYNTHETIC_PROVINCES),
@@ -543,34 +493,6 @@ def test_spread_down_keeps_order_room_and_bounds():
     assert crowded[0] + 0.5 <= 3.0
 
 
-# --- coverage grid ------------------------------------------------------------------------------
-
-SYNTHETIC_COVERAGE = pd.DataFrame({
-    "measure": ["dti", "dti", "awareness", "awareness"],
-    "year": pd.array([2020, 2021, 2020, 2021], dtype="Int64"),
-    "n_sources": pd.array([1, 0, 1, 1], dtype="Int64"),
-    "source_ids": ["synth-a", "", "synth-a", "synth-b"],
-    "status": ["published", "not published", "rank only", "rank only"],
-})
-
-
-@pytest.mark.parametrize("lang", ["vi", "en"])
-def test_coverage_grid_colours_each_cell_and_explains_them(ax, lang):
-    out = charts.coverage_grid(SYNTHETIC_COVERAGE, "Alpha", lang, ax=ax)
-    assert out is ax
-    only_axes(ax)
-    assert len(by_gid(ax.patches, "coverage:published")) == 1
-    assert len(by_gid(ax.patches, "coverage:not published")) == 1
-    assert len(by_gid(ax.patches, "coverage:rank only")) == 1
-    assert len(by_gid(ax.patches, "not-comparable")) == 1  # DTI 2020's indicator
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    from analysis import i18n
-    for key in ("coverage_published", "coverage_rank_only", "coverage_not_published",
-                "coverage_not_comparable"):
-        assert i18n.t(f"chart.{key}", lang) in legend
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["2020", "2021"]
-
-
 def test_has_indicator_profile_and_trajectory_say_whether_anything_would_be_drawn():
     assert charts.has_indicator_profile(SYNTHETIC_PREF, "Alpha", ["Beta"], 2021)
     assert not charts.has_indicator_profile(SYNTHETIC_PREF, "Alpha", ["Beta"], 2023)
@@ -598,8 +520,8 @@ def test_indicator_profile_hatches_the_province_in_a_row_only_a_peer_published(a
 
 
 def test_chart_source_ids_are_those_of_the_source_line(ax):
-    charts.rank_heatmap(SYNTHETIC_PREF, "Alpha", YEARS, SYNTHETIC_SOURCES, "en", ax=ax,
-                        successor="Gamma")
+    charts.rank_trajectories(SYNTHETIC_PREF, "Alpha", ["Beta"], YEARS, SYNTHETIC_SOURCES, "en",
+                             ax=ax, provinces=SYNTHETIC_PROVINCES)
     ids = charts.chart_source_ids(ax)
     assert ids == ["synth-a", "synth-b", "synth-c"]
     assert "Synthetic Daily" in source_text(ax)
@@ -627,12 +549,8 @@ CAPTIONED = {  # the sizes the notebooks draw them at
     "trajectories_small": ((7, 4.2), lambda ax: charts.rank_trajectories(
         SYNTHETIC_PREF, "Alpha", ["Beta"], YEARS, LONG_PUBLISHERS, "vi", ax=ax,
         provinces=SYNTHETIC_PROVINCES)),
-    "heatmap": ((8, 6.5), lambda ax: charts.rank_heatmap(
-        SYNTHETIC_PREF, "Alpha", YEARS, LONG_PUBLISHERS, "vi", ax=ax, successor="Gamma")),
     "revisions": ((10, 4.5), lambda ax: charts.target_revisions(
         SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "percent", "vi", LONG_PUBLISHERS, ax=ax)),
-    "coverage": ((7, 4.2), lambda ax: charts.coverage_grid(
-        SYNTHETIC_COVERAGE, "Alpha", "vi", ax=ax)),
 }
 
 
@@ -797,12 +715,3 @@ def test_indicator_profile_is_not_drawn_without_the_province_and_promises_no_dot
     assert "red dot: rank of Alpha" in drawn.get_xlabel() and by_gid(drawn.texts,
                                                                      "province-rank")
     plt.close(fig)
-
-
-def test_coverage_grid_says_what_it_summarises(ax):
-    from analysis import i18n
-
-    charts.coverage_grid(SYNTHETIC_COVERAGE, "Alpha", "vi", ax=ax)
-    caption = " ".join(source_text(ax).split())
-    assert caption == i18n.t("chart.coverage_caption", "vi")
-    assert charts.chart_source_ids(ax) == []

@@ -159,7 +159,10 @@ def test_notebook_runs_and_shows_the_figures(tmp_path, name, parameters, expecte
         "no warnings printed"
     first = outputs[0]
     assert first.output_type == "display_data" and first.data["text/markdown"].startswith("# ")
-    assert any("image/png" in o.get("data", {}) for o in outputs), "a chart as PNG"
+    # 01's one chart, the indicator profile, needs Hải Dương's own pillar or indicator ranks of
+    # the year: published for 2020 and 2021 only. Elsewhere the brief says so instead.
+    draws_chart = name != "01_year_profile" or parameters.get("year") in (2020, 2021)
+    assert any("image/png" in o.get("data", {}) for o in outputs) == draws_chart, "charts"
     text = _text(book)
     for snippet in expected:
         assert snippet in text

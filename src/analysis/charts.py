@@ -36,7 +36,6 @@ from analysis.measures import (
     INDICATORS,
     OVERALL,
     PILLARS,
-    PROVINCE_MEASURES,
     UNITS_AFTER_MERGER,
     label,
 )
@@ -47,14 +46,10 @@ FONT = "DejaVu Sans"  # ships with matplotlib and has every Vietnamese diacritic
 PROVINCE_COLOR = "#c0392b"
 TARGET_COLOR = "#1f6f8b"
 RANK_CMAP = "Blues"
-MERGED_CMAP = "Oranges"  # ranks among the 34 post-merger units: another scale, hatched
-MERGED_HATCH = "//"
 
 # One look for "not published" on every chart: hatched light grey.
 NOT_PUBLISHED_STYLE = {"facecolor": "#ececec", "edgecolor": "#9e9e9e", "hatch": "///",
                        "linewidth": 0.6}
-NOT_COMPARABLE_STYLE = {"facecolor": "white", "edgecolor": "#b0b0b0", "hatch": "..",
-                        "linewidth": 0.6}
 
 WHITE_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}
 # Behind a line's name: readable, yet the lines it lies on still show through.
@@ -153,7 +148,6 @@ def _date_text(iso: str, lang: str) -> str:
 # are sized so that they print at least CAPTION_PRINT_PT points even when the image is shrunk.
 PRINT_WIDTH_IN = 7.0
 CAPTION_PRINT_PT = 7.5
-LEGEND_RIGHT_WIDEN = 1.6  # a legend right of the axes (heat-map, coverage grid)
 
 
 def _caption_size(ax, widen: float = 1.2) -> float:
@@ -243,128 +237,9 @@ def _rank_ticks(ax, bottom):
     ax.set_yticks(ticks)
 
 
-def _add_cell(ax, cell):
-    """`ax.add_patch` for a grid cell of a chart whose limits are set explicitly afterwards: the
-    same patch, clip and drawing order, without updating the data limits (that per-patch
-    update is most of the cost of building a grid, and the set limits make it unused)."""
-    ax.add_artist(cell)
-    set_in_autoscale = getattr(cell, "_set_in_autoscale", None)
-    if set_in_autoscale is not None:  # as add_patch: a later relim() still counts the cell
-        set_in_autoscale(True)
-    return cell
-
-
 def _empty_message(ax, lang):
     ax.text(0.5, 0.5, _t("no_data", lang), transform=ax.transAxes, ha="center", va="center",
             color="#777777", fontsize=11)
-
-
-# --- rank heatmap -----------------------------------------------------------------------------
-
-def _cell_figures(pref, province, year, successor):
-    """The province's figures for a year, or its successor's among 34 when the province has
-    none that year (the caller labels that column as such)."""
-    own = province_year(pref, province, year)
-    if own["published"].any() or not successor:
-        return own, PROVINCE_SYSTEM
-    merged = province_year(pref, successor, year, unit_system=MERGED_SYSTEM)
-    if merged["published"].any():
-        return merged, MERGED_SYSTEM
-    return own, PROVINCE_SYSTEM
-
-
-def rank_heatmap(pref: pd.DataFrame, province: str, years, sources: pd.DataFrame,
-                 lang: str = "vi", ax=None, *, successor: str | None = None):
-    """Ranks of the province: rows = overall, 3 pillars, 8 indicators; columns = editions.
-
-    Colour follows the percentile (rank 1 darkest, so ranks among 34 and 63 share the scale);
-    each cell is annotated with the rank. An unpublished figure is a hatched grey cell; DTI 2020
-    indicator cells are marked not comparable. `successor` (e.g. 'Hải Phòng'): for an edition
-    in which the province has no figure but its post-merger unit is ranked among 34 (2024),
-    show that unit's ranks in a column labelled as such.
-    """
-    ax = _ax(ax)
-    years = [int(y) for y in years]
-    cmap = mpl.colormaps[RANK_CMAP]
-    merged_cmap = mpl.colormaps[MERGED_CMAP]
-    drawn_sources, systems = [], {}
-    for col, year in enumerate(years):
-        figures, system = _cell_figures(pref, province, year, successor)
-        systems[year] = system
-        for row, fig in enumerate(figures.itertuples(index=False)):
-            not_comparable = fig.measure in INDICATORS and year < FIRST_YEAR_OF_EIGHT_INDICATORS
-            has_rank = not pd.isna(fig.rank)
-            if not_comparable:
-                _add_cell(ax, Rectangle((col, row), 1, 1, gid="not-comparable",
-                                       **NOT_COMPARABLE_STYLE))
-            elif has_rank and system == MERGED_SYSTEM:
-                # Another unit's rank among 34: its own colours, hatched, written "3/34".
-                shade = merged_cmap(0.15 + 0.6 * float(fig.percentile))
-                _add_cell(ax, Rectangle((col, row), 1, 1, facecolor=shade, edgecolor="white",
-                                       hatch=MERGED_HATCH, linewidth=1.5, gid="rank-merged"))
-                ax.text(col + 0.5, row + 0.5, f"{int(fig.rank)}/{MERGED_SYSTEM}", ha="center",
-                        va="center", fontsize=9.5, fontweight="bold", color="#1a1a1a",
-                        bbox=WHITE_BOX, gid="rank-label-merged")
-                drawn_sources.append(fig.source_id)
-            elif has_rank:
-                shade = cmap(0.15 + 0.8 * float(fig.percentile))
-                _add_cell(ax, Rectangle((col, row), 1, 1, facecolor=shade, edgecolor="white",
-                                       linewidth=1.5, gid="rank"))
-                dark = float(fig.percentile) > 0.55
-                ax.text(col + 0.5, row + 0.5, f"{int(fig.rank)}", ha="center", va="center",
-                        fontsize=11, fontweight="bold", color="white" if dark else "#1a1a1a",
-                        gid="rank-label")
-                drawn_sources.append(fig.source_id)
-            else:
-                _add_cell(ax, Rectangle((col, row), 1, 1, gid="not-published",
-                                       **NOT_PUBLISHED_STYLE))
-                ax.text(col + 0.5, row + 0.5, _t("not_published", lang), ha="center",
-                        va="center", fontsize=7, color="#555555", style="italic",
-                        bbox={**WHITE_BOX, "facecolor": NOT_PUBLISHED_STYLE["facecolor"]})
-        if system == MERGED_SYSTEM:
-            _add_cell(ax, Rectangle((col, 0), 1, len(PROVINCE_MEASURES), fill=False,
-                                   edgecolor="#333333", linewidth=1.6, linestyle="--",
-                                   gid="merged-column"))
-
-    # Rows: overall | pillars | indicators, separated by lines.
-    for boundary in (1, 1 + len(PILLARS)):
-        ax.axhline(boundary, color="#333333", linewidth=1.2)
-    ax.set_xlim(0, max(len(years), 1))
-    ax.set_ylim(len(PROVINCE_MEASURES), 0)
-    ax.set_yticks([i + 0.5 for i in range(len(PROVINCE_MEASURES))])
-    ax.set_yticklabels([label(m, lang) for m in PROVINCE_MEASURES])
-    ax.set_xticks([i + 0.5 for i in range(len(years))])
-    ax.set_xticklabels([_edition_label(y, systems[y], successor, lang) for y in years])
-    ax.tick_params(length=0)
-    ax.grid(False)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    ax.set_title(_t("heatmap_title", lang).format(province=province), loc="left")
-
-    handles = [Patch(facecolor=cmap(0.95), label=_t("darkest", lang)),
-               Patch(facecolor=cmap(0.15), label=_t("lightest", lang)),
-               _not_published_handle(lang)]
-    if any(y < FIRST_YEAR_OF_EIGHT_INDICATORS for y in years):
-        handles.append(Patch(label=_t("not_comparable", lang), **NOT_COMPARABLE_STYLE))
-    if MERGED_SYSTEM in systems.values():
-        handles.append(Patch(facecolor=merged_cmap(0.5), edgecolor="#333333", linestyle="--",
-                             hatch=MERGED_HATCH, label=_t("heatmap_merged", lang).format(
-                                 unit=successor, province=province, n=MERGED_SYSTEM)))
-    for handle in handles:
-        handle.set_label(textwrap.fill(handle.get_label(), 42))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False,
-              fontsize=8.5, labelspacing=0.9)
-    if MERGED_SYSTEM in systems.values():
-        ax.legend_.texts[-1].set_gid("legend-merged")
-    _add_source_line(ax, drawn_sources, sources, lang, widen=LEGEND_RIGHT_WIDEN)
-    return ax
-
-
-def _edition_label(year, system, successor, lang):
-    if system == MERGED_SYSTEM:
-        units = _t("units_34", lang).format(n=MERGED_SYSTEM)
-        return f"{year}\n{successor}\n({units})"
-    return str(year)
 
 
 # --- rank trajectories ------------------------------------------------------------------------
@@ -948,58 +823,6 @@ def province_year_sources(pref: pd.DataFrame, province: str, years, measure: str
                 & (pref["unit_system"] == PROVINCE_SYSTEM) & pref["year"].isin(list(years))
                 & pref["rank"].notna()]
     return list(rows["source_id"])
-
-
-# --- coverage grid ----------------------------------------------------------------------------
-
-COVERAGE_COLORS = {"published": "#1f5f8b", "rank only": "#7fb0d3", "score only": "#c6dbef",
-                   "not published": "#eeeeee"}
-
-
-def coverage_grid(cover: pd.DataFrame, province: str, lang: str = "vi", ax=None):
-    """What was published about the province, measure × edition, as a small coloured grid:
-    published (score and rank) / rank only / score only / not published, and DTI 2020's
-    indicators marked not comparable. `cover` is `comparisons.coverage(load_dti(), province)`."""
-    ax = _ax(ax)
-    measures = [m for m in PROVINCE_MEASURES if m in set(cover["measure"])]
-    years = sorted({int(y) for y in cover["year"]})
-    status = {(m, int(y)): s for m, y, s in zip(cover["measure"], cover["year"], cover["status"])}
-    seen = set()
-    for row, measure in enumerate(measures):
-        for col, year in enumerate(years):
-            if measure in INDICATORS and year < FIRST_YEAR_OF_EIGHT_INDICATORS:
-                _add_cell(ax, Rectangle((col, row), 1, 1, gid="not-comparable",
-                                       **NOT_COMPARABLE_STYLE))
-                seen.add("not comparable")
-                continue
-            state = status.get((measure, year), "not published")
-            seen.add(state)
-            _add_cell(ax, Rectangle((col, row), 1, 1, facecolor=COVERAGE_COLORS[state],
-                                   edgecolor="white", linewidth=1.5,
-                                   gid=f"coverage:{state}"))
-    ax.set_xlim(0, max(len(years), 1))
-    ax.set_ylim(max(len(measures), 1), 0)
-    ax.set_yticks([i + 0.5 for i in range(len(measures))])
-    ax.set_yticklabels([label(m, lang) for m in measures], fontsize=8.5)
-    ax.set_xticks([i + 0.5 for i in range(len(years))])
-    ax.set_xticklabels([str(y) for y in years])
-    ax.xaxis.tick_top()
-    ax.tick_params(length=0)
-    ax.grid(False)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    ax.set_title(_t("coverage_title", lang).format(province=province), loc="left", pad=22)
-    keys = [("published", "coverage_published"), ("rank only", "coverage_rank_only"),
-            ("score only", "coverage_score_only"), ("not published", "coverage_not_published")]
-    handles = [Patch(facecolor=COVERAGE_COLORS[state], edgecolor="#cccccc", label=_t(key, lang))
-               for state, key in keys if state in seen or state != "score only"]
-    if "not comparable" in seen:
-        handles.append(Patch(label=_t("coverage_not_comparable", lang), **NOT_COMPARABLE_STYLE))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False,
-              fontsize=8.5, labelspacing=0.9)
-    # It shows what was published, not figures: its caption says where the figures are cited.
-    _add_caption(ax, _t("coverage_caption", lang), "source-line", widen=LEGEND_RIGHT_WIDEN)
-    return ax
 
 
 def has_indicator_profile(pref: pd.DataFrame, province: str, peers, year: int,

@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 
 from analysis import charts
 from analysis.atomic import write_bytes_atomic
-from analysis.comparisons import default_peers, successor_unit
+from analysis.comparisons import default_peers
 from analysis.data import (
     editions,
     load_provinces,
@@ -63,7 +63,6 @@ def render_all(province: str = HOME_PROVINCE, langs=LANGS, out_dir: Path = FIGUR
     revisions, progress = load_target_revisions(data_dir), load_target_progress(data_dir)
     years = editions(data_dir)
     peers = default_peers(province, provinces)
-    successor = successor_unit(province, provinces)
     profile_year = latest_profile_year(pref, province, years)
 
     slug = slugify(province)
@@ -71,8 +70,6 @@ def render_all(province: str = HOME_PROVINCE, langs=LANGS, out_dir: Path = FIGUR
     written = []
     for lang in langs:
         jobs = {
-            "rank_heatmap": ((9.5, 6.2), lambda ax, lang=lang: charts.rank_heatmap(
-                pref, province, years, sources, lang, ax=ax, successor=successor)),
             "rank_trajectories": ((10, 7.5), lambda ax, lang=lang: charts.rank_trajectories(
                 pref, province, peers, years, sources, lang, ax=ax, provinces=provinces)),
             "indicator_profile": ((9.5, 6.5), lambda ax, lang=lang: charts.indicator_profile(

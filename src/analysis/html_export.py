@@ -86,13 +86,16 @@ SANITIZE_ATTRIBUTES = {
     "col": {"span"}, "colgroup": {"span"},
     "details": {"open"},
 }
+# The shades of a grid's cells (analysis.grids), on cells and on the swatches of its key.
+_GRID_SHADES = {*(f"heat-{n}" for n in range(1, 6)), "merged", "not-comparable", "cov-full",
+                "cov-rank", "cov-score"}
 SANITIZE_CLASSES = {
     "section": {"glance"},
-    "table": {"brief-table", "dataframe"},
+    "table": {"brief-table", "dataframe", "grid"},
     "p": {"legend", "gap", "missing", "chart-source"},
-    "span": {"note"},
-    "td": {"num", "cite-col"},
-    "th": {"num", "cite-col"},
+    "span": {"note", "swatch", *_GRID_SHADES},
+    "td": {"num", "cite-col", *_GRID_SHADES},
+    "th": {"num", "cite-col", "merged"},
     "sup": {"cite"},
     "ol": {"sources"},
     "a": {"download", "anchor-link"},
