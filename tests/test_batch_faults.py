@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 
 import psutil
 import pytest
 from batch_notebooks import briefs, index_links, run_cli, start_cli, wait_for, write_notebook
 
-SLEEP = "import time\ntime.sleep(1.2)\nprint('done', year)"
 YEARS = "2020,2021,2022"
 
 
@@ -34,25 +32,58 @@ def _kernels(pid: int) -> list[psutil.Process]:
     return found
 
 
+def _running(processes: list[psutil.Process]) -> list[psutil.Process]:
+    running = []
+    for p in processes:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                running.append(p)
+        except psutil.NoSuchProcess:
+            continue
+    return running
+
+
+# A run that reaches this cell while `condition` holds says so (a file named after its kernel's
+# pid in `marks`) and waits there, in the middle of its run, until the test writes `marks/go`:
+# the test acts on that event, not after a guessed time.
+HOLD = ("import os, pathlib, time\n"
+        "go = pathlib.Path({marks!r}, 'go')\n"
+        "if {condition} and not go.exists():\n"
+        "    pathlib.Path({marks!r}, str(os.getpid())).touch()\n"
+        "    while not go.exists():\n"
+        "        time.sleep(0.05)\n"
+        "print('done', year)")
+
+
+def _held(marks) -> int:
+    """The pid of the kernel waiting in HOLD (the batch start may take long on a busy machine)."""
+    return int(wait_for(lambda: [p.name for p in marks.iterdir() if p.name != "go"],
+                        timeout=300)[0])
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_mid_batch_exits_130_and_leaves_a_consistent_folder(tmp_path, signum):
-    write_notebook(tmp_path / "nb", "01_sleep", SLEEP)
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    write_notebook(tmp_path / "nb", "01_sleep", HOLD.format(marks=str(marks),
+                                                             condition="year == 2021"))
     out = tmp_path / "out"
     proc = start_cli("--notebooks-dir", str(tmp_path / "nb"), "--years", YEARS, "--jobs", "1",
                      "--out", str(out))
     try:
-        wait_for(lambda: briefs(out) if out.exists() else None)  # the first brief is out
-        wait_for(lambda: _kernels(proc.pid))                      # the next run is going
+        pid = _held(marks)  # 2020 is published, 2021 is in the middle of its cell
+        assert pid in {k.pid for k in _kernels(proc.pid)}
+        assert briefs(out)
         processes = _descendants(proc.pid)
         proc.send_signal(signum)
-        _, stderr = proc.communicate(timeout=60)
+        _, stderr = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
-    time.sleep(0.5)
-    assert not [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    # Every process the batch had is gone (SIGKILLed: leaving takes the kernel a moment).
+    wait_for(lambda: not _running(processes), timeout=30)
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
     on_disk = briefs(out)
     assert 1 <= len(on_disk) < 3
@@ -60,23 +91,24 @@ def test_a_signal_mid_batch_exits_130_and_leaves_a_consistent_folder(tmp_path, s
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert {r["html"] for r in manifest["runs"]} == on_disk
     # The interrupted batch resumes where it stopped.
+    (marks / "go").touch()
     again = run_cli("--notebooks-dir", str(tmp_path / "nb"), "--years", YEARS, "--out", str(out))
     assert again.returncode == 0, again.stderr
     assert f"{len(on_disk)} up to date, {3 - len(on_disk)} rebuilt, 0 failed" in again.stdout
 
 
 def test_a_kernel_killed_from_outside_is_retried_once_and_the_others_complete(tmp_path):
-    write_notebook(tmp_path / "nb", "01_sleep", SLEEP)
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    write_notebook(tmp_path / "nb", "01_sleep", HOLD.format(marks=str(marks), condition="True"))
     out = tmp_path / "out"
     proc = start_cli("--notebooks-dir", str(tmp_path / "nb"), "--years", "2020,2021,2022",
                      "--jobs", "1", "--out", str(out))
     try:
-        def busy_kernel():  # a kernel well into its run (started, then sleeping in a cell)
-            return [k for k in _kernels(proc.pid) if time.time() - k.create_time() > 0.8]
-
-        # The oldest: the kernel of the run going on (the other one waits for the next run).
-        victim = min(wait_for(busy_kernel), key=lambda k: k.create_time())
-        victim.send_signal(signal.SIGKILL)
+        pid = _held(marks)  # a kernel in the middle of its run (not starting, not finishing)
+        assert pid in {k.pid for k in _kernels(proc.pid)}
+        psutil.Process(pid).send_signal(signal.SIGKILL)
+        (marks / "go").touch()  # the retry, and the runs after it, go straight through
         stdout, stderr = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
@@ -104,8 +136,10 @@ def test_a_kernel_killed_twice_fails_its_run_with_a_clear_message(tmp_path):
 
 def test_a_kernel_past_the_memory_limit_is_stopped_and_the_next_run_gets_a_new_one(tmp_path):
     write_notebook(tmp_path / "nb", "01_memory",
+                   # 2020 holds the memory until the runner stops it (however long it takes
+                   # to notice on a busy machine); a run that ends on its own fails the test.
                    "import time\nif year == 2020:\n    block = b'x' * (400 * 2**20)\n"
-                   "    time.sleep(3)\nprint(year)")
+                   "    time.sleep(120)\nprint(year)")
     out = tmp_path / "out"
     proc = run_cli("--notebooks-dir", str(tmp_path / "nb"), "--years", "2020,2021", "--jobs",
                    "1", "--max-kernel-memory", "300", "--out", str(out))

@@ -360,11 +360,19 @@ def _copy(nb):
     return copy.deepcopy(nb)
 
 
+# After a cell's execute_reply, nbclient waits `iopub_timeout` seconds (default 4) for the rest
+# of its output and, past that, silently drops what has not come yet: on a busy machine a brief
+# lost outputs. The run's own deadline (`--timeout`, `_watch`) is the only limit here; and should
+# this wait ever end first, the run fails instead of publishing a brief with outputs missing.
+IOPUB_TIMEOUT = 24 * 3600
+
+
 async def _execute_cells(kernel, nb) -> None:
     from nbclient import NotebookClient
 
     client = NotebookClient(nb, km=kernel.km, kernel_name=kernel.km.kernel_name, timeout=None,
-                            record_timing=False, allow_errors=False)
+                            record_timing=False, allow_errors=False,
+                            iopub_timeout=IOPUB_TIMEOUT, raise_on_iopub_timeout=True)
     client.kc = kernel.kc
     client.reset_execution_trackers()
     nb.metadata["language_info"] = kernel.language_info

@@ -66,7 +66,8 @@ def opened_files() -> list[str]:
 KERNEL_MODULES = ("ipykernel.debugger", "IPython.core.debugger", "IPython.core.oinspect",
                   "IPython.core.completerlib", "IPython.extensions.storemagic", "tornado.gen",
                   "tornado.queues", "tornado.locks", "tornado.platform.asyncio", "pdb",
-                  "http.server", "xmlrpc.client", "mimetypes", "faulthandler")
+                  "http.server", "xmlrpc.client", "mimetypes", "faulthandler",
+                  "analysis.kernel_streams")
 
 # What the template reads ahead: the tables every notebook loads, from `analysis.data`.
 PRELOAD = ("preferred_dti", "load_dti", "load_sources", "load_provinces", "load_aliases")

@@ -40,7 +40,9 @@ from analysis.forkserver import kill_group, pid_alive
 
 KERNEL_NAME = "dti-suite"
 HASH_SEED = "0"
-KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]  # nothing written to ~/.ipython
+KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False",  # nothing written to ~/.ipython
+                    # stdout and stderr in the order of the writes, whatever the load
+                    "--IPKernelApp.outstream_class=analysis.kernel_streams.OrderedOutStream"]
 
 
 class KernelError(RuntimeError):
