@@ -42,6 +42,8 @@ from pathlib import Path
 
 import psutil
 
+from analysis.batch import default_jobs
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 PY = sys.executable
@@ -233,7 +235,7 @@ def main() -> int:
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                  "platform": platform.platform(),
                                  "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
-                     "jobs": os.cpu_count(),
+                     "jobs": default_jobs(),
                      "default_set_runs": runs,
                      "peak_memory": "largest summed RSS / PSS of the process tree, sampled",
                      "load_before": uptime(), "before_this_work": BEFORE, "targets": TARGETS}

@@ -4,6 +4,7 @@ not published, carries its source line, and works on empty frames. Every figure 
 from __future__ import annotations
 
 import itertools
+import re
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -715,3 +716,31 @@ def test_indicator_profile_is_not_drawn_without_the_province_and_promises_no_dot
     assert "red dot: rank of Alpha" in drawn.get_xlabel() and by_gid(drawn.texts,
                                                                      "province-rank")
     plt.close(fig)
+
+
+def test_a_brief_shows_the_chart_without_its_source_line_and_cites_it_by_number(monkeypatch):
+    """In a brief the chart's sources are the [n] line under it; inside the image they would
+    be said twice. The ids stay with the chart, and a chart drawn on its own keeps its line."""
+    from IPython import display as ipy_display
+
+    from analysis import brief
+
+    shown, displayed = [], []
+
+    def fake_show():
+        ax = plt.gcf().axes[0]
+        shown.append([t.get_visible() for t in by_gid(ax.texts, "source-line")])
+
+    monkeypatch.setattr(plt, "show", fake_show)
+    monkeypatch.setattr(ipy_display, "display", lambda *objs, **kw: displayed.extend(objs))
+    sources = SYNTHETIC_SOURCES.assign(url="https://example.org", title="T")
+    cites = brief.Citations(sources, "en")
+    brief.show_chart(charts.rank_trajectories, SYNTHETIC_PREF, "Alpha", ["Beta"], YEARS, sources,
+                     lang="en", provinces=SYNTHETIC_PROVINCES, cites=cites)
+    assert shown == [[False]]
+    line = re.sub(r"<[^>]+>", "", displayed[-1].data)
+    assert line == "Chart sources: [1][2][3]"
+    brief.show_chart(charts.rank_trajectories, SYNTHETIC_PREF, "Alpha", ["Beta"], YEARS, sources,
+                     lang="en", provinces=SYNTHETIC_PROVINCES)
+    assert shown[-1] == [True]
+    assert plt.get_fignums() == []

@@ -67,6 +67,13 @@ DEFAULT_MEMORY_LIMIT_MB = 1024
 
 # --- command line -----------------------------------------------------------------------------
 
+def default_jobs() -> int:
+    """One kernel more than there are CPUs: each kernel waits on the runner between cells (for
+    the next cell, while the runner exports another brief), and the extra one fills those gaps
+    (measured here, 2 CPUs, 127 runs: 33 s with 2 kernels, 29.5 s with 3, no gain beyond)."""
+    return (os.cpu_count() or 1) + 1
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m analysis run",
@@ -83,8 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                    help="another notebook parameter (VALUE read as JSON, else as text), e.g. "
                         "-p 'peers=[\"Bắc Ninh\"]'; passed to the notebooks that declare it")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                   help="parallel worker kernels (default: CPU count)")
+    p.add_argument("--jobs", type=int, default=default_jobs(),
+                   help="parallel worker kernels (default: CPU count + 1)")
     p.add_argument("--timeout", type=float, default=600, help="seconds per run (default: 600)")
     p.add_argument("--out", type=Path, default=None, help=f"output folder (default: {OUTPUTS_DIR})")
     p.add_argument("--data", default=None, metavar="DIR",

@@ -559,11 +559,16 @@ def show_chart(draw, *args, figsize=(9, 5), when: bool = True, gap_text: str | N
         return
     import matplotlib.pyplot as plt
 
-    from analysis.charts import chart_source_ids
+    from analysis.charts import chart_source_ids, hide_source_line
 
     fig, ax = plt.subplots(figsize=figsize)
     draw(*args, ax=ax, **kwargs)
     ids = chart_source_ids(ax)
+    if cites is not None:
+        # The brief cites the chart's sources by number right under it, linked to the source
+        # list: the same sources written out inside the image would say it twice (and cost a
+        # third of the chart's drawing). A chart saved on its own (`make figures`) keeps them.
+        hide_source_line(ax)
     plt.show()
     plt.close(fig)
     if cites is not None:

@@ -851,3 +851,10 @@ def chart_source_ids(ax) -> list[str]:
     """The source ids written in the chart's source line ([] if it has none)."""
     return [sid for text in ax.texts if text.get_gid() == "source-line"
             for sid in getattr(text, "source_ids", [])]
+
+
+def hide_source_line(ax) -> None:
+    """Leave the chart's source line out of the image (its ids stay: `chart_source_ids`)."""
+    for text in ax.texts:
+        if text.get_gid() == "source-line":
+            text.set_visible(False)

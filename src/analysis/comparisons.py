@@ -228,9 +228,13 @@ def peer_table(pref: pd.DataFrame, province: str, peers, year: int,
     return out[PEER_COLUMNS].astype({k: v for k, v in FIGURE_DTYPES.items() if k in PEER_COLUMNS})
 
 
-def _records_of_year(pref: pd.DataFrame, year: int) -> list[dict]:
-    """The year's rows of `pref` as plain records, in order (<NA> for what is missing)."""
-    rows = pref[pref["year"] == year]
+def _records_of_year(pref: pd.DataFrame, year: int, unit: str | None = None) -> list[dict]:
+    """The year's rows of `pref` (only the unit's, if given) as plain records, in order (<NA>
+    for what is missing)."""
+    mask = pref["year"].eq(year).to_numpy(dtype=bool, na_value=False)
+    if unit is not None:
+        mask &= pref["unit"].to_numpy(dtype=object) == unit
+    rows = pref[mask]
     columns = ["unit", "unit_system", "measure", "score", "rank", "source_id"]
     return [dict(zip(columns, values))
             for values in zip(*(rows[c].astype(object).tolist() for c in columns))]
@@ -251,8 +255,8 @@ def _percentile_of(rank, n_units):
 def _province_year_fast(pref, province, year, unit_system) -> pd.DataFrame:
     """`_one_row_per_measure(_figures_of(...))` for the province measures, from plain records."""
     first: dict = {}
-    for r in _records_of_year(pref, year):
-        if r["unit"] == province and not _missing(r["unit_system"]) \
+    for r in _records_of_year(pref, year, province):
+        if not _missing(r["unit_system"]) \
                 and r["unit_system"] == unit_system:
             first.setdefault(r["measure"], r)
     rows = []

@@ -25,6 +25,7 @@ list after the run (`opened_files()`), and the incremental build hashes exactly 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -67,7 +68,11 @@ KERNEL_MODULES = ("ipykernel.debugger", "IPython.core.debugger", "IPython.core.o
                   "IPython.core.completerlib", "IPython.extensions.storemagic", "tornado.gen",
                   "tornado.queues", "tornado.locks", "tornado.platform.asyncio", "pdb",
                   "http.server", "xmlrpc.client", "mimetypes", "faulthandler",
-                  "analysis.kernel_streams")
+                  "analysis.kernel_streams", "IPython.core.magics.execution",
+                  "IPython.core.magics.pylab")
+# What `%matplotlib inline` and the first PNG import (after the pretend kernel is gone: the inline
+# backend hooks itself into a real shell only).
+FIGURE_MODULES = ("matplotlib_inline.backend_inline", "PIL.PngImagePlugin")
 
 # What the template reads ahead: the tables every notebook loads, from `analysis.data`.
 PRELOAD = ("preferred_dti", "load_dti", "load_sources", "load_provinces", "load_aliases")
@@ -107,6 +112,17 @@ def warm(modules: list[str], data_root: str | None) -> None:
                 continue
     finally:
         del builtins.get_ipython
+    for name in FIGURE_MODULES:
+        importlib.import_module(name)
+    from PIL import Image
+
+    Image.init()  # Pillow imports all its format plugins on the first save otherwise
+    try:
+        from analysis import i18n
+
+        i18n.preload()
+    except Exception:  # noqa: BLE001, S110 - a run that needs it will report it
+        pass
     if data_root:
         track_reads(data_root)
         try:
@@ -228,7 +244,12 @@ def kill_group(pid: int) -> None:
 
 def main() -> None:
     config = json.loads(sys.argv[1])
+    gc.disable()  # no collection while warming: it would leave holes in pages the kernels share
     warm(config.get("modules", []), config.get("data_root"))
+    # Everything warmed up lives as long as the template: out of the collector's sight, so that
+    # a kernel's collections never write to (and so copy) the pages it shares with the template.
+    gc.freeze()
+    gc.enable()
     stdout = os.fdopen(os.dup(1), "w")
     # From here on, a stray print (ours or a module's) cannot corrupt the protocol.
     devnull = os.open(os.devnull, os.O_WRONLY)

@@ -237,6 +237,10 @@ def _exporter():
     from traitlets.config import Config
 
     config = Config()
+    # None of nbconvert's preprocessors has work here (render_brief drops the cells a brief
+    # leaves out; inputs are not shown), and nbconvert validates the whole notebook after each
+    # of its twelve, enabled or not: a third of the export's time.
+    config.HTMLExporter.default_preprocessors = []
     config.CSSHTMLHeaderPreprocessor.enabled = False
     exporter = HTMLExporter(
         config=config,

@@ -63,6 +63,18 @@ def _number_pattern(pattern: str):
     return parse_pattern(pattern)
 
 
+def preload() -> None:
+    """Read now what formatting reads on first use (the catalogs, Babel's locale and global
+    data), so that the processes forked afterwards (the batch's kernels) share it: read in each
+    kernel, it was a fifth of a brief's time."""
+    for lang in LANGS:
+        catalog(lang)
+        join(["a", "b", "c"], lang)
+        number(0.5, lang), integer(1000, lang), percent(0.5, lang), value(1.5, lang)
+        date("2022-01-31", lang), date("2022-01", lang), ordinal(1, lang)
+        babel_locale(lang).plural_form(1)
+
+
 def check_lang(lang: str) -> str:
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
