@@ -70,9 +70,8 @@ KERNEL_MODULES = ("ipykernel.debugger", "IPython.core.debugger", "IPython.core.o
                   "http.server", "xmlrpc.client", "mimetypes", "faulthandler",
                   "analysis.kernel_streams", "IPython.core.magics.execution",
                   "IPython.core.magics.pylab")
-# What `%matplotlib inline` and the first PNG import (after the pretend kernel is gone: the inline
-# backend hooks itself into a real shell only).
-FIGURE_MODULES = ("matplotlib_inline.backend_inline", "PIL.PngImagePlugin")
+# Not the inline backend: imported here, it would miss the kernel's shell, which it hooks into
+# when it is imported (a notebook that shows a figure without `%matplotlib inline` relies on it).
 
 # What the template reads ahead: the tables every notebook loads, from `analysis.data`.
 PRELOAD = ("preferred_dti", "load_dti", "load_sources", "load_provinces", "load_aliases")
@@ -112,8 +111,6 @@ def warm(modules: list[str], data_root: str | None) -> None:
                 continue
     finally:
         del builtins.get_ipython
-    for name in FIGURE_MODULES:
-        importlib.import_module(name)
     from PIL import Image
 
     Image.init()  # Pillow imports all its format plugins on the first save otherwise
