@@ -245,8 +245,10 @@ def _empty_message(ax, lang):
 # --- rank trajectories ------------------------------------------------------------------------
 
 def _ranks_by_year(pref, unit, years, system, measure=OVERALL):
-    rows = pref[(pref["unit"] == unit) & (pref["measure"] == measure)
-                & (pref["unit_system"] == system) & pref["year"].isin(years) & pref["rank"].notna()]
+    """{year: (rank, source id)}: the unit's first ranked row of each of the years."""
+    own = pref[pref["unit"].to_numpy(dtype=object) == unit]  # the unit first: a few rows left
+    rows = own[(own["measure"] == measure) & (own["unit_system"] == system)
+               & own["year"].isin(years) & own["rank"].notna()]
     rows = rows.drop_duplicates("year")
     return {int(y): (int(r), s) for y, r, s in zip(rows["year"], rows["rank"], rows["source_id"])}
 

@@ -231,9 +231,35 @@ def topic(nb) -> str:
 # --- Rendering -----------------------------------------------------------------------------------
 
 
+def _brief_exporter_class():
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class BriefExporter(HTMLExporter):
+        """HTMLExporter less the BeautifulSoup pass that ends its `from_notebook_node`: that pass
+        gives an `alt` to images without one (the brief's template writes one) and a tabindex
+        to the outputs of a `.jp-Notebook` (the brief has none), by parsing and writing out the
+        whole page again, images included: a third of a brief's export."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources)
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return BriefExporter
+
+
 @functools.lru_cache(maxsize=1)
 def _exporter():
-    from nbconvert import HTMLExporter
     from traitlets.config import Config
 
     config = Config()
@@ -242,7 +268,7 @@ def _exporter():
     # of its twelve, enabled or not: a third of the export's time.
     config.HTMLExporter.default_preprocessors = []
     config.CSSHTMLHeaderPreprocessor.enabled = False
-    exporter = HTMLExporter(
+    exporter = _brief_exporter_class()(
         config=config,
         template_file=str(TEMPLATES / "brief.html.j2"),
         exclude_input=True,
