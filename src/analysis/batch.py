@@ -533,6 +533,7 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
     from papermill.iorw import load_notebook_node  # gives every cell a `tags` list
 
     from analysis import kernels
+    from analysis.data import preferred_dti
     from analysis.html_export import warm_up as warm_exporter
 
     results = [] if results is None else results
@@ -572,8 +573,10 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
         except (NotImplementedError, RuntimeError, ValueError):
             pass  # not the main thread (tests) or no signals on this platform
         try:
-            # The template imports and reads the data while the HTML template compiles.
-            ready = [loop.run_in_executor(None, warm_exporter)]
+            # The template imports and reads the data while the HTML template compiles and the
+            # runner reads the figures the index's headline needs (else read after the last run).
+            ready = [loop.run_in_executor(None, warm_exporter),
+                     loop.run_in_executor(None, preferred_dti, data_root)]
             if server is not None:
                 ready.append(loop.run_in_executor(None, server.start))
             await asyncio.gather(*ready)
