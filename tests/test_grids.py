@@ -76,6 +76,9 @@ def test_dti_2020_indicators_are_marked_not_comparable_once():
     assert 'class="not-comparable" rowspan="2"' in page  # over both indicator rows shown
     assert _rows(page)["Nhận thức số"][0].startswith("không so sánh được")
     assert _rows(page)["Thể chế số"] == ["40"]  # its 2020 cell is the spanned one
+    assert page.count(i18n.t("grid.not_comparable_key", "vi")) == 1  # why, once, in the key
+    assert i18n.t("grid.not_comparable_key", "vi") not in grids.rank_grid(
+        SYNTHETIC_PREF, "Alpha", [2021, 2022], "vi")  # no 2020 column: nothing to explain
 
 
 def test_rank_shading_follows_the_percentile_on_one_scale():

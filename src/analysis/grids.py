@@ -129,7 +129,11 @@ def rank_grid(pref: pd.DataFrame, province: str, years, lang: str, *, successor=
             cells.append(f'<td class="cite-col">{cites.marks(ids_by_measure[measure])}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
     out = _grid(head, rows, "rank-grid")
-    out += _key(lang, *_rank_key(shown, successor, province, lang))
+    key = _rank_key(shown, successor, province, lang)
+    if any(m in INDICATORS for m in measures) and any(
+            y < FIRST_YEAR_OF_EIGHT_INDICATORS for y, _, _ in shown):
+        key.append(("not-comparable", _t("not_comparable_key", lang)))
+    out += _key(lang, *key)
     if any_missing:
         out += tables.legend(lang)
     left_out = _left_out([m for m in PROVINCE_MEASURES if m not in ranked],
@@ -215,6 +219,9 @@ def coverage_grid(cover: pd.DataFrame, lang: str, *, cites=None) -> str:
             cells.append(f'<td class="cite-col">{cites.marks(list(ids))}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
     out = _grid(head, rows, "coverage")
+    if any(m in INDICATORS for m in measures) and any(
+            y < FIRST_YEAR_OF_EIGHT_INDICATORS for y in years):
+        out += _key(lang, ("not-comparable", _t("not_comparable_key", lang)))
     if "not published" in seen:
         out += tables.legend(lang)
     return out + f'<p class="legend">{html.escape(_t("coverage_caption", lang))}</p>'
