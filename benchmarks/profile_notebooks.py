@@ -5,6 +5,7 @@ figures rendered to PNG as the inline backend does, for a few parameter sets, an
 CPU per run plus the top cumulative costs under cProfile.
 
     .venv/bin/python benchmarks/profile_notebooks.py [--runs N] [--top N] [--no-profile]
+        [--only 02] [--filter analysis] [--figure '{"format": "svg", "kwargs": {}}']
 """
 
 from __future__ import annotations
