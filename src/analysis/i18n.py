@@ -69,10 +69,15 @@ def preload() -> None:
     kernel, it was a fifth of a brief's time."""
     for lang in LANGS:
         catalog(lang)
-        join(["a", "b", "c"], lang)
-        number(0.5, lang), integer(1000, lang), percent(0.5, lang), value(1.5, lang)
-        date("2022-01-31", lang), date("2022-01", lang), ordinal(1, lang)
         babel_locale(lang).plural_form(1)
+        join(["a", "b", "c"], lang)
+        number(0.5, lang)
+        integer(1000, lang)
+        percent(0.5, lang)
+        value(1.5, lang)
+        date("2022-01-31", lang)
+        date("2022-01", lang)
+        ordinal(1, lang)
 
 
 def check_lang(lang: str) -> str:
