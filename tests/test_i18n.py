@@ -104,13 +104,17 @@ def test_tone_marks_only_break_ties():
 def test_preload_reads_babels_data_for_every_language_once():
     """The batch's template calls preload() before forking kernels: each kernel then finds
     Babel's locale data already read (read per kernel, it was a fifth of a brief's time)."""
-    from babel import localedata
+    import json
+    import subprocess
+    import sys
 
-    from analysis.measures import LANGS
+    def cached_after(statement):  # in a process that has formatted nothing yet
+        code = ("import json; from babel import localedata; from analysis import i18n; "
+                f"{statement}; print(json.dumps(sorted(localedata._cache)))")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True).stdout
+        return set(json.loads(out))
 
-    i18n.babel_locale.cache_clear()
-    localedata._cache.clear()  # as a process that has formatted nothing yet
-    i18n.preload()
-    for lang in LANGS:
-        assert i18n.BABEL_LOCALE[lang] in localedata._cache
-    assert "root" in localedata._cache  # the data every locale inherits
+    wanted = {i18n.BABEL_LOCALE[lang] for lang in i18n.LANGS}
+    assert not wanted & cached_after("pass")
+    assert wanted | {"root"} <= cached_after("i18n.preload()")
