@@ -22,7 +22,18 @@ _LOCK = threading.Lock()
 
 
 class OrderedOutStream(OutStream):
-    """An `OutStream` that flushes the other stream before it takes a write."""
+    """An `OutStream` that flushes the other stream before it takes a write, and whose flush
+    with nothing written returns at once."""
+
+    def flush(self) -> None:
+        # Every display first flushes both streams: two round trips to the IOPub thread each,
+        # for nothing when nothing was written. Skipping them keeps the order: what an earlier
+        # flush took from the buffers is sent by a callback already queued on the IOPub thread,
+        # ahead of anything queued after it (the display's own message included).
+        with self._buffer_lock:
+            pending = any(buffer.tell() for buffer in self._buffers.values())
+        if pending:
+            super().flush()
 
     def write(self, string: str) -> int | None:
         with _LOCK:
