@@ -56,3 +56,19 @@ def synthetic_pref(text: str) -> pd.DataFrame:
     frame["has_conflict"] = False
     frame["conflict"] = ""
     return frame[PREF_COLUMNS]
+
+
+# Alpha (a synthetic province) merged into Gamma in 2025; Beta is its peer. The charts' and the
+# grids' tests draw the same figures.
+SYNTHETIC_MERGER_PREF = synthetic_pref("""year,unit_system,unit,measure,score,rank,source_id
+2020,63,Alpha,dti,0.40,10,synth-a
+2020,63,Alpha,pillar_government,,5,synth-a
+2021,63,Alpha,dti,,12,synth-b
+2021,63,Alpha,awareness,,3,synth-b
+2021,63,Alpha,institutions,,40,synth-b
+2021,63,Beta,dti,,2,synth-b
+2021,63,Beta,awareness,,1,synth-b
+2022,63,Beta,dti,,4,synth-b
+2024,34,Gamma,dti,0.70,3,synth-c
+2024,34,Gamma,infrastructure,,5,synth-c
+""")

@@ -8,22 +8,12 @@ import re
 
 import pandas as pd
 import pytest
-from data_helpers import synthetic_pref
+from data_helpers import SYNTHETIC_MERGER_PREF
 
 from analysis import brief, grids, i18n
 from analysis.html_export import sanitize_html
 
-# Alpha (a synthetic province) merged into Gamma in 2025.
-SYNTHETIC_PREF = synthetic_pref("""year,unit_system,unit,measure,score,rank,source_id
-2020,63,Alpha,dti,0.40,10,synth-a
-2020,63,Alpha,pillar_government,,5,synth-a
-2021,63,Alpha,dti,,12,synth-b
-2021,63,Alpha,awareness,,3,synth-b
-2021,63,Alpha,institutions,,40,synth-b
-2022,63,Beta,dti,,4,synth-b
-2024,34,Gamma,dti,0.70,3,synth-c
-2024,34,Gamma,infrastructure,,5,synth-c
-""")
+SYNTHETIC_PREF = SYNTHETIC_MERGER_PREF  # Alpha merged into Gamma in 2025; Beta its peer
 YEARS = [2020, 2021, 2022, 2023, 2024]
 SYNTHETIC_SOURCES = pd.DataFrame({
     "source_id": ["synth-a", "synth-b", "synth-c"],

@@ -55,6 +55,10 @@ def _is_not_comparable(measure: str, year: int) -> bool:
     return measure in INDICATORS and year < FIRST_YEAR_OF_EIGHT_INDICATORS
 
 
+def _any_not_comparable(measures, years) -> bool:
+    return any(_is_not_comparable(m, y) for m in measures for y in years)
+
+
 def _not_comparable_cell(measures, measure, year, lang) -> str:
     """DTI 2020's indicators, said once: one cell over all the indicator rows of that column."""
     shown = [m for m in measures if m in INDICATORS]
@@ -74,6 +78,10 @@ def _left_out(measures, editions, lang) -> list[str]:
         items.append(_t("indicators", lang))
         measures = [m for m in measures if m not in INDICATORS]
     return items + [label(m, lang) for m in measures]
+
+
+def _measure_head(lang: str) -> str:
+    return f'<th scope="col">{html.escape(tables.header("measure", lang))}</th>'
 
 
 def _grid(head: str, rows: list[str], table_id: str) -> str:
@@ -110,11 +118,10 @@ def rank_grid(pref: pd.DataFrame, province: str, years, lang: str, *, successor=
     ranked = {m for _, _, f in shown for m in f.index[f["rank"].notna()]}
     measures = [m for m in PROVINCE_MEASURES if m in ranked]
     ids_by_measure = _cite_ranks(shown, measures, cites)
-    head = f'<th scope="col">{html.escape(tables.header("measure", lang))}</th>' + "".join(
+    head = _measure_head(lang) + "".join(
         _edition_head(year, system, f, lang) for year, system, f in shown)
     if cites is not None:
-        head += (f'<th scope="col" class="cite-col">'
-                 f'{html.escape(tables.header("source", lang))}</th>')
+        head += tables.cite_head(lang)
     rows, any_missing = [], False
     for measure in measures:
         cells = [f'<th scope="row">{html.escape(label(measure, lang))}</th>']
@@ -122,16 +129,15 @@ def rank_grid(pref: pd.DataFrame, province: str, years, lang: str, *, successor=
             if _is_not_comparable(measure, year):
                 cells.append(_not_comparable_cell(measures, measure, year, lang))
                 continue
-            cell = _rank_cell(figures.loc[measure], system)
-            any_missing |= cell.endswith(f">{i18n.MISSING}</td>")
-            cells.append(cell)
+            figure = figures.loc[measure]
+            any_missing |= pd.isna(figure["rank"])
+            cells.append(_rank_cell(figure, system))
         if cites is not None:
             cells.append(f'<td class="cite-col">{cites.marks(ids_by_measure[measure])}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
     out = _grid(head, rows, "rank-grid")
     key = _rank_key(shown, successor, province, lang)
-    if any(m in INDICATORS for m in measures) and any(
-            y < FIRST_YEAR_OF_EIGHT_INDICATORS for y, _, _ in shown):
+    if _any_not_comparable(measures, [year for year, _, _ in shown]):
         key.append(("not-comparable", _t("not_comparable_key", lang)))
     out += _key(lang, *key)
     if any_missing:
@@ -196,11 +202,10 @@ def coverage_grid(cover: pd.DataFrame, lang: str, *, cites=None) -> str:
     measures = [m for m in PROVINCE_MEASURES if m in present]
     years = sorted({int(y) for y in cover["year"]})
     status = {(m, int(y)): s for m, y, s in zip(cover["measure"], cover["year"], cover["status"])}
-    head = f'<th scope="col">{html.escape(tables.header("measure", lang))}</th>' + "".join(
+    head = _measure_head(lang) + "".join(
         f'<th scope="col" class="num">{year}</th>' for year in years)
     if cites is not None:
-        head += (f'<th scope="col" class="cite-col">'
-                 f'{html.escape(tables.header("source", lang))}</th>')
+        head += tables.cite_head(lang)
     rows, seen = [], set()
     for measure in measures:
         cells = [f'<th scope="row">{html.escape(label(measure, lang))}</th>']
@@ -219,8 +224,7 @@ def coverage_grid(cover: pd.DataFrame, lang: str, *, cites=None) -> str:
             cells.append(f'<td class="cite-col">{cites.marks(list(ids))}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
     out = _grid(head, rows, "coverage")
-    if any(m in INDICATORS for m in measures) and any(
-            y < FIRST_YEAR_OF_EIGHT_INDICATORS for y in years):
+    if _any_not_comparable(measures, years):
         out += _key(lang, ("not-comparable", _t("not_comparable_key", lang)))
     if "not published" in seen:
         out += tables.legend(lang)

@@ -35,6 +35,11 @@ FIGURE_COLUMNS = ("score", "rank", "percentile", "national_average", "gap", "pre
                   "change")
 
 
+def cite_head(lang: str) -> str:
+    """The header of a table's column of [n] source marks."""
+    return f'<th scope="col" class="cite-col">{html.escape(header("source", lang))}</th>'
+
+
 def header(column, lang: str) -> str:
     key = f"table.column.{column}"
     return i18n.t(key, lang) if key in i18n.catalog(lang) else str(column)
@@ -110,7 +115,7 @@ def render(frame: pd.DataFrame, lang: str, *, table_id: str, cites=None, year=No
     columns = [c for c in shown.columns if c not in SOURCE_COLUMNS]
     head = "".join(f'<th scope="col">{html.escape(header(c, lang))}</th>' for c in columns)
     if ids_per_row is not None:
-        head += f'<th scope="col" class="cite-col">{html.escape(header("source", lang))}</th>'
+        head += cite_head(lang)
     rows, any_missing = [], False
     for i, record in enumerate(shown[columns].to_dict("records")):
         cells = []
@@ -174,7 +179,7 @@ def wide(frame: pd.DataFrame, index: str, columns: str, values: str, lang: str, 
     head = f'<th scope="col">{html.escape(header(index, lang))}</th>' + "".join(
         f'<th scope="col">{html.escape(cell_text(columns, c, lang))}</th>' for c in cols)
     if ids_per_row is not None:
-        head += f'<th scope="col" class="cite-col">{html.escape(header("source", lang))}</th>'
+        head += cite_head(lang)
     rows, any_missing = [], False
     for key in keys:
         cells = [f"<td>{html.escape(cell_text(index, key, lang))}</td>"]
@@ -235,7 +240,7 @@ def from_display(frame: pd.DataFrame, lang: str, *, table_id: str, source_ids=No
     head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in kept)
     with_cites = cites is not None and source_ids is not None
     if with_cites:
-        head += f'<th scope="col" class="cite-col">{html.escape(header("source", lang))}</th>'
+        head += cite_head(lang)
     ids = list(source_ids) if with_cites else []
     rows, any_missing = [], False
     for i, record in enumerate(frame[kept].itertuples(index=False)):
