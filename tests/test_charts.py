@@ -400,6 +400,35 @@ def test_charts_render_with_source_line_below_the_axis(name, pref, ax):
     assert line.get_window_extent(renderer).y1 <= lowest_tick
 
 
+ALL_CHART_CALLS = {
+    **CHART_CALLS,
+    "target_revisions": lambda pref, ax: charts.target_revisions(
+        SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "percent", "vi", SYNTHETIC_SOURCES, ax=ax),
+    "target_progress": lambda pref, ax: charts.target_progress(
+        SYNTHETIC_PROGRESS, SYNTHETIC_TARGETS, "T08", "en", SYNTHETIC_SOURCES, ax=ax),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALL_CHART_CALLS))
+@pytest.mark.parametrize("hide_source", [False, True])
+def test_figure_png_is_the_tight_png_drawn_once(name, hide_source):
+    """Briefs print each chart with `figure_png` (one draw): the bytes must be those of the
+    inline backend's tight bounding box (two draws), whatever the chart."""
+    from IPython.core.pylabtools import print_figure
+
+    pngs = []
+    for printer in (charts.figure_png, lambda fig: print_figure(
+            fig, "png", bbox_inches="tight", **charts.INLINE_PRINT_KWARGS)):
+        fig, ax = plt.subplots(figsize=(9, 5))
+        ALL_CHART_CALLS[name](SYNTHETIC_PREF, ax)
+        if hide_source:
+            charts.hide_source_line(ax)
+        pngs.append(printer(fig))
+        plt.close(fig)
+    assert pngs[0] == pngs[1]
+    assert pngs[0].startswith(b"\x89PNG") and b"matplotlib" not in pngs[0].lower()
+
+
 def test_save_png_is_repeatable_and_carries_no_software_tag(tmp_path):
     from analysis.figures import save_png
 
@@ -715,17 +744,18 @@ def test_a_brief_shows_the_chart_without_its_source_line_and_cites_it_by_number(
 
     shown, displayed = [], []
 
-    def fake_show():
-        ax = plt.gcf().axes[0]
-        shown.append([t.get_visible() for t in by_gid(ax.texts, "source-line")])
+    def fake_png(fig):
+        shown.append([t.get_visible() for t in by_gid(fig.axes[0].texts, "source-line")])
+        return b"png"
 
-    monkeypatch.setattr(plt, "show", fake_show)
+    monkeypatch.setattr(charts, "figure_png", fake_png)
     monkeypatch.setattr(ipy_display, "display", lambda *objs, **kw: displayed.extend(objs))
     sources = SYNTHETIC_SOURCES.assign(url="https://example.org", title="T")
     cites = brief.Citations(sources, "en")
     brief.show_chart(charts.rank_trajectories, SYNTHETIC_PREF, "Alpha", ["Beta"], YEARS, sources,
                      lang="en", provinces=SYNTHETIC_PROVINCES, cites=cites)
     assert shown == [[False]]
+    assert [o.data for o in displayed if isinstance(o, ipy_display.Image)] == [b"png"]
     line = re.sub(r"<[^>]+>", "", displayed[-1].data)
     assert line == "Chart sources: [1][2][3]"
     brief.show_chart(charts.rank_trajectories, SYNTHETIC_PREF, "Alpha", ["Beta"], YEARS, sources,

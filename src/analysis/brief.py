@@ -551,7 +551,7 @@ def show_chart(draw, *args, figsize=(9, 5), when: bool = True, gap_text: str | N
     published to draw), show the one gap sentence instead. With `cites`, the chart's sources
     are also cited by number under it, and `figures` (preferred_dti() rows the chart draws)
     go into the brief's CSV."""
-    from IPython.display import HTML, display
+    from IPython.display import HTML, Image, display
 
     if not when:
         if gap_text:
@@ -559,18 +559,21 @@ def show_chart(draw, *args, figsize=(9, 5), when: bool = True, gap_text: str | N
         return
     import matplotlib.pyplot as plt
 
-    from analysis.charts import chart_source_ids, hide_source_line
+    from analysis.charts import chart_source_ids, figure_png, hide_source_line
 
     fig, ax = plt.subplots(figsize=figsize)
-    draw(*args, ax=ax, **kwargs)
-    ids = chart_source_ids(ax)
-    if cites is not None:
-        # The brief cites the chart's sources by number right under it, linked to the source
-        # list: the same sources written out inside the image would say it twice (and cost a
-        # third of the chart's drawing). A chart saved on its own (`make figures`) keeps them.
-        hide_source_line(ax)
-    plt.show()
-    plt.close(fig)
+    try:
+        draw(*args, ax=ax, **kwargs)
+        ids = chart_source_ids(ax)
+        if cites is not None:
+            # The brief cites the chart's sources by number right under it, linked to the
+            # source list: the same sources written out inside the image would say it twice
+            # (and cost a third of the chart's drawing). A chart saved on its own (`make
+            # figures`) keeps them.
+            hide_source_line(ax)
+        display(Image(data=figure_png(fig), format="png"))
+    finally:
+        plt.close(fig)
     if cites is not None:
         if figures is not None:
             cites.show(figures)

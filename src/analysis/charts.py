@@ -47,6 +47,10 @@ PROVINCE_COLOR = "#c0392b"
 TARGET_COLOR = "#1f6f8b"
 RANK_CMAP = "Blues"
 
+# How figures are printed in a kernel: PNG without the "Software" key (the matplotlib version), so
+# that a brief does not change with a patch release.
+INLINE_PRINT_KWARGS = {"metadata": {"Software": None}}
+
 # One look for "not published" on every chart: hatched light grey.
 NOT_PUBLISHED_STYLE = {"facecolor": "#ececec", "edgecolor": "#9e9e9e", "hatch": "///",
                        "linewidth": 0.6}
@@ -82,10 +86,9 @@ def set_theme(**rc) -> None:
         "axes.titleweight": "bold",
         **rc,
     })
-    # Figures shown inline in a kernel: PNG without the "Software" (matplotlib version) key, so
-    # that a brief does not change with a patch release. The tight bounding box stays: measured
-    # here, a layout engine (constrained or tight) costs as much as the second draw it saves,
-    # and fixed margins would clip the legends and source lines drawn outside the axes.
+    # Figures shown inline in a kernel (plt.show): INLINE_PRINT_KWARGS, tight bounding box (a
+    # layout engine costs as much as the second draw it would save, and fixed margins would
+    # clip the legends and labels drawn outside the axes). Briefs use `figure_png`.
     from IPython import get_ipython
 
     shell = get_ipython()
@@ -94,8 +97,19 @@ def set_theme(**rc) -> None:
         from matplotlib_inline.config import InlineBackend
 
         inline = InlineBackend.instance()
-        inline.print_figure_kwargs = {"bbox_inches": "tight", "metadata": {"Software": None}}
+        inline.print_figure_kwargs = {"bbox_inches": "tight", **INLINE_PRINT_KWARGS}
         select_figure_formats(shell, inline.figure_formats, **inline.print_figure_kwargs)
+
+
+def figure_png(fig) -> bytes:
+    """The PNG the inline backend would show for `fig` (tight bounding box, the figure's dpi),
+    drawn once instead of twice: given "tight", matplotlib draws the whole figure to find the
+    box and then again to print it; the box measured here without that first draw is the same
+    (byte-identical PNGs for every chart of the briefs, checked by the tests)."""
+    from IPython.core.pylabtools import print_figure
+
+    box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(mpl.rcParams["savefig.pad_inches"])
+    return print_figure(fig, "png", bbox_inches=box, **INLINE_PRINT_KWARGS)
 
 
 # --- source line ------------------------------------------------------------------------------
@@ -244,13 +258,17 @@ def _empty_message(ax, lang):
 
 # --- rank trajectories ------------------------------------------------------------------------
 
-def _ranks_by_year(pref, unit, years, system, measure=OVERALL):
-    """{year: (rank, source id)}: the unit's first ranked row of each of the years."""
-    own = pref[pref["unit"].to_numpy(dtype=object) == unit]  # the unit first: a few rows left
-    rows = own[(own["measure"] == measure) & (own["unit_system"] == system)
-               & own["year"].isin(years) & own["rank"].notna()]
-    rows = rows.drop_duplicates("year")
-    return {int(y): (int(r), s) for y, r, s in zip(rows["year"], rows["rank"], rows["source_id"])}
+def _ranks_by_unit(pref, years, measure=OVERALL) -> dict:
+    """{(unit, unit system): {year: (rank, source id)}}: each unit's first ranked row of each of
+    the years, in one pass over `pref` (a chart asks for a dozen units)."""
+    keep = (pref["measure"].eq(measure) & pref["rank"].notna() & pref["year"].isin(years))
+    rows = pref[keep.to_numpy(dtype=bool, na_value=False)]
+    ranks: dict = {}
+    for unit, system, year, rank, source in zip(rows["unit"], rows["unit_system"], rows["year"],
+                                                rows["rank"], rows["source_id"]):
+        if not pd.isna(system):
+            ranks.setdefault((unit, int(system)), {}).setdefault(int(year), (int(rank), source))
+    return ranks
 
 
 def _draw_runs(ax, years, ranks, **style):
@@ -290,9 +308,10 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
 
         provinces = load_provinces()
     palette = _peer_palette()
+    ranks_of = _ranks_by_unit(pref, years, measure)
     drawn_sources, labels, silent = [], [], []
     for index, unit in enumerate(units):
-        ranks = _ranks_by_year(pref, unit, years, PROVINCE_SYSTEM, measure)
+        ranks = ranks_of.get((unit, PROVINCE_SYSTEM), {})
         if not ranks:
             silent.append(unit)
             continue
@@ -306,7 +325,7 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
         drawn_sources += [s for _, s in ranks.values()]
 
     successor = _successor_or_none(province, provinces)
-    merged = _ranks_by_year(pref, successor, years, MERGED_SYSTEM, measure) if successor else {}
+    merged = ranks_of.get((successor, MERGED_SYSTEM), {})
     for year, (rank, source_id) in merged.items():
         ax.plot([year], [rank], linestyle="none", marker="D", markersize=9,
                 markerfacecolor="white", markeredgecolor=PROVINCE_COLOR, markeredgewidth=2,
@@ -317,7 +336,7 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
         drawn_sources.append(source_id)
 
     # Years without the province's own rank: hatched band (its successor's rank sits on it).
-    own = _ranks_by_year(pref, province, years, PROVINCE_SYSTEM, measure)
+    own = ranks_of.get((province, PROVINCE_SYSTEM), {})
     _mark_unpublished_years(ax, [y for y in years if y not in own], lang, half_width=0.18,
                             label=f"{province}: {_t('not_published', lang)}")
 
@@ -331,7 +350,7 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
     _number_ticks(ax.yaxis, lang, integer=True)
     ax.set_ylabel(_t("rank_axis", lang))
     ax.set_xlabel(_t("edition", lang))
-    ax.set_title(_t("trajectory_title", lang).format(province=province), loc="left",
+    ax.set_title(_t("trajectory_title", lang).format(province=province), loc="left", y=1.0,
                  pad=6 + (14 * (1 + len(", ".join(silent)) // 80) if silent else 0))
     if silent:
         # Above the plot, clear of the lines and the labels in the margin.
@@ -404,7 +423,7 @@ def _label_line_ends(ax, labels):
 
     def name(x, rank, text, color, bold, shift=0.0):
         leader = {"arrowstyle": "-", "color": color, "linewidth": 0.7, "alpha": 0.8,
-                  "shrinkA": 0, "shrinkB": 0, "relpos": (0, 0.5)} if shift else None
+                  "shrinkA": 0, "shrinkB": 0, "relpos": (0, 0.5), "patchA": None} if shift else None
         return ax.annotate(
             text, xy=(x, rank), xycoords="data", xytext=(LABEL_GAP_PT, shift),
             textcoords="offset points", va="center", ha="left",
@@ -843,10 +862,11 @@ def has_rank_trajectory(pref: pd.DataFrame, province: str, peers, years,
     """Whether `rank_trajectories` would draw at least one rank."""
     years = [int(y) for y in years]
     units = [province, *[p for p in peers if p != province]]
-    if any(_ranks_by_year(pref, u, years, PROVINCE_SYSTEM, measure) for u in units):
+    ranks_of = _ranks_by_unit(pref, years, measure)
+    if any((u, PROVINCE_SYSTEM) in ranks_of for u in units):
         return True
     successor = _successor_or_none(province, provinces) if provinces is not None else None
-    return bool(successor and _ranks_by_year(pref, successor, years, MERGED_SYSTEM, measure))
+    return bool(successor and (successor, MERGED_SYSTEM) in ranks_of)
 
 
 def chart_source_ids(ax) -> list[str]:

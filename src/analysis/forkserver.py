@@ -69,12 +69,15 @@ KERNEL_MODULES = ("ipykernel.debugger", "IPython.core.debugger", "IPython.core.o
                   "tornado.queues", "tornado.locks", "tornado.platform.asyncio", "pdb",
                   "http.server", "xmlrpc.client", "mimetypes", "faulthandler",
                   "analysis.kernel_streams", "IPython.core.magics.execution",
-                  "IPython.core.magics.pylab")
+                  "IPython.core.magics.pylab", "IPython.core.pylabtools",
+                  "matplotlib.backends.backend_agg")
 # Not the inline backend: imported here, it would miss the kernel's shell, which it hooks into
 # when it is imported (a notebook that shows a figure without `%matplotlib inline` relies on it).
 
-# What the template reads ahead: the tables every notebook loads, from `analysis.data`.
-PRELOAD = ("preferred_dti", "load_dti", "load_sources", "load_provinces", "load_aliases")
+# What the template reads ahead: the tables every notebook loads, from `analysis.data`, and what
+# is built from those tables alone (so no run depends on more files than before).
+PRELOAD = ("preferred_dti", "load_dti", "load_sources", "load_provinces", "load_aliases",
+           "editions", "province_resolver")
 
 
 class _KernelLike:
@@ -131,6 +134,12 @@ def warm(modules: list[str], data_root: str | None) -> None:
                 getattr(data, name)()
             except Exception:  # noqa: BLE001, S112 - the run will hit and report it
                 continue
+        try:  # data/translations.csv: every brief shows texts from the data
+            from analysis import i18n
+
+            i18n.translate("", "vi")
+        except Exception:  # noqa: BLE001, S110 - the run will hit and report it
+            pass
 
 
 def _child(request: dict, server_pid: int, protocol_fd: int) -> None:
