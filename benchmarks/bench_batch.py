@@ -22,6 +22,8 @@ per process, so it overstates) and of PSS (shared pages split between the proces
 them: the honest figure). Per phase (start, execute, export, write) and per notebook: from the
 manifest each run writes. The machine's load (`uptime`) is recorded before and after each step:
 the machine may be shared, and the numbers are only as good as it was idle.
+Machine speed: before and after each step, the CPU time of a fixed pure-Python loop
+(`reference_s_before/after`; lower is faster), since this VM's speed drifts within minutes.
 Writes benchmarks/results/latest.json.
 """
 
@@ -93,10 +95,25 @@ class PeakMemory:
         self._thread.join()
 
 
+def reference_seconds() -> float:
+    """CPU seconds of a fixed pure-Python loop, best of three: this virtual machine's speed
+    drifts by 10-15 % within minutes (same code, same load), so every step records the speed
+    it ran at (lower is faster)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        total = 0
+        for i in range(2_000_000):
+            total += i * i % 7
+        best = min(best, time.process_time() - start)
+    return round(best, 3)
+
+
 def measure(label: str, commands: list[list[str]], cwd: Path, check: bool = True,
             interval: float = 0.1) -> dict:
     print(f"[bench] {label}: {len(commands)} command(s)… ({uptime()})", file=sys.stderr,
           flush=True)
+    reference = reference_seconds()
     codes, load_before = [], uptime()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with PeakMemory(interval) as memory:
@@ -114,7 +131,8 @@ def measure(label: str, commands: list[list[str]], cwd: Path, check: bool = True
               "peak_rss_mb": round(memory.rss / 2**20, 1),
               "peak_pss_mb": round(memory.pss / 2**20, 1),
               "commands": len(commands), "exit_codes": sorted(set(codes)),
-              "load_before": load_before, "load_after": uptime()}
+              "load_before": load_before, "load_after": uptime(),
+              "reference_s_before": reference, "reference_s_after": reference_seconds()}
     print(f"[bench] {label}: {result['wall_s']} s wall, {result['cpu_s']} CPU-s, "
           f"peak PSS {result['peak_pss_mb']} MB", file=sys.stderr, flush=True)
     return result

@@ -248,3 +248,18 @@ def test_normalise_joins_one_print_that_arrived_in_pieces():
     mixed = cell_with(("stdout", "a"), ("stderr", "warn\n"), ("stdout", "b\n"))
     assert [(o["name"], o["text"]) for o in mixed] == [("stdout", "a"), ("stderr", "warn\n"),
                                                          ("stdout", "b\n")]
+
+
+def test_a_forked_kernel_starts_without_importing_anything(tmp_path):
+    """Every module a kernel imports while it starts is imported once, by the template
+    (`forkserver.KERNEL_MODULES`): imported per kernel, it is paid per run."""
+    from batch_notebooks import write_notebook
+
+    write_notebook(tmp_path / "nb", "01_imports", "1 + 1",  # (what running a cell imports)
+                   "import sys\nfrom analysis import forkserver\n"
+                   "print('new:', sorted(set(sys.modules) - forkserver.TEMPLATE_MODULES))")
+    proc = run_cli("--notebooks-dir", str(tmp_path / "nb"), "--years", "2022", "--quiet",
+                   "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    page = (tmp_path / "out/2022/all/01_imports.vi.html").read_text(encoding="utf-8")
+    assert "new: []" in page

@@ -755,7 +755,8 @@ def test_a_brief_shows_the_chart_without_its_source_line_and_cites_it_by_number(
     brief.show_chart(charts.rank_trajectories, SYNTHETIC_PREF, "Alpha", ["Beta"], YEARS, sources,
                      lang="en", provinces=SYNTHETIC_PROVINCES, cites=cites)
     assert shown == [[False]]
-    assert [o.data for o in displayed if isinstance(o, ipy_display.Image)] == [b"png"]
+    images = [o for o in displayed if isinstance(o, ipy_display.Image)]
+    assert [(i.data, i.metadata) for i in images] == [(b"png", {"alt": "Overall DTI rank: Alpha and its peers"})]
     line = re.sub(r"<[^>]+>", "", displayed[-1].data)
     assert line == "Chart sources: [1][2][3]"
     brief.show_chart(charts.rank_trajectories, SYNTHETIC_PREF, "Alpha", ["Beta"], YEARS, sources,

@@ -571,7 +571,9 @@ def show_chart(draw, *args, figsize=(9, 5), when: bool = True, gap_text: str | N
             # (and cost a third of the chart's drawing). A chart saved on its own (`make
             # figures`) keeps them.
             hide_source_line(ax)
-        display(Image(data=figure_png(fig), format="png"))
+        # The chart's title is its text alternative (screen readers, a page saved without images).
+        alt = " ".join((ax.get_title(loc="left") or ax.get_title()).split())
+        display(Image(data=figure_png(fig), format="png", metadata={"alt": alt} if alt else None))
     finally:
         plt.close(fig)
     if cites is not None:

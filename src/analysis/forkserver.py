@@ -34,6 +34,7 @@ import sys
 
 _OPENED: set[str] = set()
 _ROOT: list[str] = []
+TEMPLATE_MODULES: set[str] = set()  # what the template had imported when it began to fork
 
 
 def _audit(event: str, args) -> None:
@@ -69,8 +70,10 @@ KERNEL_MODULES = ("ipykernel.debugger", "IPython.core.debugger", "IPython.core.o
                   "tornado.queues", "tornado.locks", "tornado.platform.asyncio", "pdb",
                   "http.server", "xmlrpc.client", "mimetypes", "faulthandler",
                   "analysis.kernel_streams", "IPython.core.magics.execution",
-                  "IPython.core.magics.pylab", "IPython.core.pylabtools",
-                  "matplotlib.backends.backend_agg")
+                  "IPython.core.magics.pylab", "IPython.core.pylabtools", "IPython.core.logger",
+                  "matplotlib.backends.backend_agg", "zmq.utils.garbage",
+                  # what the briefs' CSV export imports on first use
+                  "pandas.core.methods.to_dict", "pandas.io.formats.csvs")
 # Not the inline backend: imported here, it would miss the kernel's shell, which it hooks into
 # when it is imported (a notebook that shows a figure without `%matplotlib inline` relies on it).
 
@@ -252,6 +255,7 @@ def main() -> None:
     config = json.loads(sys.argv[1])
     gc.disable()  # no collection while warming: it would leave holes in pages the kernels share
     warm(config.get("modules", []), config.get("data_root"))
+    TEMPLATE_MODULES.update(sys.modules)
     # Everything warmed up lives as long as the template: out of the collector's sight, so that
     # a kernel's collections never write to (and so copy) the pages it shares with the template.
     gc.freeze()
