@@ -16,10 +16,10 @@ Steps, one after the other, each into its own temporary --out (all with the defa
 
 Wall time: time.perf_counter around each subprocess. CPU time: user + system time of the process
 tree (getrusage(RUSAGE_CHILDREN); the runner reaps its fork server, which reaps its kernels).
-Peak memory: the largest sum over the process tree (runner, fork server, kernels), sampled every
-`interval` s with psutil, of RSS (counts pages the forked kernels share with the template once
-per process, so it overstates) and of PSS (shared pages split between the processes sharing
-them: the honest figure). Per phase (start, execute, export, write) and per notebook: from the
+Peak memory: the largest sum over the process tree (runner, fork server, kernels), sampled once
+a second with psutil (SAMPLE_INTERVAL: a sample is not free), of RSS (counts pages the forked
+kernels share with the template once per process, so it overstates) and of PSS (shared pages
+split between the processes sharing them: the honest figure). Per phase (start, execute, export, write) and per notebook: from the
 manifest each run writes. The machine's load (`uptime`) is recorded before and after each step:
 the machine may be shared, and the numbers are only as good as it was idle.
 Machine speed: before and after each step, the CPU time of a fixed pure-Python loop
@@ -64,10 +64,16 @@ def uptime() -> str:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+# One sample of the tree's PSS costs about 20 ms of kernel CPU (it walks every page table): at
+# 5-10 samples a second the sampler took 9 % of this 2-core machine and added 1.5 s to the
+# one-edition batch it was measuring. Once a second: ~250 samples over the grid.
+SAMPLE_INTERVAL = 1.0
+
+
 class PeakMemory:
     """Largest summed RSS and PSS of this process's descendants, sampled every `interval` s."""
 
-    def __init__(self, interval: float = 0.1):
+    def __init__(self, interval: float = SAMPLE_INTERVAL):
         self.interval, self.rss, self.pss = interval, 0, 0
         self._stop = threading.Event()
         self._root = psutil.Process()
@@ -110,7 +116,7 @@ def reference_seconds() -> float:
 
 
 def measure(label: str, commands: list[list[str]], cwd: Path, check: bool = True,
-            interval: float = 0.1) -> dict:
+            interval: float = SAMPLE_INTERVAL) -> dict:
     print(f"[bench] {label}: {len(commands)} command(s)… ({uptime()})", file=sys.stderr,
           flush=True)
     reference = reference_seconds()
@@ -278,12 +284,12 @@ def main() -> int:
         results["edition"] = from_manifest(tmp / "edition", measure(
             "edition: 2022 x 63 provinces x vi",
             [[*run_cmd, "--years", "2022", "--provinces", "all", "--out", str(tmp / "edition")]],
-            ROOT, check=False, interval=0.2))
+            ROOT, check=False))
         if not options.skip_grid:
             results["grid"] = from_manifest(tmp / "grid", measure(
                 "grid: every edition x 63 provinces x vi,en (also the stress step)",
                 [[*run_cmd, "--years", "all", "--provinces", "all", "--lang", "vi,en",
-                  "--out", str(tmp / "grid")]], ROOT, check=False, interval=0.25))
+                  "--out", str(tmp / "grid")]], ROOT, check=False))
         if options.floor_step:
             results["floor"] = measure("floor", [[PY, __file__, "--floor"]], ROOT)
 
