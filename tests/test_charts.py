@@ -763,3 +763,22 @@ def test_a_brief_shows_the_chart_without_its_source_line_and_cites_it_by_number(
                      lang="en", provinces=SYNTHETIC_PROVINCES)
     assert shown[-1] == [True]
     assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize("years, expected", [
+    ([2020, 2021], ["ranked among the 63 provinces"]),
+    ([2021, 2022], ["ranked among the 63 provinces", "Alpha: not published"]),
+    (YEARS, ["ranked among the 63 provinces", "ranked among the 34 post-merger units",
+             "Alpha: not published"]),
+])
+def test_trajectory_key_lists_only_what_the_chart_draws(ax, years, expected):
+    charts.rank_trajectories(SYNTHETIC_PREF, "Alpha", ["Beta"], years, SYNTHETIC_SOURCES, "en",
+                             ax=ax, provinces=SYNTHETIC_PROVINCES)
+    entries = [" ".join(t.get_text().split()) for t in ax.get_legend().get_texts()]
+    assert [e.split(" (")[0] for e in entries] == expected
+
+
+def test_trajectory_without_any_rank_keys_only_the_hatching(ax):
+    charts.rank_trajectories(EMPTY_PREF, "Alpha", ["Beta"], YEARS, SYNTHETIC_SOURCES, "en",
+                             ax=ax, provinces=SYNTHETIC_PROVINCES)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Alpha: not published"]

@@ -337,7 +337,8 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
 
     # Years without the province's own rank: hatched band (its successor's rank sits on it).
     own = ranks_of.get((province, PROVINCE_SYSTEM), {})
-    _mark_unpublished_years(ax, [y for y in years if y not in own], lang, half_width=0.18,
+    unpublished = [y for y in years if y not in own]
+    _mark_unpublished_years(ax, unpublished, lang, half_width=0.18,
                             label=f"{province}: {_t('not_published', lang)}")
 
     lowest = max([r for _, r, *_ in labels], default=PROVINCE_SYSTEM)
@@ -357,16 +358,23 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
         ax.text(0.0, 1.01, textwrap.fill(_t("no_rank_at_all", lang).format(
             units=", ".join(silent)), 90), transform=ax.transAxes, fontsize=8, color="#555555",
             va="bottom", style="italic", gid="no-rank-note")
-    handles = [Line2D([], [], color="#555555", marker="o", label=_t("ranked_among_63", lang)),
-               Line2D([], [], linestyle="none", marker="D", markerfacecolor="white",
-                      markeredgecolor=PROVINCE_COLOR, markeredgewidth=2,
-                      label=_t("ranked_among_34", lang)),
-               Patch(label=f"{province}: {_t('not_published', lang)}", **NOT_PUBLISHED_STYLE)]
+    # The key lists only what the chart draws (a 2022 chart has no rank among 34).
+    handles = []
+    if len(labels) > len(merged):
+        handles.append(Line2D([], [], color="#555555", marker="o",
+                              label=_t("ranked_among_63", lang)))
+    if merged:
+        handles.append(Line2D([], [], linestyle="none", marker="D", markerfacecolor="white",
+                              markeredgecolor=PROVINCE_COLOR, markeredgewidth=2,
+                              label=_t("ranked_among_34", lang)))
+    if unpublished:
+        handles.append(Patch(label=f"{province}: {_t('not_published', lang)}",
+                             **NOT_PUBLISHED_STYLE))
     for handle in handles:
         handle.set_label(textwrap.fill(handle.get_label(), 40))
-    # Under the plot, so that it covers neither a line nor a label.
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.13), fontsize=8,
-              frameon=False, ncol=3)
+    if handles:  # under the plot, so that it covers neither a line nor a label
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.13), fontsize=8,
+                  frameon=False, ncol=3)
     _label_line_ends(ax, labels)
     _add_source_line(ax, drawn_sources, sources, lang)
     return ax
