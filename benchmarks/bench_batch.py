@@ -19,8 +19,8 @@ tree (getrusage(RUSAGE_CHILDREN); the runner reaps its fork server, which reaps 
 Peak memory: the largest sum over the process tree (runner, fork server, kernels), sampled once
 a second with psutil (SAMPLE_INTERVAL: a sample is not free), of RSS (counts pages the forked
 kernels share with the template once per process, so it overstates) and of PSS (shared pages
-split between the processes sharing them: the honest figure). Per phase (start, execute, export, write) and per notebook: from the
-manifest each run writes. The machine's load (`uptime`) is recorded before and after each step:
+split between the processes sharing them: the honest figure). Per phase (start, execute,
+export, write) and per notebook: from the manifest each run writes. The machine's load (`uptime`) is recorded before and after each step:
 the machine may be shared, and the numbers are only as good as it was idle.
 Machine speed: before and after each step, the CPU time of a fixed pure-Python loop
 (`reference_s_before/after`; lower is faster), since this VM's speed drifts within minutes.
@@ -115,14 +115,13 @@ def reference_seconds() -> float:
     return round(best, 3)
 
 
-def measure(label: str, commands: list[list[str]], cwd: Path, check: bool = True,
-            interval: float = SAMPLE_INTERVAL) -> dict:
+def measure(label: str, commands: list[list[str]], cwd: Path, check: bool = True) -> dict:
     print(f"[bench] {label}: {len(commands)} command(s)… ({uptime()})", file=sys.stderr,
           flush=True)
     reference = reference_seconds()
     codes, load_before = [], uptime()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    with PeakMemory(interval) as memory:
+    with PeakMemory() as memory:
         start = time.perf_counter()
         for command in commands:
             proc = subprocess.run(command, check=False, cwd=cwd, capture_output=True, text=True)

@@ -351,7 +351,7 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
     _number_ticks(ax.yaxis, lang, integer=True)
     ax.set_ylabel(_t("rank_axis", lang))
     ax.set_xlabel(_t("edition", lang))
-    ax.set_title(_t("trajectory_title", lang).format(province=province), loc="left", y=1.0,
+    ax.set_title(_t("trajectory_title", lang).format(province=province), loc="left",
                  pad=6 + (14 * (1 + len(", ".join(silent)) // 80) if silent else 0))
     if silent:
         # Above the plot, clear of the lines and the labels in the margin.
