@@ -14,8 +14,9 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	# The package is used in place from src/ (a .pth file), so edits need no reinstall.
-	$(PY) -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], 'hai_duong_dti.pth').write_text('$(CURDIR)/src\\n')"
+	# Editable install: the package is used in place from src/ (edits need no reinstall), and its
+	# metadata registers the entry points (nbconvert exporter dti_brief, papermill engine dti).
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "DTI suite (.venv)" >/dev/null
 	touch $(STAMP)
 
