@@ -650,6 +650,7 @@ def threading_is_main() -> bool:
 def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path) -> int:
     from tqdm import tqdm
 
+    from analysis.dataset import write_dataset
     from analysis.incremental import InputDigests
 
     data_root = resolve_data_dir(args.data).resolve()
@@ -692,6 +693,7 @@ def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path) -> int:
         results.sort(key=lambda r: order[r.run.key])
         entries, changed = publish.write_manifest(out, results, data_root, args.fresh_kernels,
                                                   digests, previous)
+        changed |= bool(write_dataset(out, data_root))  # <out>/data/, only files that changed
         if changed or not (out / "index.html").exists():
             publish.write_index(out, entries, data_root)
     finally:

@@ -61,6 +61,8 @@ tbody.home th{color:#0b5cad}
 td.failed{background:#fbeeec}
 .failed .mark{color:#8a1f11;font-weight:700}
 .failed small{display:block;color:#6b3a33}
+.dataset{margin:0 0 1.2rem}
+.dataset ul{margin:.2rem 0;padding-left:1.2rem}
 @page{size:A4;margin:15mm 14mm}
 @media print{body{background:#fff}main{max-width:none;padding:0}details{border:0}
 summary{background:none}tr{break-inside:avoid}thead{display:table-header-group}
@@ -253,6 +255,16 @@ def _edition_html(year, provinces: dict, langs: list[str], words: _Words, is_ope
             f"<table>\n{head}\n{body}\n</table>\n</details>")
 
 
+def _dataset_html(words: _Words) -> str:
+    """Links to the whole dataset that every batch writes beside the briefs (analysis.dataset)."""
+    from analysis.dataset import DATA_SUBDIR, DESCRIPTOR, WORKBOOK
+
+    return (f'<section class="dataset">\n<h2>{words.html("index.dataset")}</h2>\n<ul>\n'
+            f'<li><a href="{DATA_SUBDIR}/{DESCRIPTOR}">{words.html("index.dataset_csv")}</a></li>\n'
+            f'<li><a href="{DATA_SUBDIR}/{WORKBOOK}">{words.html("index.dataset_xlsx")}</a></li>\n'
+            f'</ul>\n<p class="note">{words.html("index.dataset_note")}</p>\n</section>')
+
+
 def render_index(entries: list[dict], data_dir=None) -> str:
     """The index page for `entries` (the manifest's runs) as HTML text."""
     langs = run_langs(entries)
@@ -278,6 +290,7 @@ def render_index(entries: list[dict], data_dir=None) -> str:
 <main>
 <h1>{words.html("index.title")}</h1>
 {_headline_html(headline_ranks(data_dir), words)}
+{_dataset_html(words)}
 <nav class="editions" aria-label="{_e(words.plain("index.editions"))}">{words.html("index.editions")}: {nav}</nav>
 {body}
 </main>

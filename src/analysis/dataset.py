@@ -1,0 +1,318 @@
+"""The whole dataset, published beside the briefs: `<out>/data/`.
+
+- one tidy CSV per table (UTF-8, LF, a missing figure is an empty cell, never 0);
+- `datapackage.json`, a Frictionless Data Package: every field's type and description, primary
+  and foreign keys, and the data rule in words (`frictionless validate` checks data against it);
+- `dti-dataset.xlsx`, the same tables for spreadsheet users: one sheet per table (same rows as
+  the CSV), a frozen header row of Vietnamese column titles, and a first sheet saying what the
+  workbook holds and the data rule.
+
+Every file goes through a temporary file and a rename, and only when its bytes change: the same
+data gives the same bytes (the workbook's zip entries and document dates are fixed), so a batch
+with nothing new leaves every file as it was.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import data
+from analysis.atomic import write_bytes_atomic
+from analysis.sources import PRECEDENCE_RULE
+
+DATA_SUBDIR = "data"
+DESCRIPTOR = "datapackage.json"
+WORKBOOK = "dti-dataset.xlsx"
+
+DATA_RULE = (
+    "Every number in this package is a figure published by the source its row names "
+    "(sources.csv: URL, publisher, title, date published). Nothing is estimated, interpolated or "
+    "filled in: a figure nobody published is an empty cell (missing), never zero. When sources "
+    "disagree, every published figure stays in dti_observations; dti_figures gives one figure per "
+    "edition, unit system, unit and measure, score and rank each taken by the written precedence "
+    "rule: " + PRECEDENCE_RULE
+)
+DATA_RULE_VI = (
+    "Mọi con số trong bộ dữ liệu này là số liệu đã được công bố bởi nguồn ghi trên cùng dòng "
+    "(bảng sources: địa chỉ, nơi công bố, tiêu đề, ngày công bố). Không có số nào được ước tính, "
+    "nội suy hay điền thêm: số liệu chưa công bố là ô trống, không phải số 0. Khi các nguồn khác "
+    "nhau, mọi số liệu đã công bố đều được giữ trong bảng dti_observations; bảng dti_figures chọn "
+    "một số liệu theo quy tắc ưu tiên nguồn đã nêu."
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One published table: its rows (a loader), key, and foreign keys to other tables."""
+
+    name: str
+    description: str
+    load: object                      # data_dir -> DataFrame
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[tuple[str, str, str], ...] = ()   # (field, table, field)
+
+
+def _figures(data_dir) -> pd.DataFrame:
+    # `source_id` of the preferred table repeats the rank's (else the score's) source: the two
+    # columns that name the score's and the rank's own sources say it without ambiguity.
+    return data.preferred_dti(data_dir).drop(columns=["source_id"])
+
+
+def _observations(data_dir) -> pd.DataFrame:
+    return data.load_dti(data_dir)
+
+
+TO_SOURCES = "sources"
+TABLES = (
+    Table("dti_figures", "One DTI figure per edition, unit system (63 provinces or 34 post-2025 "
+          "units), unit and measure: the score and the rank chosen by the precedence rule, each "
+          "with the source it comes from.", _figures,
+          ("year", "unit_system", "unit", "measure"),
+          (("score_source_id", TO_SOURCES, "source_id"),
+           ("rank_source_id", TO_SOURCES, "source_id"))),
+    Table("dti_observations", "Every published DTI figure, one row per figure and source (sources "
+          "that disagree both stay), with the file and line it was transcribed from.",
+          _observations, ("year", "unit_system", "unit", "measure", "source_id"),
+          (("source_id", TO_SOURCES, "source_id"),)),
+    Table("sources", "The source registry: one row per page cited.", data.load_sources,
+          ("source_id",)),
+    Table("provinces", "The 63 provinces before the 2025 merger, with the unit each became.",
+          data.load_provinces, ("name",), (("source_id", TO_SOURCES, "source_id"),)),
+    Table("units_2025", "The 34 administrative units formed by the 2025 merger.",
+          data.load_units_2025, ("unit",), (("source_id", TO_SOURCES, "source_id"),)),
+    Table("aliases", "Spellings of province names seen in sources, and the name each means.",
+          data.load_aliases, ("alias",), (("source_id", TO_SOURCES, "source_id"),)),
+    Table("list_mentions", "A unit named in a published list (e.g. a top-10) without its rank.",
+          data.load_list_mentions, ("year", "unit", "unit_system", "list", "source_id"),
+          (("source_id", TO_SOURCES, "source_id"),)),
+    Table("targets", "Targets of Hải Dương's Resolution 06-NQ/TU (26 March 2021) that the "
+          "sources identify (the sources do not identify all of them; none is invented).",
+          data.load_targets, ("target_id", "horizon"),
+          (("source_id", TO_SOURCES, "source_id"),)),
+    Table("target_revisions", "Revisions of the Resolution's targets as proposed (appended, "
+          "never overwritten).", data.load_target_revisions,
+          ("target_id", "horizon", "proposed_on"), (("source_id", TO_SOURCES, "source_id"),)),
+    Table("target_progress", "Progress reported towards the Resolution's targets.",
+          data.load_target_progress, ("target_id", "as_of"),
+          (("source_id", TO_SOURCES, "source_id"),)),
+    Table("target_status", "How many of the Resolution's targets were reported in each state.",
+          data.load_target_status, ("as_of", "status"),
+          (("source_id", TO_SOURCES, "source_id"),)),
+)
+
+# field: (description, Vietnamese column title). Types come from the table's dtypes.
+FIELDS = {
+    "year": ("DTI edition (the year assessed).", "Năm (kỳ DTI)"),
+    "unit_system": (("63: ranked among the 63 provinces before the 2025 merger; 34: among the 34 "
+                    "units after it (ranks of the two systems do not compare)."), "Hệ đơn vị (63/34)"),
+    "unit": ("Province, post-merger unit or national aggregate.", "Đơn vị"),
+    "measure": (("dti, a pillar (pillar_*), one of the eight main indicators, or a national "
+                "average."), "Chỉ số"),
+    "score": ("Published score, 0 to 1; empty: not published.", "Điểm"),
+    "rank": ("Published rank within the unit system; empty: not published.", "Thứ hạng"),
+    "source_id": ("Source of the row (sources.source_id).", "Mã nguồn"),
+    "score_source_id": ("Source of the score (sources.source_id); empty: no score published.",
+                        "Nguồn của điểm"),
+    "rank_source_id": ("Source of the rank (sources.source_id); empty: no rank published.",
+                       "Nguồn của thứ hạng"),
+    "n_sources": ("How many sources give this figure.", "Số nguồn"),
+    "has_conflict": ("Whether the sources disagree on score or rank.", "Nguồn khác nhau"),
+    "conflict": ("Every disagreeing value with its source.", "Các giá trị khác nhau"),
+    "note": ("Transcriber's note on the row.", "Ghi chú"),
+    "origin_file": ("File under data/ the row was read from.", "Tệp gốc"),
+    "origin_line": ("Line of that file.", "Dòng trong tệp gốc"),
+    "url": ("Address of the page.", "Địa chỉ (URL)"),
+    "publisher": ("Who published the page.", "Nơi công bố"),
+    "title": ("Title of the page.", "Tiêu đề"),
+    "date_published": ("Date published, ISO (YYYY-MM-DD, YYYY-MM or YYYY); empty: not stated.",
+                       "Ngày công bố"),
+    "date_shown": ("Date as the page shows it.", "Ngày ghi trên trang"),
+    "tier": (("Precedence tier: 1 official DTI portal, 2 the province's own newspaper or portal, "
+             "3 other press, 4 third-party compilations."), "Bậc ưu tiên"),
+    "home_province": ("Province whose own newspaper or portal this is (tier 2).",
+                      "Tỉnh chủ quản"),
+    "described_in": ("Reference file that describes the source.", "Mô tả tại"),
+    "code": ("GSO province code.", "Mã tỉnh (TCTK)"),
+    "name": ("Province name.", "Tên tỉnh"),
+    "slug": ("Name in ASCII for file names.", "Tên không dấu (đường dẫn)"),
+    "name_ascii": ("Name without diacritics.", "Tên không dấu"),
+    "region_vi": ("Region (Vietnamese).", "Vùng"),
+    "region_en": ("Region (English).", "Vùng (tiếng Anh)"),
+    "is_central_city": ("Centrally governed city.", "Thành phố trực thuộc TW"),
+    "unit_2025": ("Unit the province became in the 2025 merger.", "Đơn vị sau sáp nhập 2025"),
+    "members": ("Former provinces merged into the unit, ';'-separated.", "Các tỉnh hợp thành"),
+    "alias": ("A spelling seen in a source.", "Cách viết"),
+    "canonical": ("The province it means.", "Tên chuẩn"),
+    "kind": ("Kind of variant (prefix, tone mark, renamed, …).", "Loại biến thể"),
+    "list": ("The published list.", "Danh sách"),
+    "target_id": ("Target identifier (T01…).", "Mã chỉ tiêu"),
+    "pillar": ("Area of the target.", "Lĩnh vực"),
+    "horizon": ("Target year.", "Năm mục tiêu"),
+    "label_vi": ("Short label (Vietnamese).", "Nhãn"),
+    "label_en": ("Short label (English translation).", "Nhãn (tiếng Anh)"),
+    "wording_vi": ("The Resolution's wording, as published.", "Nguyên văn"),
+    "comparator": ("How the value is met (top_n, at_least, …).", "Cách so sánh"),
+    "value": ("Numeric value as published; empty: none published.", "Giá trị"),
+    "value_text": ("Value as written in the source.", "Giá trị (nguyên văn)"),
+    "source_ids": ("Every source of the row, ';'-separated.", "Các nguồn"),
+    "from_value": ("Value before the revision.", "Giá trị cũ"),
+    "to_value": ("Value proposed.", "Giá trị đề xuất"),
+    "from_wording_vi": ("Wording before the revision.", "Nguyên văn cũ"),
+    "to_wording_vi": ("Wording proposed.", "Nguyên văn đề xuất"),
+    "proposed_by": ("Who proposed the revision.", "Cơ quan đề xuất"),
+    "proposed_to": ("To whom it was proposed.", "Trình tới"),
+    "proposed_on": ("Date proposed (ISO).", "Ngày đề xuất"),
+    "status": ("Status as reported.", "Tình trạng"),
+    "as_of": ("Date or period the report refers to, as the source states it.", "Thời điểm"),
+    "as_of_year": ("Year of that date or period.", "Năm"),
+    "share_of_target": ("Share of the target reached, as the source states it.",
+                        "Mức đạt so với chỉ tiêu"),
+    "n_targets": ("Number of targets in that state.", "Số chỉ tiêu"),
+    "of_total": ("Out of how many targets.", "Trên tổng số"),
+}
+
+
+def _field_type(series: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(series):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(series):
+        return "integer"
+    if pd.api.types.is_float_dtype(series):
+        return "number"
+    return "string"
+
+
+def _frame(table: Table, data_dir) -> pd.DataFrame:
+    frame = table.load(data_dir).reset_index(drop=True)
+    unknown = [c for c in frame.columns if c not in FIELDS]
+    if unknown:  # a new column must be described before it is published
+        raise ValueError(f"{table.name}: no description for column(s) {', '.join(unknown)}")
+    return frame.sort_values(list(table.primary_key), kind="stable").reset_index(drop=True)
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_bool_dtype(out[column]):  # Table Schema's canonical booleans
+            out[column] = out[column].map({True: "true", False: "false"})
+        elif pd.api.types.is_string_dtype(out[column]) or out[column].dtype == object:
+            out[column] = out[column].replace("", pd.NA)  # missing text: empty cell
+    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def _schema(table: Table, frame: pd.DataFrame) -> dict:
+    fields = [{"name": c, "type": _field_type(frame[c]), "title": FIELDS[c][1],
+               "description": FIELDS[c][0]} for c in frame.columns]
+    for field in fields:  # a key part is required where the data always has it (the national
+        # DTI has no unit system: its rows leave that part of the key empty)
+        if field["name"] in table.primary_key and frame[field["name"]].notna().all():
+            field["constraints"] = {"required": True}
+    schema = {"fields": fields, "missingValues": [""], "primaryKey": list(table.primary_key)}
+    if table.foreign_keys:
+        schema["foreignKeys"] = [{"fields": f, "reference": {"resource": ref, "fields": rf}}
+                                 for f, ref, rf in table.foreign_keys]
+    return schema
+
+
+def descriptor(frames: dict[str, pd.DataFrame]) -> dict:
+    """The Data Package descriptor for the tables in `frames` (name -> rows)."""
+    return {
+        "profile": "tabular-data-package",
+        "name": "hai-duong-dti",
+        "title": "Vietnam's provincial Digital Transformation Index (DTI) as published, with "
+                 "Hải Dương's Resolution 06-NQ/TU targets",
+        "description": DATA_RULE,
+        "resources": [{
+            "name": t.name, "path": f"{t.name}.csv", "profile": "tabular-data-resource",
+            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+            "description": t.description, "schema": _schema(t, frames[t.name]),
+        } for t in TABLES],
+    }
+
+
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the zip format's earliest: a date that says "not a date"
+_CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def _deterministic_zip(raw: bytes) -> bytes:
+    """`raw` (an .xlsx) rewritten with fixed entry times and document dates: openpyxl stamps
+    both with the time of saving, which would make every batch's workbook differ."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _CORE_DATES.sub(rb"\g<1>1980-01-01T00:00:00Z\g<3>", content)
+            entry = zipfile.ZipInfo(info.filename, _FIXED_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, content)
+    return out.getvalue()
+
+
+def _cell(value):
+    if value is pd.NA or value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, str) and value == "":
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def workbook(frames: dict[str, pd.DataFrame]) -> bytes:
+    """The tables as one .xlsx: a first sheet on the data rule, then one sheet per table (row 1:
+    Vietnamese column titles, frozen; then the same rows as the CSV)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    about = book.active
+    about.title = "doc_truoc"
+    for row in (["Chỉ số chuyển đổi số cấp tỉnh (DTI) — dữ liệu đã công bố"], [DATA_RULE_VI],
+                [DATA_RULE], [], ["Bảng (trang tính)", "Nội dung"],
+                *([t.name, t.description] for t in TABLES)):
+        about.append(row)
+    about["A1"].font = Font(bold=True)
+    for table in TABLES:
+        frame = frames[table.name]
+        sheet = book.create_sheet(table.name)
+        sheet.append([FIELDS[c][1] for c in frame.columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in frame.itertuples(index=False):
+            sheet.append([_cell(v) for v in row])
+        sheet.freeze_panes = "A2"
+    raw = io.BytesIO()
+    book.save(raw)
+    return _deterministic_zip(raw.getvalue())
+
+
+def build(data_dir=None) -> dict[str, bytes]:
+    """Every file of `<out>/data/` (file name -> bytes), from the processed tables."""
+    frames = {t.name: _frame(t, data_dir) for t in TABLES}
+    files = {f"{name}.csv": _csv(frame) for name, frame in frames.items()}
+    files[DESCRIPTOR] = (json.dumps(descriptor(frames), ensure_ascii=False, indent=1)
+                         + "\n").encode("utf-8")
+    files[WORKBOOK] = workbook(frames)
+    return files
+
+
+def write_dataset(out: Path, data_dir=None) -> list[Path]:
+    """Write `<out>/data/` (atomically, file by file); a file whose bytes would not change is
+    not touched. Returns the files written."""
+    folder = Path(out) / DATA_SUBDIR
+    written = []
+    for name, content in build(data_dir).items():
+        path = folder / name
+        if path.is_file() and path.read_bytes() == content:
+            continue
+        write_bytes_atomic(content, path)
+        written.append(path)
+    return written
