@@ -95,7 +95,8 @@ def build_aliases(ref: Path) -> pd.DataFrame:
 
 def resolvers(provinces: pd.DataFrame, units: pd.DataFrame, aliases: pd.DataFrame):
     """Name resolvers for the 63 pre-2025 provinces and the 34 post-merger units."""
-    alias_63 = dict(zip(aliases["alias"], aliases["canonical"]))
+    current = aliases[aliases["kind"].ne("former")]  # a former province is not its successor
+    alias_63 = dict(zip(current["alias"], current["canonical"]))
     alias_63.update(zip(provinces["name_ascii"], provinces["name"]))
     sole_member = {m: u for u, m in zip(units["unit"], units["members"]) if ";" not in m}
     to_34 = {name: (name if name in set(units["unit"]) else sole_member.get(name))

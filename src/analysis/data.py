@@ -11,12 +11,15 @@ import pandas as pd
 
 from analysis.errors import Problem, UserError
 from analysis.measures import NATIONAL_UNITS, PROVINCE_MEASURES
-from analysis.names import NameResolver
+from analysis.names import NameResolver, match_key, strip_diacritics
 from analysis.paths import data_dir as resolve_data_dir
 from analysis.paths import processed_dir
 from analysis.sources import PRECEDENCE_RULE, TIER_PRESS, TIER_PROVINCE
 
 PREFERRED_KEY = ["year", "unit_system", "unit", "measure"]
+# aliases.csv kind of a historical province name: `canonical` is its successor, which the name
+# does not resolve to (its figures are not the successor's); an error names the successor.
+KIND_FORMER = "former"
 DTYPES = {
     "dti.csv": {"year": "Int64", "unit_system": "Int64", "score": "Float64", "rank": "Int64",
                 "origin_line": "Int64"},
@@ -186,6 +189,7 @@ def _resolver_cached(provinces_stamp: tuple[str, int],
                      aliases_stamp: tuple[str, int]) -> NameResolver:
     provinces = _read_cached(*provinces_stamp, "provinces.csv")
     aliases = _read_cached(*aliases_stamp, "aliases.csv")
+    aliases = aliases[aliases["kind"].ne(KIND_FORMER)]  # a former province is not its successor
     mapping = dict(zip(aliases["alias"], aliases["canonical"]))
     mapping.update(zip(provinces["name_ascii"], provinces["name"]))
     return NameResolver(list(provinces["name"]), mapping)
@@ -197,11 +201,29 @@ def province_resolver(data_dir=None) -> NameResolver:
     return _resolver_cached(_stamp("provinces.csv", data_dir), _stamp("aliases.csv", data_dir))
 
 
+def former_province(name: str, data_dir=None) -> tuple[str, str] | None:
+    """(successor, source_id) when `name` is a former province that aliases.csv records (kind
+    `former`, e.g. a province merged into another before the DTI); None when the data does not
+    know it (nothing is guessed)."""
+    aliases = load_aliases(data_dir)
+    former = aliases[aliases["kind"].eq(KIND_FORMER)]
+    key = match_key(str(name))
+    for alias, successor, source in zip(former["alias"], former["canonical"], former["source_id"]):
+        if match_key(alias) == key or match_key(strip_diacritics(alias)) == key:
+            return successor, source
+    return None
+
+
 def resolve_province(name: str, data_dir=None, parameter: str = "province") -> str:
-    """The canonical name of one of the 63 provinces, or a UserError listing the closest."""
+    """The canonical name of one of the 63 provinces, or a UserError listing the closest (and,
+    for a former province the data knows, its successor)."""
     resolver = province_resolver(data_dir)
     resolved = resolver.resolve(name) if isinstance(name, str) else None
     if resolved is None:
+        former = former_province(name, data_dir) if isinstance(name, str) else None
+        if former is not None:
+            raise UserError(f"parameter {parameter}={name!r} is a former province, now part of "
+                            f"{former[0]} (source: {former[1]}); use {former[0]!r}")
         close = ", ".join(resolver.suggestions(str(name))) or "none close"
         raise UserError(f"parameter {parameter}={name!r} is not a known province; closest: "
                         f"{close}; valid: the 63 names in data/processed/provinces.csv")
@@ -213,6 +235,7 @@ __all__ = [
     "PRECEDENCE_RULE",
     "conflicts",
     "editions",
+    "former_province",
     "load_aliases",
     "load_dti",
     "load_list_mentions",

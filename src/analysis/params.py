@@ -3,11 +3,18 @@
 `check_params` returns the canonical values, or raises one UserError carrying one line per bad
 parameter: the value given, the valid values, and the closest matches. In a notebook that
 UserError shows as those lines alone (no traceback), so a researcher sees what to type instead.
+
+Before raising it, `check_params` also replaces every result an earlier run left in the kernel
+(`forget_previous_results`): JupyterLab's Run All sends every cell at once, and ipykernel cancels
+only the cells that had reached it when the check failed (jupyter/jupyter_client#569); the later
+ones run, and with the earlier run's `p`, tables and sources they would show that run's brief
+under the error. Now each of them stops on its first use of such a variable with one line.
 """
 
 from __future__ import annotations
 
 import difflib
+import types
 from dataclasses import dataclass
 
 from analysis import comparisons, data
@@ -15,6 +22,74 @@ from analysis.measures import HOME_PROVINCE as DEFAULT_PROVINCE
 from analysis.measures import LANGS
 
 DEFAULT_LANG = "vi"
+# The notebooks' parameters: the parameters cell sets them, so they are kept.
+PARAMETER_NAMES = ("year", "province", "peers", "lang")
+# What the notebooks bind check_params' result to: a stand-in even in a kernel that never had it,
+# so that the later cells of a first run stop with one line too (not a NameError's traceback).
+RESULT_NAME = "p"
+STOPPED = ("stopped: the parameter check above failed, so this cell has nothing to show; "
+           "correct the parameter and run all cells again")
+
+
+class StoppedByParameterCheck(Exception):
+    """Raised by any use of a result left from an earlier run after a failed check."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [STOPPED]  # IPython shows this line instead of a traceback
+
+
+class _Stale:
+    """Stands in for an earlier run's result: reading, calling, iterating, comparing or
+    printing it raises StoppedByParameterCheck."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str):
+        object.__setattr__(self, "_name", name)
+
+    def _stop(self, *args, **kwargs):
+        raise StoppedByParameterCheck(STOPPED)
+
+    def __getattr__(self, attribute):
+        self._stop()
+
+    __call__ = __getitem__ = __iter__ = __len__ = __bool__ = __contains__ = _stop
+    __lt__ = __le__ = __gt__ = __ge__ = _stop  # (== and hash stay: Python's own machinery)
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = _stop
+    __and__ = __rand__ = __or__ = __ror__ = __invert__ = __neg__ = _stop
+    __str__ = __format__ = __index__ = __int__ = __float__ = __fspath__ = _stop
+
+    def __repr__(self) -> str:  # shown by a debugger or the variable inspector, never a value
+        return f"<{self._name}: stopped by the failed parameter check>"
+
+
+def _is_kept(name: str, value, hidden) -> bool:
+    return (name.startswith("_") or name in PARAMETER_NAMES or name in hidden
+            or isinstance(value, (types.ModuleType, type, types.FunctionType,
+                                  types.BuiltinFunctionType, _Stale)))
+
+
+def forget_previous_results(namespace: dict | None = None) -> list[str]:
+    """In an IPython kernel (or in `namespace`), replace every variable an earlier run left
+    (`p`, tables, sources, figures…; not the parameters, modules, functions, classes or
+    IPython's own names) by a stand-in that stops the cell using it with one line. Returns the
+    names replaced; outside IPython, without `namespace`, does nothing."""
+    hidden: set | dict = set()
+    if namespace is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return []
+        shell = get_ipython()
+        if shell is None:
+            return []
+        namespace, hidden = shell.user_ns, shell.user_ns_hidden
+    names = [name for name, value in list(namespace.items())
+             if not _is_kept(name, value, hidden)]
+    names += [RESULT_NAME] if RESULT_NAME not in namespace else []
+    for name in names:
+        namespace[name] = _Stale(name)
+    return names
 
 
 @dataclass(frozen=True)
@@ -109,5 +184,6 @@ def check_params(year=None, province=None, peers=None, lang=None, data_dir=None)
     problems.append(problem)
     problems = [p for p in problems if p]
     if problems:
+        forget_previous_results()
         raise data.UserError("\n".join(problems))
     return Params(year=year_value, province=province_value, peers=peers_value, lang=lang_value)
