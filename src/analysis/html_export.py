@@ -6,7 +6,8 @@
   outputs, and each pandas Styler table's random id replaced by a stable one of its own
   (`T_c<cell>_<n>`: code cell number, n-th Styler of that cell), so no table's CSS reaches
   another. The executed notebook keeps its outputs as they were otherwise: it is the record.
-- `render_brief(nb, …)`: nbconvert with `templates/brief.html.j2` (input and prompts
+- `render_brief(nb, …)`: `analysis.brief_exporter.DtiBriefExporter` (also `jupyter nbconvert
+  --to dti_brief`) with `templates/brief.html.j2` (input and prompts
   excluded, our own head: inline CSS, `<meta charset="utf-8">`, nothing fetched). Every piece of
   HTML that comes from the notebook — Markdown cells and outputs rendered to HTML, `text/html`
   outputs, raw HTML cells — goes through `sanitize_html`, one allow-list sanitiser (nh3). SVG
@@ -50,7 +51,6 @@ _STYLER_ID = re.compile(r"\bT_([0-9a-f]{5})(?=[_\"' ])")
 _DROP_MIMES = ("application/javascript", "application/vnd.jupyter.widget-view+json",
                "application/vnd.jupyter.widget-state+json", "text/vnd.mermaid")
 _HEADING = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", re.MULTILINE)
-_PRE = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL | re.IGNORECASE)
 
 
 # --- The sanitiser --------------------------------------------------------------------------------
@@ -231,89 +231,29 @@ def topic(nb) -> str:
 # --- Rendering -----------------------------------------------------------------------------------
 
 
-def _brief_exporter_class():
-    from nbconvert import HTMLExporter
-    from nbconvert.exporters.templateexporter import TemplateExporter
-    from nbconvert.filters.highlight import Highlight2HTML
-    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
-
-    class BriefExporter(HTMLExporter):
-        """HTMLExporter less the BeautifulSoup pass that ends its `from_notebook_node`: that pass
-        gives an `alt` to images without one (the brief's template writes one) and a tabindex
-        to the outputs of a `.jp-Notebook` (the brief has none), by parsing and writing out the
-        whole page again, images included: a third of a brief's export."""
-
-        def from_notebook_node(self, nb, resources=None, **kw):
-            langinfo = nb.metadata.get("language_info", {})
-            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            highlight_code = self.filters.get(
-                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
-            resources = self._init_resources(resources)
-            filter_data_type = WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources)
-            self.register_filter("highlight_code", highlight_code)
-            self.register_filter("filter_data_type", filter_data_type)
-            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-
-    return BriefExporter
-
-
 @functools.lru_cache(maxsize=1)
 def _exporter():
-    from traitlets.config import Config
+    """The runner's one exporter (compiled once) and the lock that serialises its use: the class
+    `jupyter nbconvert --to dti_brief` uses, so both give the same brief."""
+    from analysis.brief_exporter import DtiBriefExporter
 
-    config = Config()
-    # None of nbconvert's preprocessors has work here (render_brief drops the cells a brief
-    # leaves out; inputs are not shown), and nbconvert validates the whole notebook after each
-    # of its twelve, enabled or not: a third of the export's time.
-    config.HTMLExporter.default_preprocessors = []
-    config.CSSHTMLHeaderPreprocessor.enabled = False
-    exporter = _brief_exporter_class()(
-        config=config,
-        template_file=str(TEMPLATES / "brief.html.j2"),
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        # Not "": nbconvert then writes <a … /> (ElementTree), which HTML reads as an open <a>
-        # that swallows the rest of the cell. brief.css shows the ¶ only on hover.
-        anchor_link_text="¶",
-        embed_images=True,
-        sanitize_html=True,  # the templates then pass notebook HTML through `clean_html` …
-        skip_svg_encoding=False,  # … and show SVG outputs as <img src="data:image/svg+xml…">
-    )
-    exporter.register_filter("clean_html", sanitize_html)  # … which is ours
-    return exporter, threading.Lock()
+    return DtiBriefExporter(), threading.Lock()
 
 
 @functools.lru_cache(maxsize=1)
-def _css() -> str:
+def brief_css() -> str:
+    """The brief's stylesheet (templates/brief.css)."""
     return (TEMPLATES / "brief.css").read_text(encoding="utf-8").strip()
 
 
-def _tidy_blank_lines(html: str) -> str:
-    """Trailing spaces and runs of blank lines that the template leaves, removed everywhere but
-    inside `<pre>` (printed output is shown exactly as printed)."""
-    parts = _PRE.split(html)
-    for i in range(0, len(parts), 2):  # even parts are outside <pre>…</pre>
-        parts[i] = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", parts[i]))
-    return "".join(parts)
-
-
 def render_brief(nb, *, title: str, kicker: str, lang: str) -> str:
-    """The brief's HTML for an executed, normalised notebook (code cells without output, the
-    parameter cells and cells tagged `notebook-only` are left out)."""
-    nb = copy.deepcopy(nb)
-    nb.cells = [c for c in nb.cells
-                if NOTEBOOK_ONLY not in c.metadata.get("tags", [])
-                and (c.cell_type != "code"
-                     or (c.outputs and not {"parameters", "injected-parameters"}
-                         & set(c.metadata.get("tags", []))))]
+    """The brief's HTML for an executed notebook (code cells without output, the parameter
+    cells and cells tagged `notebook-only` are left out); see `analysis.brief_exporter`."""
     exporter, lock = _exporter()
-    resources = {"brief": {"title": title, "kicker": kicker, "lang": lang, "css": _css()},
-                 "metadata": {"name": title}}
     with lock:
-        html, _ = exporter.from_notebook_node(nb, resources=resources)
-    return _tidy_blank_lines(html).strip() + "\n"
+        html, _ = exporter.from_notebook_node(
+            nb, resources={"brief": {"title": title, "kicker": kicker, "lang": lang}})
+    return html
 
 
 def warm_up() -> None:

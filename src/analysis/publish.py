@@ -95,17 +95,15 @@ class Publisher:
 
 
 def _kicker(run) -> str:
-    parts = [run.province or "", f"DTI {run.year}" if run.year else ""]
-    return " · ".join(p for p in parts if p)
+    from analysis.brief_exporter import kicker
+
+    return kicker(run.province, run.year)
 
 
 def _title(run, topic_text: str) -> str:
-    topic_text = topic_text or run.notebook.id
-    missing = [x for x in (run.province, str(run.year) if run.year else None)
-               if x and x not in topic_text]
-    if not missing:
-        return topic_text
-    return f"{topic_text} — {_kicker(run)}"
+    from analysis.brief_exporter import brief_title
+
+    return brief_title(topic_text, run.notebook.id, run.province, run.year)
 
 
 def data_checksums(root: Path, hash_file=sha256_file) -> dict[str, str]:
