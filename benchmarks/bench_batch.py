@@ -13,6 +13,11 @@ Steps, one after the other, each into its own temporary --out (all with the defa
 6. grid     — every edition x every province x vi, en: the whole grid (about 1,270 runs), which
               is also the stress step (every run in parallel on the workers, failures counted).
 7. floor    — optional (--floor-step): the notebooks' code in one plain process, no kernel.
+8. papermill engine — ten runs of 02 in a Python loop through papermill's API
+              (`execute_notebook`), with papermill's default engine and with `engine_name="dti"`
+              (kernels forked from the warm template): wall time of each loop (the process
+              included, the template's start too) and whether the outputs are the same
+              (`--engine-step` runs this step alone and merges it into latest.json).
 
 Wall time: time.perf_counter around each subprocess. CPU time: user + system time of the process
 tree (getrusage(RUSAGE_CHILDREN); the runner reaps its fork server, which reaps its kernels).
@@ -51,7 +56,8 @@ VENV_BIN = Path(sys.executable).parent
 PY = sys.executable
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
 TARGETS = {"edition_wall_s": 30, "grid_wall_s": 300, "grid_peak_mb": 1536, "grid_failures": 0,
-           "rerun_wall_s": 3, "naive_over_default": 8, "stress_min_runs": 300}
+           "rerun_wall_s": 3, "naive_over_default": 8, "stress_min_runs": 300,
+           "engine_speedup": 5}
 # Measured before this issue's work on the same machine (issue 8 and the previous latest.json).
 BEFORE = {"default_wall_s": 24.7, "edition_wall_s": 140, "grid_wall_s_estimate": 23 * 60,
           "naive_per_run_s": 208.26 / 15, "rerun": "redid every run"}
@@ -233,6 +239,81 @@ def floor() -> None:
         plt.close("all")
 
 
+ENGINE_NOTEBOOK = ROOT / "notebooks" / "02_trends.ipynb"
+ENGINE_RUNS = 10
+
+
+def engine_loop(engine: str, out: Path) -> None:
+    """Ten runs of 02 through papermill's Python API in one loop, as a papermill user writes
+    it (run as `bench_batch.py --engine-loop ENGINE OUT`); prints the loop's wall time."""
+    import papermill as pm
+
+    from analysis.data import editions
+
+    years = editions()
+    start = time.perf_counter()
+    for i in range(ENGINE_RUNS):
+        pm.execute_notebook(str(ENGINE_NOTEBOOK), str(out / f"{engine}_{i}.ipynb"),
+                            parameters={"year": years[i % len(years)]}, kernel_name="dti-suite",
+                            engine_name=None if engine == "default" else engine,
+                            progress_bar=False, cwd=str(ENGINE_NOTEBOOK.parent))
+    print(json.dumps({"loop_s": round(time.perf_counter() - start, 2)}))
+
+
+def _same_outputs(a: Path, b: Path) -> bool:
+    import nbformat
+
+    from analysis.html_export import normalise
+
+    def outputs(path):
+        return [c.get("outputs") for c in normalise(nbformat.read(path, as_version=4)).cells]
+    return outputs(a) == outputs(b)
+
+
+def engine_step(tmp: Path) -> dict:
+    """Step 8: the papermill loop with the dti engine against papermill's default engine."""
+    step: dict = {"notebook": ENGINE_NOTEBOOK.name, "runs": ENGINE_RUNS}
+    for engine in ("default", "dti"):
+        out = tmp / f"engine-{engine}"
+        out.mkdir()
+        command = [PY, __file__, "--engine-loop", engine, str(out)]
+        result = measure(f"papermill loop, {engine} engine: {ENGINE_RUNS} runs of 02",
+                         [command], ROOT)
+        proc = subprocess.run(command, check=True, cwd=ROOT, capture_output=True, text=True)
+        result["loop_s_second_try"] = json.loads(proc.stdout.splitlines()[-1])["loop_s"]
+        result["wall_per_run_s"] = round(result["wall_s"] / ENGINE_RUNS, 3)
+        step[engine] = result
+    step["same_outputs"] = all(
+        _same_outputs(tmp / "engine-default" / f"default_{i}.ipynb",
+                      tmp / "engine-dti" / f"dti_{i}.ipynb") for i in range(ENGINE_RUNS))
+    step["default_over_dti"] = round(step["default"]["wall_s"] / step["dti"]["wall_s"], 2)
+    return step
+
+
+def only_engine_step() -> int:
+    """`--engine-step`: step 8 alone, merged into the latest results (the others kept)."""
+    results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    with tempfile.TemporaryDirectory(prefix="dti-bench-") as tmp:
+        results["papermill_engine"] = engine_step(Path(tmp))
+    _engine_check(results)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    step = results["papermill_engine"]
+    print(f"{os.cpu_count()} CPUs; papermill loop, {ENGINE_RUNS} runs of 02: default engine "
+          f"{step['default']['wall_s']} s, dti engine {step['dti']['wall_s']} s: "
+          f"{step['default_over_dti']} x; same outputs: {step['same_outputs']}; "
+          f"load {step['dti']['load_after']}")
+    return 0 if step["same_outputs"] else 1
+
+
+def _engine_check(results: dict) -> None:
+    step = results.get("papermill_engine")
+    if step:
+        results.setdefault("checks", {})["papermill_engine_speedup"] = [
+            step["default_over_dti"], ">=", TARGETS["engine_speedup"]]
+        results["checks"]["papermill_engine_same_outputs"] = [step["same_outputs"], "==", True]
+
+
 def compare_trees(a: Path, b: Path) -> dict:
     files = sorted(p.relative_to(a) for p in a.rglob("*") if p.suffix in (".html", ".ipynb"))
     differ = [str(p) for p in files if not (b / p).exists()
@@ -248,10 +329,18 @@ def main() -> int:
                         help="runs of the default set done the naive way, as many of each "
                              "notebook (default 6; 0 skips)")
     parser.add_argument("--skip-grid", action="store_true", help="skip step 6 (the longest)")
+    parser.add_argument("--engine-loop", nargs=2, metavar=("ENGINE", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--engine-step", action="store_true",
+                        help="run step 8 only (papermill engines), merged into latest.json")
     options = parser.parse_args()
     if options.floor:
         floor()
         return 0
+    if options.engine_loop:
+        engine_loop(options.engine_loop[0], Path(options.engine_loop[1]))
+        return 0
+    if options.engine_step:
+        return only_engine_step()
 
     started = time.perf_counter()
     runs = len(default_set())
@@ -291,6 +380,7 @@ def main() -> int:
                   "--out", str(tmp / "grid")]], ROOT, check=False))
         if options.floor_step:
             results["floor"] = measure("floor", [[PY, __file__, "--floor"]], ROOT)
+        results["papermill_engine"] = engine_step(tmp)
 
     default = results["default"]
     ratios = {}
@@ -310,6 +400,7 @@ def main() -> int:
         "stress_runs": [grid.get("runs"), ">=", TARGETS["stress_min_runs"]],
         "forked_equals_fresh": [not results["forked_vs_fresh"]["differ"], "==", True],
     }
+    _engine_check(results)
     results["load_after"] = uptime()
     results["bench_wall_s"] = round(time.perf_counter() - started, 1)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

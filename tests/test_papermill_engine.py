@@ -1,0 +1,101 @@
+"""`papermill --engine dti`: kernels forked from the warm template, same outputs as papermill's
+default engine, a new kernel per run, the template reused and stopped at exit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+from batch_notebooks import write_notebook
+
+from analysis import papermill_engine
+from analysis.forkserver import pid_alive
+from analysis.html_export import normalise
+from analysis.paths import REPO_ROOT
+
+NOTEBOOKS = REPO_ROOT / "notebooks"
+PAPERMILL = str(Path(sys.executable).with_name("papermill"))
+PROBE = ("import os\n"
+         "print('pid', os.getpid(), 'parent', os.getppid())\n"
+         "print('left by an earlier run:', globals().get('left_behind'))\n"
+         "left_behind = year")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_templates():
+    yield
+    papermill_engine.stop_servers()
+
+
+def _outputs(path: Path) -> list:
+    return [c.get("outputs") for c in normalise(nbformat.read(path, as_version=4)).cells]
+
+
+def test_the_engine_is_registered_by_entry_point():
+    from papermill.engines import papermill_engines
+
+    found = {e.name: e for e in entry_points(group="papermill.engine")}
+    assert found["dti"].load() is papermill_engine.DtiEngine
+    assert papermill_engines.get_engine("dti") is papermill_engine.DtiEngine
+
+
+def test_same_outputs_as_the_default_engine(tmp_path):
+    source = NOTEBOOKS / "02_trends.ipynb"
+    for engine in (None, "dti"):
+        pm.execute_notebook(str(source), str(tmp_path / f"{engine}.ipynb"),
+                            parameters={"year": 2022, "lang": "en"}, kernel_name="dti-suite",
+                            engine_name=engine, progress_bar=False, cwd=str(NOTEBOOKS))
+    forked = _outputs(tmp_path / "dti.ipynb")
+    assert forked == _outputs(tmp_path / "None.ipynb")
+    assert any(o for o in forked)  # it did show something
+
+
+def test_every_run_gets_a_new_kernel_from_one_template(tmp_path):
+    path = write_notebook(tmp_path, "01_probe", PROBE)
+    pids, server_pids = [], set()
+    for year in (2021, 2022):
+        out = tmp_path / f"out{year}.ipynb"
+        pm.execute_notebook(str(path), str(out), parameters={"year": year},
+                            kernel_name="dti-suite", engine_name="dti", progress_bar=False)
+        text = "".join(o.get("text", "") for o in nbformat.read(out, 4).cells[-1].outputs)
+        assert "left by an earlier run: None" in text  # fresh state every run
+        pids.append(int(text.split("pid ")[1].split()[0]))
+        server_pids.add(papermill_engine._SERVERS["dti-suite"].process.pid)
+        assert int(text.split("parent ")[1].split()[0]) in server_pids  # forked from it
+    assert pids[0] != pids[1] and not pid_alive(pids[0])  # each run's kernel stopped after it
+    assert len(server_pids) == 1  # the template is started once and reused
+
+
+def test_the_cli_runs_with_the_engine_and_the_template_stops_at_exit(tmp_path):
+    path = write_notebook(tmp_path, "01_probe", PROBE)
+    proc = subprocess.run([PAPERMILL, "--engine", "dti", str(path), str(tmp_path / "o.ipynb"),
+                           "-p", "year", "2023", "-k", "dti-suite", "--no-progress-bar"],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    cell = nbformat.read(tmp_path / "o.ipynb", 4).cells[-1]
+    assert "left by an earlier run: None" in cell.outputs[0]["text"]
+    script = ("import papermill as pm; from analysis import papermill_engine as e\n"
+              f"pm.execute_notebook({str(path)!r}, {str(tmp_path / 'p.ipynb')!r}, "
+              "kernel_name='dti-suite', engine_name='dti', progress_bar=False)\n"
+              "print(e._SERVERS['dti-suite'].process.pid)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300, check=True)
+    server = int(done.stdout.split()[-1])
+    end = time.monotonic() + 10
+    while pid_alive(server) and time.monotonic() < end:
+        time.sleep(0.1)
+    assert not pid_alive(server)  # stopped when the process exited
+
+
+def test_a_failing_cell_is_reported_as_with_the_default_engine(tmp_path):
+    path = write_notebook(tmp_path, "01_fails", "raise ValueError('bad value')")
+    with pytest.raises(pm.PapermillExecutionError, match="bad value"):
+        pm.execute_notebook(str(path), str(tmp_path / "o.ipynb"), kernel_name="dti-suite",
+                            engine_name="dti", progress_bar=False)
+    assert "ValueError" in str(nbformat.read(tmp_path / "o.ipynb", 4).cells[-1].outputs)
