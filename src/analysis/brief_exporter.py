@@ -98,7 +98,13 @@ def brief_settings(nb, fallback_title: str = "") -> dict:
 
 def brief_cells(nb):
     """`nb` with only what a brief shows: no parameter cells, no `notebook-only` cells, no code
-    cell without output (its inputs are never shown)."""
+    cell without output (its inputs are never shown), and not the stylesheet the notebook shows
+    for its own outputs (`analysis.notebook_style`: the brief's head has the whole of it)."""
+    from analysis.notebook_style import MARK
+
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not o.get("metadata", {}).get(MARK)]
     nb.cells = [c for c in nb.cells
                 if NOTEBOOK_ONLY not in c.metadata.get("tags", [])
                 and (c.cell_type != "code"
