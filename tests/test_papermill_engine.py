@@ -99,3 +99,16 @@ def test_a_failing_cell_is_reported_as_with_the_default_engine(tmp_path):
         pm.execute_notebook(str(path), str(tmp_path / "o.ipynb"), kernel_name="dti-suite",
                             engine_name="dti", progress_bar=False)
     assert "ValueError" in str(nbformat.read(tmp_path / "o.ipynb", 4).cells[-1].outputs)
+
+
+def test_a_kernel_forked_ahead_serves_only_a_run_with_the_same_settings(tmp_path):
+    # The next run's kernel is forked while a run executes; a run in another folder must not
+    # get it (it would run in the wrong working directory).
+    path = write_notebook(tmp_path, "01_cwd", "import os\nprint(os.getcwd())")
+    for folder in ("a", "a", "b", "a"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        out = tmp_path / f"{folder}.ipynb"
+        pm.execute_notebook(str(path), str(out), kernel_name="dti-suite", engine_name="dti",
+                            progress_bar=False, cwd=str(tmp_path / folder))
+        printed = nbformat.read(out, 4).cells[-1].outputs[0]["text"].strip()
+        assert printed == str(tmp_path / folder)

@@ -10,7 +10,9 @@ pandas, matplotlib, seaborn, the notebooks' modules and the data tables are alre
 - The template is started on the first run in a process, kept for the process's life and stopped
   at exit (its kernels with it).
 - Every run gets a new kernel, stopped when the run ends: nothing one run does reaches the next,
-  as with the default engine.
+  as with the default engine. While a run executes, the next run's kernel is forked ahead (it
+  runs no code until that run takes it, and only a run with the same kernel, folder,
+  environment and arguments takes it); the one nobody took is stopped at exit.
 - Kernels talk over IPC sockets in a private temporary folder (no TCP port races when several
   processes run papermill at once).
 """
@@ -19,18 +21,23 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import json
 import os
 import shutil
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
+from jupyter_core.utils import ensure_async, run_sync
+from nbclient.util import run_hook
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import Engine, NBClientEngine
 from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
 
 from analysis import kernels
+from analysis.forkserver import kill_group, pid_alive
 
 _LOCK = threading.Lock()
 _SERVERS: dict[str, kernels.ForkServer] = {}
@@ -71,10 +78,12 @@ def fork_server(kernel_name: str, nb) -> kernels.ForkServer:
 
 
 def stop_servers() -> None:
-    """Stop every template (they kill the kernels still running) and remove the IPC folder."""
+    """Stop every template (they kill the kernels still running, the one forked ahead too)
+    and remove the IPC folder."""
     with _LOCK:
         servers = list(_SERVERS.values())
         _SERVERS.clear()
+        _SPARE.clear()
     for server in servers:
         server.stop()
     if _IPC:
@@ -84,8 +93,7 @@ def stop_servers() -> None:
 atexit.register(stop_servers)
 
 
-def forked_kernel_manager(kernel_name: str, nb):
-    """A kernel manager whose kernel, when nbclient starts it, is forked from the template."""
+def _manager(kernel_name: str):
     from jupyter_client.manager import AsyncKernelManager
 
     name = f"pm{os.getpid()}-{next(_NAMES)}"
@@ -93,10 +101,116 @@ def forked_kernel_manager(kernel_name: str, nb):
     km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
                             connection_file=str(folder / f"{name}.json"))
     km.ip = str(folder / name)  # IPC socket path prefix
-    provisioner = kernels.ForkProvisioner(kernel_id=name, kernel_spec=km.kernel_spec, parent=km)
+    return name, km
+
+
+@dataclass
+class Spare:
+    """A kernel forked ahead for the next run (never given any code): its process and
+    connection file, and what it was started with."""
+
+    pid: int
+    connection_file: str
+    key: tuple
+
+
+_SPARE: list[Spare] = []
+
+
+def _take_spare(key: tuple) -> Spare | None:
+    """The kernel forked ahead, if it was started like this run's and is alive; else None
+    (and a kernel forked ahead for other settings is stopped)."""
+    with _LOCK:
+        spare = _SPARE.pop() if _SPARE else None
+    if spare is None:
+        return None
+    if spare.key == key and pid_alive(spare.pid):
+        return spare
+    kill_group(spare.pid)
+    Path(spare.connection_file).unlink(missing_ok=True)
+    return None
+
+
+def _fork_spare(server: kernels.ForkServer, key: tuple) -> None:
+    """Fork the next run's kernel now: it starts up while this run executes."""
+    from jupyter_client.connect import write_connection_file
+    from jupyter_client.session import new_id_bytes
+
+    kernel_name, cwd, env, arguments = key
+    name = f"pm{os.getpid()}-{next(_NAMES)}"
+    # Not through a KernelManager: one that is garbage-collected deletes its connection file.
+    path, _ = write_connection_file(str(_ipc_dir() / f"{name}.json"), transport="ipc",
+                                    ip=str(_ipc_dir() / name), key=new_id_bytes(),
+                                    kernel_name=kernel_name)
+    try:
+        pid = server.fork(path, cwd, dict(env), arguments)
+    except kernels.KernelError:
+        Path(path).unlink(missing_ok=True)
+        return
+    with _LOCK:
+        _SPARE.append(Spare(pid, path, key))
+
+
+class _AheadProvisioner(kernels.ForkProvisioner):
+    """ForkProvisioner that takes the kernel forked ahead when there is one, and forks the
+    next run's kernel as soon as this run's is up."""
+
+    kernel_name: str = kernels.KERNEL_NAME
+    spare_file: str | None = None
+
+    async def launch_kernel(self, cmd, **kwargs):
+        env = kwargs.get("env") or {}
+        changed = tuple(sorted((k, v) for k, v in env.items() if os.environ.get(k) != v))
+        cwd = str(kwargs.get("cwd") or os.getcwd())
+        key = (self.kernel_name, cwd, changed, tuple(kwargs.get("extra_arguments", [])))
+        spare = _take_spare(key)
+        if spare is None:
+            info = await super().launch_kernel(cmd, **kwargs)
+        else:  # the manager adopts the spare's connection info (`_reconcile_connection_info`)
+            self.pid, self.cwd, self.returncode = spare.pid, cwd, None
+            self.spare_file = spare.connection_file
+            info = json.loads(Path(spare.connection_file).read_text(encoding="utf-8"))
+            info["key"] = info["key"].encode()  # as jupyter_client holds it
+            Path(self.parent.connection_file).unlink(missing_ok=True)
+        _fork_spare(self.fork_server, key)
+        return info
+
+    async def cleanup(self, restart: bool = False) -> None:
+        await super().cleanup(restart)
+        if self.spare_file:
+            Path(self.spare_file).unlink(missing_ok=True)
+
+
+def forked_kernel_manager(kernel_name: str, nb):
+    """A kernel manager whose kernel, when nbclient starts it, is forked from the template
+    (or was forked ahead, during the previous run, with the same settings)."""
+    name, km = _manager(kernel_name)
+    provisioner = _AheadProvisioner(kernel_id=name, kernel_spec=km.kernel_spec, parent=km)
     provisioner.fork_server = fork_server(kernel_name, nb)
+    provisioner.kernel_name = kernel_name
     km.provisioner = provisioner
     return km
+
+
+class _Client(PapermillNotebookClient):
+    """papermill's client, with the runner's handshake: it waits for the kernel's answer on
+    shell and for IOPub to be live (`kernels._handshake`), where `wait_for_ready` may wait a
+    fixed 0.2 s on IOPub for each try."""
+
+    async def async_start_new_kernel_client(self):
+        self.kc = self.km.client()
+        await ensure_async(self.kc.start_channels())
+        try:
+            reply = await kernels._handshake(self.km, self.kc, self.startup_timeout)
+        except Exception:
+            await self._async_cleanup_kernel()
+            raise
+        self.kc._handle_kernel_info_reply(reply)
+        self.kc.allow_stdin = False
+        await run_hook(self.on_notebook_start, notebook=self.nb)
+        return self.kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
 
 class DtiEngine(Engine):
@@ -125,4 +239,4 @@ class DtiEngine(Engine):
         km = forked_kernel_manager(kernel_name, nb_man.nb)
         # cleanup_kc: the client shuts the kernel down when the run ends (it does so by itself
         # only for a kernel manager it created).
-        return PapermillNotebookClient(nb_man, km=km, **final_kwargs).execute(cleanup_kc=True)
+        return _Client(nb_man, km=km, **final_kwargs).execute(cleanup_kc=True)
