@@ -112,3 +112,11 @@ def test_a_kernel_forked_ahead_serves_only_a_run_with_the_same_settings(tmp_path
                             progress_bar=False, cwd=str(tmp_path / folder))
         printed = nbformat.read(out, 4).cells[-1].outputs[0]["text"].strip()
         assert printed == str(tmp_path / folder)
+
+
+def test_the_engine_module_can_be_imported_before_papermill():
+    # papermill loads every registered engine while it is imported: no import circle
+    code = ("from analysis import papermill_engine\nimport papermill\n"
+            "from papermill.engines import papermill_engines\n"
+            "assert papermill_engines.get_engine('dti') is papermill_engine.DtiEngine")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

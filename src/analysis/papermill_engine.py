@@ -20,6 +20,7 @@ pandas, matplotlib, seaborn, the notebooks' modules and the data tables are alre
 from __future__ import annotations
 
 import atexit
+import functools
 import itertools
 import json
 import os
@@ -28,13 +29,6 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-
-from jupyter_core.utils import ensure_async, run_sync
-from nbclient.util import run_hook
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import Engine, NBClientEngine
-from papermill.log import logger
-from papermill.utils import merge_kwargs, remove_args
 
 from analysis import kernels
 from analysis.forkserver import kill_group, pid_alive
@@ -192,51 +186,87 @@ def forked_kernel_manager(kernel_name: str, nb):
     return km
 
 
-class _Client(PapermillNotebookClient):
-    """papermill's client, with the runner's handshake: it waits for the kernel's answer on
-    shell and for IOPub to be live (`kernels._handshake`), where `wait_for_ready` may wait a
-    fixed 0.2 s on IOPub for each try."""
+@functools.lru_cache(maxsize=1)
+def _client_class():
+    from jupyter_core.utils import ensure_async, run_sync
+    from nbclient.util import run_hook
+    from papermill.clientwrap import PapermillNotebookClient
 
-    async def async_start_new_kernel_client(self):
-        self.kc = self.km.client()
-        await ensure_async(self.kc.start_channels())
-        try:
-            reply = await kernels._handshake(self.km, self.kc, self.startup_timeout)
-        except Exception:
-            await self._async_cleanup_kernel()
-            raise
-        self.kc._handle_kernel_info_reply(reply)
-        self.kc.allow_stdin = False
-        await run_hook(self.on_notebook_start, notebook=self.nb)
-        return self.kc
+    class Client(PapermillNotebookClient):
+        """papermill's client, with the runner's handshake: it waits for the kernel's answer on
+        shell and for IOPub to be live (`kernels._handshake`), where `wait_for_ready` may wait
+        a fixed 0.2 s on IOPub for each try."""
 
-    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+        async def async_start_new_kernel_client(self):
+            self.kc = self.km.client()
+            await ensure_async(self.kc.start_channels())
+            try:
+                reply = await kernels._handshake(self.km, self.kc, self.startup_timeout)
+            except Exception:
+                await self._async_cleanup_kernel()
+                raise
+            self.kc._handle_kernel_info_reply(reply)
+            self.kc.allow_stdin = False
+            await run_hook(self.on_notebook_start, notebook=self.nb)
+            return self.kc
+
+        start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+    return Client
 
 
-class DtiEngine(Engine):
-    """papermill's default (nbclient) engine, each run on a new kernel forked warm."""
+@functools.lru_cache(maxsize=1)
+def _engine_class():
+    from papermill.engines import Engine, NBClientEngine
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    class ForkedEngine(Engine):
+        """papermill's default (nbclient) engine, each run on a new kernel forked warm."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, **kwargs):
+            if os.name != "posix":  # no fork: papermill's own engine
+                return NBClientEngine.execute_managed_notebook(
+                    nb_man, kernel_name, log_output=log_output, stdout_file=stdout_file,
+                    stderr_file=stderr_file, start_timeout=start_timeout,
+                    execution_timeout=execution_timeout, **kwargs)
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(
+                safe_kwargs,
+                timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
+                log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
+                extra_arguments=[*kernels.KERNEL_ARGUMENTS,
+                                 *safe_kwargs.get("extra_arguments", [])],
+            )
+            km = forked_kernel_manager(kernel_name, nb_man.nb)
+            # cleanup_kc: the client shuts the kernel down when the run ends (it does so by
+            # itself only for a kernel manager it created).
+            return _client_class()(nb_man, km=km, **final_kwargs).execute(cleanup_kc=True)
+
+    return ForkedEngine
+
+
+class DtiEngine:
+    """The engine papermill finds by entry point. It imports papermill only when papermill
+    calls it: papermill loads every registered engine while it is imported, so an engine
+    module that imported papermill would be imported in a circle (and fail) by a program
+    that imports this module first."""
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                 stderr_file=None, start_timeout=60, execution_timeout=None,
-                                 **kwargs):
-        """Execute `nb_man.nb` as papermill's NBClientEngine does (same arguments, outputs and
-        metadata), on a forked kernel that is shut down when the run ends."""
-        if os.name != "posix":  # no fork: papermill's own engine
-            return NBClientEngine.execute_managed_notebook(
-                nb_man, kernel_name, log_output=log_output, stdout_file=stdout_file,
-                stderr_file=stderr_file, start_timeout=start_timeout,
-                execution_timeout=execution_timeout, **kwargs)
-        kwargs = remove_args(["input_path"], **kwargs)
-        safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
-        final_kwargs = merge_kwargs(
-            safe_kwargs,
-            timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
-            startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
-            log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
-            extra_arguments=[*kernels.KERNEL_ARGUMENTS, *safe_kwargs.get("extra_arguments", [])],
-        )
-        km = forked_kernel_manager(kernel_name, nb_man.nb)
-        # cleanup_kc: the client shuts the kernel down when the run ends (it does so by itself
-        # only for a kernel manager it created).
-        return _Client(nb_man, km=km, **final_kwargs).execute(cleanup_kc=True)
+    def execute_notebook(cls, nb, kernel_name, **kwargs):
+        """Execute `nb` as papermill's NBClientEngine does (same arguments, outputs and
+        metadata), on a new kernel forked from the template, shut down when the run ends."""
+        return _engine_class().execute_notebook(nb, kernel_name, **kwargs)
+
+    @classmethod
+    def nb_kernel_name(cls, nb, name=None):
+        return _engine_class().nb_kernel_name(nb, name)
+
+    @classmethod
+    def nb_language(cls, nb, language=None):
+        return _engine_class().nb_language(nb, language)
