@@ -75,7 +75,9 @@ def _run(name: str, tmp_path, **parameters):
 
 
 def _outputs(book):
-    return [output for cell in _code_cells(book) for output in cell.get("outputs", [])]
+    """What a reader sees: every output but the notebook's own stylesheet (notebook_style)."""
+    return [output for cell in _code_cells(book) for output in cell.get("outputs", [])
+            if not output.get("metadata", {}).get("dti-stylesheet")]
 
 
 def _text(book) -> str:

@@ -34,7 +34,8 @@ WORKBOOK = "dti-dataset.xlsx"
 DATA_RULE = (
     "Every number in this package is a figure published by the source its row names "
     "(sources.csv: URL, publisher, title, date published). Nothing is estimated, interpolated or "
-    "filled in: a figure nobody published is an empty cell (missing), never zero. When sources "
+    "filled in: a figure not found in the sources collected is an empty cell (missing), never "
+    "zero. When sources "
     "disagree, every published figure stays in dti_observations; dti_figures gives one figure per "
     "edition, unit system, unit and measure, score and rank each taken by the written precedence "
     "rule: " + PRECEDENCE_RULE
@@ -42,7 +43,8 @@ DATA_RULE = (
 DATA_RULE_VI = (
     "Mọi con số trong bộ dữ liệu này là số liệu đã được công bố bởi nguồn ghi trên cùng dòng "
     "(bảng sources: địa chỉ, nơi công bố, tiêu đề, ngày công bố). Không có số nào được ước tính, "
-    "nội suy hay điền thêm: số liệu chưa công bố là ô trống, không phải số 0. Khi các nguồn khác "
+    "nội suy hay điền thêm: số liệu không tìm thấy trong các nguồn đã thu thập là ô trống, không "
+    "phải số 0. Khi các nguồn khác "
     "nhau, mọi số liệu đã công bố đều được giữ trong bảng dti_observations; bảng dti_figures chọn "
     "một số liệu theo quy tắc ưu tiên nguồn đã nêu."
 )
@@ -115,12 +117,12 @@ FIELDS = {
     "unit": ("Province, post-merger unit or national aggregate.", "Đơn vị"),
     "measure": (("dti, a pillar (pillar_*), one of the eight main indicators, or a national "
                 "average."), "Chỉ số"),
-    "score": ("Published score, 0 to 1; empty: not published.", "Điểm"),
-    "rank": ("Published rank within the unit system; empty: not published.", "Thứ hạng"),
+    "score": ("Published score, 0 to 1; empty: not found in the sources collected.", "Điểm"),
+    "rank": ("Published rank within the unit system; empty: not found in the sources collected.", "Thứ hạng"),
     "source_id": ("Source of the row (sources.source_id).", "Mã nguồn"),
-    "score_source_id": ("Source of the score (sources.source_id); empty: no score published.",
+    "score_source_id": ("Source of the score (sources.source_id); empty: no score in the sources.",
                         "Nguồn của điểm"),
-    "rank_source_id": ("Source of the rank (sources.source_id); empty: no rank published.",
+    "rank_source_id": ("Source of the rank (sources.source_id); empty: no rank in the sources.",
                        "Nguồn của thứ hạng"),
     "n_sources": ("How many sources give this figure.", "Số nguồn"),
     "has_conflict": ("Whether the sources disagree on score or rank.", "Nguồn khác nhau"),
@@ -159,7 +161,7 @@ FIELDS = {
     "label_en": ("Short label (English translation).", "Nhãn (tiếng Anh)"),
     "wording_vi": ("The Resolution's wording, as published.", "Nguyên văn"),
     "comparator": ("How the value is met (top_n, at_least, …).", "Cách so sánh"),
-    "value": ("Numeric value as published; empty: none published.", "Giá trị"),
+    "value": ("Numeric value as published; empty: none in the sources.", "Giá trị"),
     "value_text": ("Value as written in the source.", "Giá trị (nguyên văn)"),
     "source_ids": ("Every source of the row, ';'-separated.", "Các nguồn"),
     "from_value": ("Value before the revision.", "Giá trị cũ"),
