@@ -85,6 +85,8 @@ SANITIZE_ATTRIBUTES = {
     "tr": {"style"},
     "col": {"span"}, "colgroup": {"span"},
     "details": {"open"},
+    # A figure's element: its row in the brief's CSV, and focusable so its evidence shows.
+    "span": {"data-csv", "tabindex"},
 }
 # The shades of a grid's cells (analysis.grids), on cells and on the swatches of its key.
 _GRID_SHADES = {*(f"heat-{n}" for n in range(1, 6)), "merged", "not-comparable", "cov-full",
@@ -93,7 +95,7 @@ SANITIZE_CLASSES = {
     "section": {"glance"},
     "table": {"brief-table", "dataframe", "grid"},
     "p": {"legend", "gap", "missing", "chart-source"},
-    "span": {"note", "swatch", *_GRID_SHADES},
+    "span": {"note", "swatch", "fig", "tentative", "disputed", "flag", "n-units", *_GRID_SHADES},
     "td": {"num", "cite-col", *_GRID_SHADES},
     "th": {"num", "cite-col", "merged"},
     "sup": {"cite"},
@@ -277,7 +279,10 @@ def _exporter():
         # Not "": nbconvert then writes <a … /> (ElementTree), which HTML reads as an open <a>
         # that swallows the rest of the cell. brief.css shows the ¶ only on hover.
         anchor_link_text="¶",
-        embed_images=True,
+        # Off: chart outputs are embedded by the template anyway, and with it on, nbconvert parses
+        # each inline HTML tag of a Markdown output on its own, closing `<span …>` at once and
+        # dropping its `</span>`: a figure's element would lose its number.
+        embed_images=False,
         sanitize_html=True,  # the templates then pass notebook HTML through `clean_html` …
         skip_svg_encoding=False,  # … and show SVG outputs as <img src="data:image/svg+xml…">
     )
