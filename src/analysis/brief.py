@@ -36,7 +36,7 @@ from analysis.measures import (
     label,
 )
 from analysis.names import slugify
-from analysis.narrative import escape_markdown
+from analysis.narrative import escape_markdown, identified_count, revised_count
 
 from analysis.citations import (  # noqa: E402  (the registry lives in analysis.citations)
     CSV_COLUMNS,
@@ -298,8 +298,8 @@ def target_facts(pref: pd.DataFrame, targets: pd.DataFrame, target_status: pd.Da
     if len(target_status):
         first = target_status.iloc[0]
         total = status_count(first, "of_total", cites)
-        found = targets["target_id"].nunique()
-        facts.append(_fact("glance.targets_identified", lang, count=found, total=total,
+        facts.append(_fact("glance.targets_identified", lang,
+                           count=identified_count(targets, cites), total=total,
                            resolution=RESOLUTION))
         done = target_status[target_status["status"].eq("completed")]
         if len(done):
@@ -311,7 +311,7 @@ def target_facts(pref: pd.DataFrame, targets: pd.DataFrame, target_status: pd.Da
         first = revisions.sort_values("proposed_on").iloc[0]
         same_day = revisions[revisions["proposed_on"].eq(first["proposed_on"])]
         facts.append(_fact("glance.revisions", lang, date=i18n.date(first["proposed_on"], lang),
-                           count=same_day["target_id"].nunique()))
+                           count=revised_count(same_day, cites)))
     ranked = [y for y in years if published_figure(pref, HOME_PROVINCE, int(y)) is not None]
     if ranked:
         last = int(max(ranked))

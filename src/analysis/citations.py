@@ -229,10 +229,11 @@ class Citations:
             self.rows[figure.key] = len(self.figures)
         return self.rows[figure.key]
 
-    def element(self, figure: Figure, text: str) -> Fig:
-        """The figure as the page shows it: the number in its element, then its mark."""
+    def element(self, figure: Figure, text: str, suffix: str = "") -> Fig:
+        """The figure as the page shows it: the number in its element, its sign (`suffix`,
+        e.g. "%"), then its mark."""
         if not self.markup:
-            return Fig(html.escape(text), figure)
+            return Fig(html.escape(text) + html.escape(suffix), figure)
         row = self.register(figure)
         for sid in figure.source_ids:
             self.number(sid)
@@ -240,7 +241,7 @@ class Citations:
         css = "fig" if not flag else f"fig {figure.status}"
         tip = html.escape(self.evidence(figure), quote=True)
         markup = (f'<span class="{css}" data-csv="{row}" tabindex="0" title="{tip}">'
-                  f"{html.escape(text)}</span>")
+                  f"{html.escape(text)}</span>{html.escape(suffix)}")
         if flag:
             self.flags_used.add(figure.status)
             markup += f'<span class="flag">{flag}</span>'
@@ -295,12 +296,10 @@ class Citations:
         column = 2 if kind == "rank" else 1
         system = _int_or_none(unit_system)
         rows = self._index().get((int(year), system, unit, measure))
-        if rows is None and system is None:
-            rows = next((r for (y, _, u, m), r in self._index().items()
-                         if (y, u, m) == (int(year), unit, measure)), None)
-            system = next((s for (y, s, u, m) in self._index()
-                           if (y, u, m) == (int(year), unit, measure)), None)
-        rows = rows or []
+        if rows is None:
+            # Some figures name no unit system in the data (2024's provincial averages).
+            system, rows = next(((s, r) for (y, s, u, m), r in self._index().items()
+                                 if (y, u, m) == (int(year), unit, measure)), (system, []))
         given = [r for r in rows if not i18n.is_missing(r[column])]
         same = [r for r in given if _equal(r[column], value, kind)]
         status = "disputed" if len(same) < len(given) else (
@@ -318,9 +317,10 @@ class Citations:
         return self.element(self.dti_figure("rank", value, **where), str(int(value)))
 
     def derived(self, kind: str, text: str, inputs, *, year=None, unit="", unit_system=None,
-                measure="") -> Fig:
+                measure="", suffix: str = "", status: str | None = None) -> Fig:
         """A figure computed from others (percentile, difference, change): it cites their
-        sources, and is as sure as the least sure of them."""
+        sources, and is as sure as the least sure of them (`status`: a count of figures does
+        not depend on how sure their values are)."""
         inputs = tuple(i.figure if isinstance(i, Fig) else i for i in inputs)
         first = inputs[0] if inputs else None
         figure = Figure(
@@ -329,23 +329,23 @@ class Citations:
             _int_or_none(unit_system if unit_system is not None
                          else first and first.unit_system),
             measure or (first.measure if first else ""), kind, canonical(text, self.lang),
-            tuple(ids_of(inputs)), worst_status(i.status for i in inputs), "", inputs)
-        return self.element(figure, text)
+            tuple(ids_of(inputs)), status or worst_status(i.status for i in inputs), "", inputs)
+        return self.element(figure, text, suffix)
 
     def percentile(self, share, rank: Fig) -> str:
         """"81%": the number in its element, the sign after it."""
         text = i18n.percent(share, self.lang)
         number = text.rstrip("%\u00a0 ")
-        return self.derived("percentile", number, [rank]) + text[len(number):]
+        return self.derived("percentile", number, [rank], suffix=text[len(number):])
 
     def stated(self, kind: str, text: str, *, source_ids, year=None, unit="", unit_system=None,
-               measure="", status="firm", quote="") -> Fig:
+               measure="", status="firm", quote="", suffix: str = "") -> Fig:
         """A figure a data row states with its own sources (target, revision, progress,
         count): `text` as shown, its value read back from it."""
         value = canonical(text, self.lang) if _is_number(text, self.lang) else text
         figure = Figure(_int_or_none(year), unit, _int_or_none(unit_system), measure, kind,
                         value, tuple(split_ids(source_ids)), status, quote)
-        return self.element(figure, text)
+        return self.element(figure, text, suffix)
 
     def record_dti_rows(self, frame: pd.DataFrame) -> None:
         """Register the scores and ranks of preferred rows a chart draws (no element: the
@@ -472,8 +472,9 @@ def threshold_figure(status: str, row, cites) -> Html:
     text = i18n.percent(int(number[1]) / 100, cites.lang)
     digits = text.rstrip("%\u00a0 ")
     figure = cites.stated("progress", digits, source_ids=row["source_id"],
-                          year=_year_of(row["as_of"]), unit=HOME_PROVINCE, measure="ALL")
-    return Html(figure + text[len(digits):])
+                          year=_year_of(row["as_of"]), unit=HOME_PROVINCE, measure="ALL",
+                          suffix=text[len(digits):])
+    return figure
 
 
 def ids_of(figures) -> list[str]:

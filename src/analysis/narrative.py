@@ -29,6 +29,7 @@ from analysis.citations import (
     Fig,
     Html,
     n_units_html,
+    revision_figure,
     status_count,
     target_figure,
     target_rank_figure,
@@ -513,9 +514,18 @@ def identified_count(targets: pd.DataFrame, cites: Citations) -> Fig:
     """How many targets the sources collected identify: a count derived from the targets'
     own figures (so it cites their sources)."""
     shown = targets.drop_duplicates("target_id")
-    inputs = [target_figure(row, cites) for _, row in shown.iterrows()]
+    inputs = [target_figure(row, cites, text=None if not _missing(row["value"])
+                            else target_wording(row, cites.lang))
+              for _, row in shown.iterrows()]
     return cites.derived("count", i18n.integer(len(shown), cites.lang), inputs,
-                         year=None, unit=HOME_PROVINCE, measure="ALL")
+                         year=None, unit=HOME_PROVINCE, measure="ALL", status="firm")
+
+
+def revised_count(revisions: pd.DataFrame, cites: Citations) -> Fig:
+    """How many targets a set of proposed revisions changes: derived from the revisions."""
+    inputs = [revision_figure(row, "to", cites) for _, row in revisions.iterrows()]
+    return cites.derived("count", i18n.integer(revisions["target_id"].nunique(), cites.lang),
+                         inputs, year=None, unit=HOME_PROVINCE, measure="ALL", status="firm")
 
 
 def targets_identified_sentence(targets: pd.DataFrame, target_status: pd.DataFrame | None,

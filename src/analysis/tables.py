@@ -19,6 +19,7 @@ import re
 import pandas as pd
 
 from analysis import i18n, narrative
+from analysis.citations import n_units_html
 from analysis.measures import NATIONAL_AVERAGE_UNIT, UNITS_BEFORE_MERGER, label
 
 SOURCE_COLUMNS = ("source_id", "source_ids")
@@ -122,6 +123,8 @@ def render(frame: pd.DataFrame, lang: str, *, table_id: str, cites=None, year=No
             any_missing |= text == i18n.MISSING
             css = ' class="num"' if column in numeric else ""
             body = figures.get(column, html.escape(text))
+            if column == "unit_system" and text != i18n.MISSING:
+                body = n_units_html(int(record[column]))
             if column == "conflict" and cites is not None:
                 body = conflict_html(text, cites, lang, record, year)
             cells.append(f"<td{css}>{body}</td>")
@@ -275,13 +278,16 @@ def conflict_html(text: str, cites, lang: str, record: dict | None = None, year=
              "unit_system": record.get("unit_system", UNITS_BEFORE_MERGER)}
     out, kind = [], "rank"
     for group in str(text).split("|"):
-        parts = []
+        parts, seen = [], set()
         for part in group.split(";"):
             match = _CONFLICT_VALUE.match(part)
             if not match or i18n.is_missing(where["year"]):
                 parts.append(html.escape(part.strip()))
                 continue
             kind = match[1] or kind
+            if (kind, float(match[2])) in seen:
+                continue  # a value given by several sources: shown once, citing them all
+            seen.add((kind, float(match[2])))
             value = float(match[2]) if kind == "score" else int(float(match[2]))
             figure = cites.score(value, **where) if kind == "score" else cites.rank(value, **where)
             lead = f"{words[kind]}: " if match[1] else ""
