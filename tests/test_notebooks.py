@@ -6,6 +6,7 @@ Each execution starts a kernel (a few seconds); the set below is kept small on p
 from __future__ import annotations
 
 import base64
+import html
 import io
 import re
 
@@ -86,7 +87,8 @@ def _text(book) -> str:
         for kind in ("text/markdown", "text/plain", "text/html"):
             if kind in output.get("data", {}):
                 parts.append(output["data"][kind])
-    return "\n".join(parts)
+    # What a reader reads: a figure's element and its marks do not split "13/63".
+    return html.unescape(re.sub(r"<[^>]+>", "", "\n".join(parts)))
 
 
 def _identified_targets() -> str:
