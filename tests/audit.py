@@ -205,12 +205,13 @@ def check_stated(row: dict, sid: str, data: Data) -> str | None:
     year = row["year"]
     if kind == "target":
         for t in data.targets:
-            if t["target_id"] == measure and t["horizon"] == year \
-                    and sid in _ids(t["source_id"], t["source_ids"]):
-                if (number is not None and _float(t["value"]) == number) \
-                        or _plain(value) in data.texts_of(t["value_text"], t["label_vi"],
-                                                          t["label_en"], t["wording_vi"]):
-                    return None
+            same_target = t["target_id"] == measure and t["horizon"] == year \
+                and sid in _ids(t["source_id"], t["source_ids"])
+            same_value = (number is not None and _float(t["value"]) == number) \
+                or _plain(value) in data.texts_of(t["value_text"], t["label_vi"], t["label_en"],
+                                                  t["wording_vi"])
+            if same_target and same_value:
+                return None
         return f"{sid} does not state target {measure} {year} = {value!r}"
     if kind in ("revision_from", "revision_to"):
         column = "from_value" if kind == "revision_from" else "to_value"
@@ -252,9 +253,8 @@ def check_derived(row: dict, inputs: list[dict]) -> str | None:
         a, b = (float(i["value"]) for i in inputs)
         if abs(abs(a - b) - abs(float(value))) > 5e-5:
             return f"difference {value} of {a} and {b}"
-    elif kind == "count":
-        if int(value) != len({i["measure"] for i in inputs}):
-            return f"count {value} of {len(inputs)} inputs"
+    elif kind == "count" and int(value) != len({i["measure"] for i in inputs}):
+        return f"count {value} of {len(inputs)} inputs"
     return None
 
 

@@ -21,6 +21,16 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis import comparisons, i18n, tables
+from analysis.citations import (
+    Citations,
+    Fig,
+    Html,
+    ids_of,
+    n_units_html,
+    say,
+    status_count,
+    target_rank_figure,
+)
 from analysis.comparisons import published_figure
 from analysis.measures import (
     FIRST_YEAR_OF_EIGHT_INDICATORS,
@@ -37,22 +47,6 @@ from analysis.measures import (
 )
 from analysis.names import slugify
 from analysis.narrative import escape_markdown, identified_count, revised_count
-
-from analysis.citations import (  # noqa: E402  (the registry lives in analysis.citations)
-    CSV_COLUMNS,
-    DTI_KEY,
-    Citations,
-    Fig,
-    Html,
-    ids_of,
-    n_units_html,
-    revision_figure,
-    say,
-    split_ids,
-    status_count,
-    target_figure,
-    target_rank_figure,
-)
 
 
 def csv_name(notebook: str, year: int, province: str | None = None) -> str:

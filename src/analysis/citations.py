@@ -76,7 +76,7 @@ class Figure:
     source_ids: tuple[str, ...]
     status: str = "firm"
     quote: str = ""
-    inputs: tuple["Figure", ...] = field(default=(), compare=False)
+    inputs: tuple[Figure, ...] = field(default=(), compare=False)
 
     @property
     def key(self) -> tuple:
@@ -208,7 +208,7 @@ class Citations:
         return f"{markup}{self.marks_of(self.figures_in(markup))}"
 
     @classmethod
-    def plain(cls, lang: str) -> "Citations":
+    def plain(cls, lang: str) -> Citations:
         """Figures as plain text, cited nowhere (for sentences used outside a brief)."""
         empty_sources = pd.DataFrame(columns=["source_id", "url", "publisher", "title",
                                               "date_published"])
