@@ -22,6 +22,7 @@ import pandas as pd
 
 from analysis import comparisons, i18n, tables
 from analysis.citations import (
+    CSV_COLUMNS,
     Citations,
     Fig,
     Html,
@@ -47,6 +48,18 @@ from analysis.measures import (
 )
 from analysis.names import slugify
 from analysis.narrative import escape_markdown, identified_count, revised_count
+
+__all__ = [
+    "CSV_COLUMNS",
+    "Citations",
+    "Fact",
+    "glance_html",
+    "profile_facts",
+    "show_chart",
+    "sources_section",
+    "target_facts",
+    "trend_facts",
+]
 
 
 def csv_name(notebook: str, year: int, province: str | None = None) -> str:

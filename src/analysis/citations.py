@@ -42,7 +42,6 @@ STATUSES = ("firm", "tentative", "disputed")
 FLAGS = {"tentative": "*", "disputed": "†"}
 CSV_COLUMNS = ["year", "unit", "unit_system", "measure", "kind", "value", "status", "source_url",
                "publisher", "title", "date_published", "quote", "source_id", "derived_from"]
-DTI_KEY = ["year", "unit_system", "unit", "measure", "source_id"]
 _STATUS_NUMBER = re.compile(r"(\d+)pct")
 _DATA_CSV = re.compile(r'data-csv="(\d+)"')
 _QUOTE = re.compile(r"'([^']{6,})'")
