@@ -166,6 +166,42 @@ def test_english_change_is_singular_for_one_place():
     assert "Up 1 place since DTI 2021 (rank 10)" in texts
 
 
+def test_same_rank_says_the_rank_and_cites_it():
+    pref = _pref()
+    pref.loc[pref["unit"].eq("Synth A") & pref["year"].eq(2022) & pref["measure"].eq("dti"),
+             "rank"] = 10
+    dti = SYNTHETIC_DTI.copy()
+    dti.loc[dti["unit"].eq("Synth A") & dti["year"].eq(2022) & dti["measure"].eq("dti")
+            & dti["rank"].notna(), "rank"] = 10
+    cites = brief.Citations(SOURCES, "en", dti=dti, pref=pref)
+    facts = brief.profile_facts(pref, "Synth A", 2022, "en", cites=cites)
+    same = next(f for f in facts if f.text.startswith("Same rank"))
+    assert same.text == "Same rank (10) as in DTI 2021"
+    assert [(f.figure.kind, f.figure.year, f.figure.value) for f in same.figures] == [
+        ("rank", 2021, "10")]
+    assert same.source_ids == ("syn-press",)
+
+
+def test_trend_facts_give_best_and_lowest_only_when_they_differ():
+    texts = [f.text for f in brief.trend_facts(_pref(), "Synth A", [2021, 2022], "en")]
+    assert "Best rank: 8 (DTI 2022); lowest: 10 (DTI 2021)" in texts
+    pref = _pref()
+    pref.loc[pref["unit"].eq("Synth A") & pref["measure"].eq("dti"), "rank"] = 8
+    texts = [f.text for f in brief.trend_facts(pref, "Synth A", [2021, 2022], "en")]
+    assert texts[0] == "Synth A's latest DTI rank: 8/63 (DTI 2022)"
+    assert not any(t.startswith("Best rank") for t in texts)
+
+
+def test_missing_targets_are_said_without_numbers():
+    targets = pd.DataFrame({"target_id": ["T91", "T92"]})  # synthetic: 2 identified of 14
+    status = pd.DataFrame({"as_of": ["2022-12-31"], "status": ["completed"],
+                           "n_targets": [1], "of_total": [14], "source_id": ["syn-press"]})
+    sentence = brief.target_missing(_pref(), targets, status, [], "en")  # no edition asked
+    assert sentence == ("Not found in the sources collected: "
+                        "the wording of the Resolution's other targets.")
+    assert not re.search(r"\d", sentence)
+
+
 def test_missing_sentence_names_what_is_not_found_once():
     sentence = brief.profile_missing(_pref(), "Synth A", 2022, ["Synth A", "Synth C"], "en")
     assert sentence.startswith("Not found in the sources collected: ")

@@ -171,16 +171,29 @@ def test_the_audit_catches_a_figure_cited_to_a_page_that_does_not_state_it(tmp_p
 
 # --- the large run ----------------------------------------------------------------------------
 
+def _run(out: Path, *options: str) -> Path:
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "run", "--lang", "vi,en", "--out", str(out),
+         *options], check=False, capture_output=True, text=True, cwd=REPO_ROOT, timeout=1800)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return out
+
+
 @pytest.fixture(scope="module")
 def large_run(tmp_path_factory) -> Path:
     """Every notebook × all 63 provinces × DTI 2022 and 2024 × vi and en (508 briefs)."""
-    out = tmp_path_factory.mktemp("large-run")
-    done = subprocess.run(
-        [sys.executable, "-m", "analysis", "run", "--years", "2022,2024", "--provinces", "all",
-         "--notebooks", "all", "--lang", "vi,en", "--out", str(out)],
-        check=False, capture_output=True, text=True, cwd=REPO_ROOT, timeout=1800)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return out
+    return _run(tmp_path_factory.mktemp("large-run"), "--years", "2022,2024",
+                "--provinces", "all", "--notebooks", "all")
+
+
+def test_every_figure_of_the_default_set_cites_the_sources_that_state_it(tmp_path):
+    """The default set (every edition, Hải Dương, every notebook), in both languages."""
+    out = _run(tmp_path)
+    data = Data(DATA / "processed", DATA / "translations.csv")
+    briefs = _briefs(out)
+    assert len(briefs) == 30
+    problems = [p for path in briefs for p in audit_brief(path, data)]
+    assert problems == [], f"{len(problems)} problems, e.g.\n" + "\n".join(problems[:20])
 
 
 def _briefs(out: Path) -> list[Path]:

@@ -166,8 +166,10 @@ def _row_figures(record: dict, year, cites, lang: str) -> dict[str, str]:
             out["gap"] = cites.derived("difference", i18n.number(record["gap"], lang),
                                        [out["score"], out["national_average"]])
     if dti_ready and "previous_rank" in present and "previous_year" in present:
-        out["previous_rank"] = cites.rank(record["previous_rank"],
-                                          **{**where, "year": record["previous_year"]})
+        out["previous_rank"] = cites.rank(record["previous_rank"], **{
+            **where, "year": record["previous_year"],
+            "unit_system": where["unit_system"] if i18n.is_missing(
+                get("previous_unit_system")) else get("previous_unit_system")})
         if "change" in present and "rank" in out:
             out["change"] = cites.derived("difference", cell_text("change", record["change"],
                                                                   lang),
