@@ -12,16 +12,17 @@ import pandas as pd
 import pytest
 from data_helpers import synthetic_pref
 
-from analysis import brief, data, i18n
+from analysis import brief, data, i18n, tables
 
-# Synthetic: two sources give Synth A's 2022 DTI, one the score, the other the rank.
-SYNTHETIC_DTI = pd.read_csv(io.StringIO("""year,unit_system,unit,measure,score,rank,source_id
-2021,63,Synth A,dti,0.5,10,syn-press
-2022,63,Synth A,dti,0.6123,,syn-press
-2022,63,Synth A,dti,,8,syn-portal
-2022,63,Synth A,pillar_economy,,5,syn-portal
-2022,63,Synth B,dti,,30,syn-portal
-2022,63,Cả nước (trung bình cấp tỉnh),national_average_dti,0.55,,syn-press
+# Synthetic: two sources give Synth A's 2022 DTI, one the score, the other the rank (rows shaped
+# like load_dti(), with an empty transcriber's note).
+SYNTHETIC_DTI = pd.read_csv(io.StringIO("""year,unit_system,unit,measure,score,rank,source_id,note
+2021,63,Synth A,dti,0.5,10,syn-press,
+2022,63,Synth A,dti,0.6123,,syn-press,
+2022,63,Synth A,dti,,8,syn-portal,
+2022,63,Synth A,pillar_economy,,5,syn-portal,
+2022,63,Synth B,dti,,30,syn-portal,
+2022,63,Cả nước (trung bình cấp tỉnh),national_average_dti,0.55,,syn-press,
 """)).astype({"year": "Int64", "unit_system": "Int64", "score": "Float64", "rank": "Int64"})
 
 
@@ -51,7 +52,7 @@ SOURCES = pd.DataFrame({
 def _decoded_csv(link_html: str) -> pd.DataFrame:
     payload = re.search(r'href="data:text/csv;charset=utf-8;base64,([A-Za-z0-9+/=]*)"',
                         link_html)[1]
-    return pd.read_csv(io.StringIO(base64.b64decode(payload).decode("utf-8")))
+    return pd.read_csv(io.StringIO(base64.b64decode(payload).decode("utf-8-sig")))
 
 
 def test_sources_are_numbered_by_first_use_and_marks_are_stable():
@@ -90,16 +91,26 @@ def test_a_figure_with_score_and_rank_from_two_sources_cites_both_and_goes_to_th
     cites = brief.Citations(SOURCES, "vi", dti=SYNTHETIC_DTI, pref=_pref(), csv_name="Synth A")
     shown = pd.DataFrame({"unit": ["Synth A"], "measure": ["dti"], "unit_system": [63],
                           "score": [0.6123], "rank": [8], "source_id": ["syn-portal"]})
-    assert cites.show(shown, year=2022) == [["syn-press", "syn-portal"]]
+    page = tables.render(shown, "vi", table_id="t", cites=cites, year=2022)
+    row = page.split("<tbody>")[1]
+    figures = cites.figures_in(row)
+    assert {(f.kind, f.source_ids) for f in figures} == {("score", ("syn-press",)),
+                                                         ("rank", ("syn-portal",))}
+    # The row cites the union of its figures' sources: both, and no other.
+    assert sorted(cites.numbers) == ["syn-portal", "syn-press"]
+    assert cites.marks_of(figures) in row
+    assert row.count('<sup class="cite">') == 2
     table = cites.csv_frame()
     assert list(table.columns) == brief.CSV_COLUMNS
     assert len(table) == 2 and set(table["source_url"]) == {
         "https://example.org/press", "https://example.org/portal"}
+    assert set(zip(table["kind"], table["source_id"])) == {("score", "syn-press"),
+                                                           ("rank", "syn-portal")}
 
 
 def test_csv_link_decodes_to_rows_of_load_dti():
     cites = brief.Citations(SOURCES, "en", dti=SYNTHETIC_DTI, pref=_pref(), csv_name="x y")
-    facts = brief.profile_facts(_pref(), "Synth A", 2022, "en")
+    facts = brief.profile_facts(_pref(), "Synth A", 2022, "en", cites=cites)
     brief.glance_html(facts, None, cites)
     link = cites.download_html()
     assert '<a class="download" download="x-y.csv"' in link and "Download data (CSV)" in link
@@ -110,19 +121,37 @@ def test_csv_link_decodes_to_rows_of_load_dti():
         unit_system=lambda f: f["unit_system"]), on=key, how="left", suffixes=("", "_dti"),
         indicator=True)
     assert (merged["_merge"] == "both").all()
+    # Every score, rank and average shown is a value its cited source gives in load_dti().
+    for row in table[table["kind"].isin(["score", "rank", "average"])].itertuples():
+        column = "rank" if row.kind == "rank" else "score"
+        given = SYNTHETIC_DTI[SYNTHETIC_DTI["year"].eq(row.year) & SYNTHETIC_DTI["unit"].eq(row.unit)
+                              & SYNTHETIC_DTI["measure"].eq(row.measure)
+                              & SYNTHETIC_DTI["source_id"].eq(row.source_id)]
+        assert len(given) == 1 and float(given[column].iloc[0]) == float(row.value), row
 
 
 def test_csv_of_nothing_shown_has_the_header_only():
     cites = brief.Citations(SOURCES, "vi", dti=SYNTHETIC_DTI)
-    assert cites.csv_text().strip() == ",".join(brief.CSV_COLUMNS)
+    text = cites.csv_text()
+    assert text == "\ufeff" + ",".join(brief.CSV_COLUMNS) + "\r\n"  # BOM, CRLF
     assert "Tải số liệu (CSV)" in cites.download_html()
 
 
 def test_profile_facts_rank_change_average_and_sources():
-    facts = brief.profile_facts(_pref(), "Synth A", 2022, "vi")
+    # Without a registry: plain numbers, cited nowhere.
+    plain = brief.profile_facts(_pref(), "Synth A", 2022, "vi")
+    assert plain[0].text == "DTI 2022: hạng 8/63, điểm 0,6123"
+    assert 'class="fig' not in plain[0].html and plain[0].source_ids == ()
+    cites = brief.Citations(SOURCES, "vi", dti=SYNTHETIC_DTI, pref=_pref())
+    facts = brief.profile_facts(_pref(), "Synth A", 2022, "vi", cites=cites)
+    assert [f.text for f in facts] == [f.text for f in plain]
     texts = [f.text for f in facts]
     assert texts[0] == "DTI 2022: hạng 8/63, điểm 0,6123"
-    assert facts[0].source_ids == ("syn-press", "syn-portal")
+    # The rank from the portal, the score from the press page: the fact cites both.
+    assert sorted(facts[0].source_ids) == ["syn-portal", "syn-press"]
+    assert [f.figure.kind for f in facts[0].figures] == ["rank", "score"]
+    average = next(f for f in facts if "trung bình" in f.text)
+    assert average.source_ids == ("syn-press",)  # score and average: no rank, no portal
     assert "Tăng 2 bậc so với DTI 2021 (hạng 10)" in texts
     assert "Điểm 0,6123, cao hơn trung bình cấp tỉnh (0,55)" not in texts  # four decimals
     assert "Điểm 0,6123, cao hơn trung bình cấp tỉnh (0,5500)" in texts
@@ -137,22 +166,82 @@ def test_english_change_is_singular_for_one_place():
     assert "Up 1 place since DTI 2021 (rank 10)" in texts
 
 
-def test_missing_sentence_names_what_is_not_published_once():
+def test_same_rank_says_the_rank_and_cites_it():
+    pref = _pref()
+    pref.loc[pref["unit"].eq("Synth A") & pref["year"].eq(2022) & pref["measure"].eq("dti"),
+             "rank"] = 10
+    dti = SYNTHETIC_DTI.copy()
+    dti.loc[dti["unit"].eq("Synth A") & dti["year"].eq(2022) & dti["measure"].eq("dti")
+            & dti["rank"].notna(), "rank"] = 10
+    cites = brief.Citations(SOURCES, "en", dti=dti, pref=pref)
+    facts = brief.profile_facts(pref, "Synth A", 2022, "en", cites=cites)
+    same = next(f for f in facts if f.text.startswith("Same rank"))
+    assert same.text == "Same rank (10) as in DTI 2021"
+    assert [(f.figure.kind, f.figure.year, f.figure.value) for f in same.figures] == [
+        ("rank", 2021, "10")]
+    assert same.source_ids == ("syn-press",)
+
+
+def test_trend_facts_give_best_and_lowest_only_when_they_differ():
+    texts = [f.text for f in brief.trend_facts(_pref(), "Synth A", [2021, 2022], "en")]
+    assert "Best rank: 8 (DTI 2022); lowest: 10 (DTI 2021)" in texts
+    pref = _pref()
+    pref.loc[pref["unit"].eq("Synth A") & pref["measure"].eq("dti"), "rank"] = 8
+    texts = [f.text for f in brief.trend_facts(pref, "Synth A", [2021, 2022], "en")]
+    assert texts[0] == "Synth A's latest DTI rank: 8/63 (DTI 2022)"
+    assert not any(t.startswith("Best rank") for t in texts)
+
+
+def test_missing_targets_are_said_without_numbers():
+    targets = pd.DataFrame({"target_id": ["T91", "T92"]})  # synthetic: 2 identified of 14
+    status = pd.DataFrame({"as_of": ["2022-12-31"], "status": ["completed"],
+                           "n_targets": [1], "of_total": [14], "source_id": ["syn-press"]})
+    sentence = brief.target_missing(_pref(), targets, status, [], "en")  # no edition asked
+    assert sentence == ("Not found in the sources collected: "
+                        "the wording of the Resolution's other targets.")
+    assert not re.search(r"\d", sentence)
+
+
+def test_missing_sentence_names_what_is_not_found_once():
     sentence = brief.profile_missing(_pref(), "Synth A", 2022, ["Synth A", "Synth C"], "en")
-    assert sentence.startswith("Not published in the sources collected: ")
+    assert sentence.startswith("Not found in the sources collected: ")
     assert "the ranks of the eight main indicators" in sentence
-    assert "1 of 1 peer provinces (Synth C)" in sentence
+    assert "the figures of the peer provinces Synth C" in sentence  # named, not counted
+    assert "1 of 1" not in sentence
     assert "pillars" not in sentence  # one pillar is published
-    assert brief.profile_missing(_pref(), "Synth Z", 2022, [], "vi").count("chưa công bố") <= 1
+    assert brief.profile_missing(_pref(), "Synth Z", 2022, [], "vi").lower().count(
+        "không tìm thấy") <= 1
+
+
+def test_missing_sentence_names_the_indicators_not_found():
+    pref = _pref()
+    row = pref[pref["unit"].eq("Synth A") & pref["year"].eq(2022)
+               & pref["measure"].eq("dti")].assign(measure="awareness", score=pd.NA, rank=3)
+    sentence = brief.profile_missing(pd.concat([pref, row], ignore_index=True), "Synth A", 2022,
+                                     [], "en")
+    assert "the ranks of the indicators " in sentence
+    assert "Digital awareness" not in sentence  # the one indicator ranked is not listed
+    assert "Cybersecurity" in sentence
 
 
 def test_glance_box_escapes_and_carries_marks():
-    facts = [brief.Fact("<b>bold</b> claim", ("syn-press",))]
-    cites = brief.Citations(SOURCES, "vi")
+    # A fact's HTML is built where its words meet the data: text from the data is escaped
+    # there (a hostile unit name), and the glance box cites each item by its figures.
+    pref = _pref()
+    pref["unit"] = pref["unit"].replace({"Synth A": "<b>bold</b> Synth"})
+    dti = SYNTHETIC_DTI.assign(unit=SYNTHETIC_DTI["unit"].replace({"Synth A": "<b>bold</b> Synth"}))
+    cites = brief.Citations(SOURCES, "vi", dti=dti, pref=pref)
+    facts = brief.trend_facts(pref, "<b>bold</b> Synth", [2021, 2022], "vi", cites=cites)
     box = brief.glance_html(facts, "<i>missing</i>", cites)
     assert box.startswith('<section class="glance">') and box.endswith("</section>")
-    assert "&lt;b&gt;bold&lt;/b&gt; claim" in box and "<b>" not in box
-    assert '<a href="#src-1">[1]</a>' in box and "&lt;i&gt;missing&lt;/i&gt;" in box
+    assert "&lt;b&gt;bold&lt;/b&gt; Synth" in box and "<b>" not in box
+    assert "&lt;i&gt;missing&lt;/i&gt;" in box and "<i>" not in box
+    first = re.search(r"<li>(.*?)</li>", box)[1]  # latest rank 8 (DTI 2022), from the portal
+    assert first.endswith('<sup class="cite"><a href="#src-1">[1]</a></sup>')
+    assert cites.numbers["syn-portal"] == 1
+    # A fact with no figure carries no mark.
+    bare = brief.glance_html([brief.Fact("words only")], None, cites)
+    assert "cite" not in bare
 
 
 def test_no_facts_for_a_province_and_edition_without_figures():
@@ -165,20 +254,25 @@ def test_no_facts_for_a_province_and_edition_without_figures():
 
 def test_dti_2022_glance_on_the_project_data():
     pref, sources, targets = data.preferred_dti(), data.load_sources(), data.load_targets()
+    cites = brief.Citations(sources, "vi", dti=data.load_dti(), pref=pref, targets=targets)
     facts = brief.profile_facts(pref, "Hải Dương", 2022, "vi", successor="Hải Phòng",
-                                targets=targets)
+                                targets=targets, cites=cites)
     text = " | ".join(f.text for f in facts)
     assert "hạng 13/63" in text and "0,6383" in text and "0,5786" in text
     assert "Tăng 1 bậc" in text and "06-NQ/TU" in text
-    cites = brief.Citations(sources, "vi", dti=data.load_dti(), pref=pref)
+    assert all(f.source_ids for f in facts)  # every item with figures cites their sources
     box = brief.glance_html(facts, None, cites)
     listing = cites.sources_html()
-    for target in re.findall(r'href="#([^"]+)"', box):
+    targets_linked = re.findall(r'href="#([^"]+)"', box)
+    assert targets_linked
+    for target in targets_linked:
         assert f'id="{target}"' in listing
     table = _decoded_csv(cites.download_html())
     dti = data.load_dti()
     keys = set(zip(dti["year"], dti["unit"], dti["measure"]))
-    assert all(k in keys for k in zip(table["year"], table["unit"], table["measure"]))
+    primary = table[table["kind"].isin(["score", "rank", "average"])]
+    assert len(primary) >= 3
+    assert all(k in keys for k in zip(primary["year"], primary["unit"], primary["measure"]))
 
 
 def test_missing_sentence_stays_one_sentence_per_language():
@@ -186,7 +280,8 @@ def test_missing_sentence_stays_one_sentence_per_language():
     for lang in ("vi", "en"):
         sentence = brief.profile_missing(pref, "Hải Dương", 2024, ["Hà Nội", "Bắc Ninh"], lang)
         assert sentence.count(".") == 1 and sentence.endswith(".")
-    assert i18n.t("glance.missing", "vi", items="x").lower().count("chưa công bố") == 1
+    assert i18n.t("glance.missing", "vi", items="x").lower().count("không tìm thấy") == 1
+    assert "chưa công bố" not in i18n.t("glance.missing", "vi", items="x").lower()
 
 
 def test_chart_sources_are_cited_by_number_under_the_chart():
@@ -201,10 +296,15 @@ def test_chart_sources_are_cited_by_number_under_the_chart():
 def test_a_score_set_against_the_provincial_average_cites_both_and_puts_both_in_the_csv():
     cites = brief.Citations(SOURCES, "en", dti=SYNTHETIC_DTI, pref=_pref(), csv_name="gap")
     row = pd.DataFrame({"measure": ["dti"], "unit": ["Synth A"], "source_id": [""],
-                        "score": [0.6123], "national_average": [0.55]})
-    # the province's score comes from syn-press, the average from syn-press too; its rank
-    # (not shown here) from syn-portal
-    assert cites.show(row, year=2022) == [["syn-press", "syn-portal"]]
+                        "score": [0.6123], "national_average": [0.55], "gap": [0.0623]})
+    page = tables.render(row, "en", table_id="gap", cites=cites, year=2022)
+    figures = cites.figures_in(page)
+    # The province's score comes from syn-press, the average from syn-press too, the gap from
+    # both; its rank (not shown here) from syn-portal, which the row therefore does not cite.
+    assert [(f.kind, f.source_ids) for f in figures] == [
+        ("score", ("syn-press",)), ("average", ("syn-press",)), ("difference", ("syn-press",))]
+    assert list(cites.numbers) == ["syn-press"] and "#src-2" not in page
     shown = cites.csv_frame()
     assert set(zip(shown["unit"], shown["measure"])) == {
         ("Synth A", "dti"), ("Cả nước (trung bình cấp tỉnh)", "national_average_dti")}
+    assert shown.loc[shown["kind"].eq("difference"), "derived_from"].item() == "1 2"

@@ -1,5 +1,6 @@
 """Tests of analysis.charts: each chart returns its Axes, draws what it should, marks what was
-not published, carries its source line, and works on empty frames. Every figure is synthetic."""
+not found in the sources collected, carries its source line, and works on empty frames. Every
+figure is synthetic."""
 
 from __future__ import annotations
 
@@ -132,7 +133,8 @@ def test_source_line_groups_dates_and_names_unknown_ids():
 
 def test_source_line_nothing_published():
     assert "none of the figures" in charts.source_line([], SYNTHETIC_SOURCES, "en")
-    assert charts.source_line(["", None], None, "vi").startswith("Nguồn: không có")
+    assert charts.source_line(["", None], None, "vi") == (
+        "Nguồn: không tìm thấy số liệu nào trong các nguồn đã thu thập")
 
 
 def test_chart_without_ax_uses_current_axes():
@@ -287,7 +289,8 @@ def test_target_progress(ax):
     assert len(by_gid(ax.patches, "not-published")) == 3
     text = all_text(ax)
     assert "mục tiêu 2025: 20%" in text and "mục tiêu 2030: 30%" in text
-    assert "chưa công bố" in text
+    assert "không tìm thấy trong các nguồn đã thu thập" in " ".join(text.split())
+    assert "chưa công bố" not in text
     assert ax.get_ylim()[0] == 0  # a share starts at zero
     assert "Synthetic Gazette" in source_text(ax) and "Synthetic Daily" in source_text(ax)
 
@@ -364,7 +367,8 @@ def test_rank_against_target_chart(ax):
     assert len(by_gid(ax.patches, "not-published")) == 3  # 2022, 2023, 2024
     text = all_text(ax)
     assert "target 2025: top 11" in text and "target 2030: top 5" in text  # from the data
-    assert "not published" in text
+    assert "not found in the sources collected" in " ".join(text.split())
+    assert "not published" not in text
     assert "Synthetic Gazette" in source_text(ax)
 
 
@@ -534,7 +538,7 @@ def test_indicator_profile_hatches_the_province_in_a_row_only_a_peer_published(a
     charts.indicator_profile(pref, "Alpha", ["Beta"], 2021, SYNTHETIC_SOURCES, "en", ax=ax)
     assert len(ax.get_yticklabels()) == 2
     assert len(by_gid(ax.patches, "not-published")) == 1
-    assert "Alpha: not published" in all_text(ax)
+    assert "Alpha: not found in the sources collected" in " ".join(all_text(ax).split())
 
 
 def test_chart_source_ids_are_those_of_the_source_line(ax):
@@ -767,9 +771,9 @@ def test_a_brief_shows_the_chart_without_its_source_line_and_cites_it_by_number(
 
 @pytest.mark.parametrize("years, expected", [
     ([2020, 2021], ["ranked among the 63 provinces"]),
-    ([2021, 2022], ["ranked among the 63 provinces", "Alpha: not published"]),
+    ([2021, 2022], ["ranked among the 63 provinces", "Alpha: not found in the sources collected"]),
     (YEARS, ["ranked among the 63 provinces", "ranked among the 34 post-merger units",
-             "Alpha: not published"]),
+             "Alpha: not found in the sources collected"]),
 ])
 def test_trajectory_key_lists_only_what_the_chart_draws(ax, years, expected):
     charts.rank_trajectories(SYNTHETIC_PREF, "Alpha", ["Beta"], years, SYNTHETIC_SOURCES, "en",
@@ -781,4 +785,5 @@ def test_trajectory_key_lists_only_what_the_chart_draws(ax, years, expected):
 def test_trajectory_without_any_rank_keys_only_the_hatching(ax):
     charts.rank_trajectories(EMPTY_PREF, "Alpha", ["Beta"], YEARS, SYNTHETIC_SOURCES, "en",
                              ax=ax, provinces=SYNTHETIC_PROVINCES)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Alpha: not published"]
+    assert [" ".join(t.get_text().split()) for t in ax.get_legend().get_texts()] == [
+        "Alpha: not found in the sources collected"]

@@ -14,6 +14,8 @@ from analysis import brief, grids, i18n
 from analysis.html_export import sanitize_html
 
 SYNTHETIC_PREF = SYNTHETIC_MERGER_PREF  # Alpha merged into Gamma in 2025; Beta its peer
+# The same rows as load_dti() gives them (what a `Citations` checks each figure against).
+SYNTHETIC_DTI = SYNTHETIC_PREF.assign(note="")
 YEARS = [2020, 2021, 2022, 2023, 2024]
 SYNTHETIC_SOURCES = pd.DataFrame({
     "source_id": ["synth-a", "synth-b", "synth-c"],
@@ -92,20 +94,29 @@ def test_the_successor_unit_gets_its_own_labelled_column():
 
 
 def test_rank_grid_cites_each_row_and_records_the_ranks_for_the_csv():
-    cites = brief.Citations(SYNTHETIC_SOURCES, "en", dti=SYNTHETIC_PREF, pref=SYNTHETIC_PREF)
+    cites = brief.Citations(SYNTHETIC_SOURCES, "en", dti=SYNTHETIC_DTI, pref=SYNTHETIC_PREF)
     page = grids.rank_grid(SYNTHETIC_PREF, "Alpha", YEARS, "en", successor="Gamma", cites=cites)
     assert _heads(page)[-1] == "Source"
-    assert _rows(page)["DTI (overall)"][-1] == "[1][2][3]"
+    assert _rows(page)["DTI (overall)"] == ["10", "12", "3/34", "[1][2][3]"]
     assert _rows(page)["Digital awareness"][-1] == "[2]"
+    # Each rank is a figure element; a merged cell is the figure over the ranking's size.
+    assert re.search(r'<td class="num heat-\d"><span class="fig" data-csv="\d+" tabindex="0" '
+                     r'title="Synthetic Portal[^"]*">10</span></td>', page)
+    assert re.search(r'<td class="num merged"><span class="fig" data-csv="\d+"[^>]*>3</span>'
+                     r'/<span class="n-units">34</span></td>', page)
+    figures = cites.figures_in(page)
+    assert len(figures) == 7 and all(len(f.source_ids) == 1 for f in figures)
     shown = cites.csv_frame()
     assert len(shown) == 7  # 5 ranks of Alpha + 2 of Gamma, one source each
-    assert set(shown["unit"]) == {"Alpha", "Gamma"}
+    assert set(shown["unit"]) == {"Alpha", "Gamma"} and set(shown["kind"]) == {"rank"}
+    gamma = shown[shown["unit"].eq("Gamma")]
+    assert set(gamma["unit_system"]) == {34} and set(gamma["source_id"]) == {"synth-c"}
 
 
 def test_rank_grid_with_no_rank_at_all_is_one_sentence():
     page = grids.rank_grid(SYNTHETIC_PREF.head(0), "Alpha", YEARS, "vi",
-                           gap="Thứ hạng DTI của Alpha: chưa công bố.")
-    assert page == '<p class="gap">Thứ hạng DTI của Alpha: chưa công bố.</p>'
+                           gap="Thứ hạng DTI của Alpha: không tìm thấy.")
+    assert page == '<p class="gap">Thứ hạng DTI của Alpha: không tìm thấy.</p>'
 
 
 def test_grid_text_from_the_data_is_escaped():
@@ -116,13 +127,20 @@ def test_grid_text_from_the_data_is_escaped():
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_grids_survive_the_briefs_sanitiser(lang):
-    cites = brief.Citations(SYNTHETIC_SOURCES, lang, dti=SYNTHETIC_PREF, pref=SYNTHETIC_PREF)
+    cites = brief.Citations(SYNTHETIC_SOURCES, lang, dti=SYNTHETIC_DTI, pref=SYNTHETIC_PREF)
     for page in (grids.rank_grid(SYNTHETIC_PREF, "Alpha", YEARS, lang, successor="Gamma",
                                  cites=cites),
                  grids.coverage_grid(SYNTHETIC_COVERAGE, lang, cites=cites)):
         clean = sanitize_html(page)
         for css in re.findall(r'class="([^"]+)"', page):
             assert f'class="{css}"' in clean, css
+        # The figure elements keep what makes them figures: their CSV row, focus and tooltip.
+        for attr in re.findall(r'(data-csv="\d+"|tabindex="0"|title="[^"]*")', page):
+            assert attr in clean, attr
+    rank_page = sanitize_html(grids.rank_grid(SYNTHETIC_PREF, "Alpha", YEARS, lang,
+                                              successor="Gamma", cites=cites))
+    assert rank_page.count('<span class="fig"') == 7
+    assert '<span class="n-units">34</span>' in rank_page
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])

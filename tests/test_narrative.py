@@ -2,11 +2,18 @@
 
 Most tests use tiny SYNTHETIC frames (units named "Synth ..."): their figures are made up for the
 test and appear nowhere in the suite's data. A few tests read the real data through the API.
+
+Without `cites=` a sentence shows its figures as plain numbers (the size of a ranking is still
+marked `<span class="n-units">`); with a `Citations` registry each figure is a `span.fig` whose
+tooltip names its sources, and `cited_list` adds the [n] marks. `_text` reads a sentence as the
+brief shows it (tags dropped, entities decoded).
 """
 
 from __future__ import annotations
 
+import html
 import io
+import re
 
 import pandas as pd
 import pytest
@@ -80,6 +87,26 @@ def synth_sources() -> pd.DataFrame:
 
 
 @pytest.fixture
+def synth_dti(synth_pref) -> pd.DataFrame:
+    """The synthetic preferred rows as the `load_dti()` rows a `Citations` checks figures
+    against (one source per row, no transcriber's note)."""
+    return synth_pref.assign(note="")
+
+
+def _cites(sources: pd.DataFrame, dti: pd.DataFrame, lang: str):
+    from analysis.citations import Citations
+    return Citations(sources, lang, dti=dti, csv_name="synthetic")
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _text(markup: str) -> str:
+    """A sentence as a reader sees it: tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", str(markup)))
+
+
+@pytest.fixture
 def synth_targets() -> pd.DataFrame:
     return _csv(SYNTHETIC_TARGETS_CSV).astype({"horizon": "Int64", "value": "Float64"})
 
@@ -104,9 +131,9 @@ def test_format_number_follows_the_language(value, lang, decimals, expected):
 
 
 @pytest.mark.parametrize("missing", [None, pd.NA, float("nan")])
-def test_format_number_of_a_missing_figure_says_not_published(missing):
-    assert narrative.format_number(missing, "vi") == "chưa công bố"
-    assert narrative.format_number(missing, "en") == "not published"
+def test_format_number_of_a_missing_figure_says_not_found(missing):
+    assert narrative.format_number(missing, "vi") == "không tìm thấy trong các nguồn đã thu thập"
+    assert narrative.format_number(missing, "en") == "not found in the sources collected"
 
 
 def test_format_percent_and_value():
@@ -133,22 +160,40 @@ def test_unknown_language_is_refused():
 
 # --- sentences (synthetic) -----------------------------------------------------------------
 
-def test_overall_sentence_vi_uses_decimal_comma_and_names_the_source(synth_pref, synth_sources):
+def test_overall_sentence_vi_uses_decimal_comma_and_plain_numbers_without_cites(synth_pref,
+                                                                               synth_sources):
     text = narrative.overall_sentence(synth_pref, "Synth A", 2022, "vi", synth_sources)
-    assert "thứ 8/63" in text and "0,6123" in text and "0.6123" not in text
-    assert "Synthetic Portal" in text
+    assert 'thứ 8/<span class="n-units">63</span>' in text
+    assert "thứ 8/63" in _text(text) and "0,6123" in text and "0.6123" not in text
+    # No registry: plain numbers, and the source is not named in words.
+    assert 'class="fig' not in text and "Synthetic Portal" not in text and "nguồn:" not in text
+
+
+def test_overall_sentence_cites_its_figures_sources(synth_pref, synth_dti, synth_sources):
+    cites = _cites(synth_sources, synth_dti, "vi")
+    text = narrative.overall_sentence(synth_pref, "Synth A", 2022, "vi", synth_sources, cites)
+    assert "thứ 8/63" in _text(text) and "0,6123" in _text(text)
+    assert "Synthetic Portal" not in _text(text) and "nguồn:" not in _text(text)
+    figures = cites.figures_in(text)
+    assert [(f.kind, f.value) for f in figures] == [("rank", "8"), ("percentile", "89"),
+                                                    ("score", "0.6123")]
+    assert {f.source_ids for f in figures} == {("syn-portal",)}
+    # The figure's tooltip names the publisher; the list item carries the source's mark.
+    assert 'title="Synthetic Portal' in text
+    assert narrative.cited_list([text], cites).endswith(
+        '<sup class="cite"><a href="#src-1">[1]</a></sup>')
 
 
 def test_overall_sentence_en_uses_decimal_point(synth_pref, synth_sources):
     text = narrative.overall_sentence(synth_pref, "Synth A", 2022, "en", synth_sources)
-    assert "8th of 63" in text and "0.6123" in text and "0,6123" not in text
+    assert "8th of 63" in _text(text) and "0.6123" in text and "0,6123" not in text
 
 
 def test_overall_sentence_without_score_says_so(synth_pref):
-    vi = narrative.overall_sentence(synth_pref, "Synth B", 2022, "vi")
-    en = narrative.overall_sentence(synth_pref, "Synth B", 2022, "en")
-    assert "thứ 7/63" in vi and "điểm số chưa được công bố" in vi
-    assert "7th of 63" in en and "score was not published" in en
+    vi = _text(narrative.overall_sentence(synth_pref, "Synth B", 2022, "vi"))
+    en = _text(narrative.overall_sentence(synth_pref, "Synth B", 2022, "en"))
+    assert "thứ 7/63" in vi and "điểm số không tìm thấy trong các nguồn đã thu thập" in vi
+    assert "7th of 63" in en and "score was not found in the sources collected" in en
 
 
 @pytest.mark.parametrize("unit, vi, en", [
@@ -171,16 +216,16 @@ def test_change_sentence_of_a_one_place_move_is_singular(synth_pref):
 def test_change_sentence_when_previous_edition_is_missing(synth_pref):
     pref = synth_pref[~((synth_pref["unit"] == "Synth A") & (synth_pref["year"] == 2021))]
     text = narrative.change_sentence(pref, "Synth A", 2022, "en")
-    assert "DTI 2021 rank was not published" in text
+    assert "DTI 2021 rank was not found in the sources collected" in text
 
 
-def test_missing_edition_gives_explicit_not_published_sentence(synth_pref, synth_sources):
+def test_missing_edition_gives_explicit_not_found_sentence(synth_pref, synth_sources):
     assert narrative.overall_sentence(synth_pref, "Synth A", 2023, "vi") == (
-        "Chỉ số DTI 2023 của Synth A chưa được công bố trong các nguồn đã thu thập.")
+        "Chỉ số DTI 2023 của Synth A không tìm thấy trong các nguồn đã thu thập.")
     assert narrative.overall_sentence(synth_pref, "Synth A", 2023, "en") == (
-        "Synth A's DTI 2023 figures were not published in the sources collected.")
+        "Synth A's DTI 2023 figures were not found in the sources collected.")
     sentences = narrative.key_sentences(synth_pref, synth_sources, None, None, "Synth A", 2023, "en")
-    assert sentences == ["Synth A's DTI 2023 figures were not published in the sources collected."]
+    assert sentences == ["Synth A's DTI 2023 figures were not found in the sources collected."]
 
 
 def test_strengths_uses_indicators_and_splits_them(synth_pref):
@@ -195,11 +240,11 @@ def test_strengths_falls_back_to_pillars_and_says_indicators_are_missing(synth_p
     en = narrative.strengths_sentence(synth_pref, "Synth C", 2022, "en")
     assert "strongest pillars: Digital government pillar (20th)" in en
     assert "weakest: Digital economy pillar (30th)" in en
-    assert "eight indicators' ranks were not published" in en
+    assert "eight indicators' ranks were not found in the sources collected" in en
 
 
-def test_strengths_without_any_rank_is_not_published(synth_pref):
-    assert "pillar and indicator ranks were not published" in narrative.strengths_sentence(
+def test_strengths_without_any_rank_is_not_found(synth_pref):
+    assert "pillar and indicator ranks were not found in the sources collected" in narrative.strengths_sentence(
         synth_pref, "Synth B", 2022, "en")
 
 
@@ -211,19 +256,21 @@ def test_gap_sentence_in_both_languages(synth_pref):
 
 
 def test_gap_sentence_when_the_score_is_missing(synth_pref):
-    assert "score was not published" in narrative.gap_sentence(synth_pref, "Synth B", 2022, "en")
+    assert "score was not found in the sources collected" in narrative.gap_sentence(
+        synth_pref, "Synth B", 2022, "en")
 
 
 def test_merged_province_is_labelled_as_its_successor(synth_pref, synth_provinces, synth_sources):
     en = narrative.key_sentences(synth_pref, synth_sources, None, None, "Synth A", 2024, "en",
                                  provinces=synth_provinces)
-    assert en[0] == "Synth A's DTI 2024 figures were not published in the sources collected."
-    merged = en[1]
+    assert en[0] == "Synth A's DTI 2024 figures were not found in the sources collected."
+    merged = _text(en[1])
     assert "Synth A is part of Synth B" in merged and "2nd of 34" in merged
     assert "0.7001" in merged and "not of Synth A alone" in merged
-    assert "DTI 2022" in en[2] and "8th of 63" in en[2]  # its own last published rank
-    vi = narrative.key_sentences(synth_pref, synth_sources, None, None, "Synth A", 2024, "vi",
-                                 provinces=synth_provinces)
+    assert "DTI 2022" in en[2] and "8th of 63" in _text(en[2])  # its own last published rank
+    vi = [_text(s) for s in narrative.key_sentences(synth_pref, synth_sources, None, None,
+                                                     "Synth A", 2024, "vi",
+                                                     provinces=synth_provinces)]
     assert "thứ 2/34" in vi[1] and "0,7001" in vi[1] and "không phải của riêng Synth A" in vi[1]
 
 
@@ -240,7 +287,7 @@ def test_rank_target_sentence(synth_pref, synth_targets):
     assert "short of the 2025 target" in short
     missing = narrative.rank_target_sentence(synth_pref, synth_targets, 2023, "en",
                                              province="Synth A")
-    assert "not published" in missing
+    assert "not found in the sources collected" in missing and "not published" not in missing
 
 
 def test_status_sentence_counts_come_from_the_frame(synth_status):
@@ -277,9 +324,9 @@ def test_display_table_formats_and_marks_missing(synth_pref):
     vi = narrative.display_table(frame, "vi")
     assert list(vi.columns) == ["Chỉ số", "Điểm", "Thứ hạng", "Phân vị"]
     assert vi.iloc[0].tolist() == ["Chỉ số DTI (tổng thể)", "0,6123", "8", "89%"]
-    assert vi.iloc[1].tolist()[1:] == ["chưa công bố"] * 3
+    assert vi.iloc[1].tolist()[1:] == ["không tìm thấy trong các nguồn đã thu thập"] * 3
     en = narrative.display_table(frame, "en")
-    assert en.iloc[0, 1] == "0.6123" and en.iloc[1, 2] == "not published"
+    assert en.iloc[0, 1] == "0.6123" and en.iloc[1, 2] == "not found in the sources collected"
 
 
 # --- against the real data -----------------------------------------------------------------
@@ -297,21 +344,22 @@ def _key(real, year, lang, province="Hải Dương"):
 
 
 def test_real_hai_duong_2022(real):
-    vi, en = _key(real, 2022, "vi"), _key(real, 2022, "en")
+    vi = [_text(s) for s in _key(real, 2022, "vi")]
+    en = [_text(s) for s in _key(real, 2022, "en")]
     assert "thứ 13/63" in vi[0] and "0,6383" in vi[0]
     assert "13th of 63" in en[0] and "0.6383" in en[0]
     assert "rose 1 place" in en[1]
 
 
-def test_real_hai_duong_2023_is_not_published(real):
+def test_real_hai_duong_2023_is_not_found(real):
     assert _key(real, 2023, "vi")[0] == (
-        "Chỉ số DTI 2023 của Hải Dương chưa được công bố trong các nguồn đã thu thập.")
+        "Chỉ số DTI 2023 của Hải Dương không tìm thấy trong các nguồn đã thu thập.")
     assert _key(real, 2023, "en")[0] == (
-        "Hải Dương's DTI 2023 figures were not published in the sources collected.")
+        "Hải Dương's DTI 2023 figures were not found in the sources collected.")
 
 
 def test_real_hai_duong_2024_shows_hai_phong_among_34(real):
-    en = _key(real, 2024, "en")
+    en = [_text(s) for s in _key(real, 2024, "en")]
     merged = next(s for s in en if "34" in s and "Hải Phòng" in s)
     assert "3rd of 34" in merged and "not of Hải Dương alone" in merged
 
@@ -327,18 +375,18 @@ def test_real_status_sentence_uses_the_status_table(real):
 def test_key_sentences_default_to_the_project_merger_table(real):
     sentences = narrative.key_sentences(real["pref"], real["sources"], real["targets"],
                                         real["status"], "Hải Dương", 2024, "en")
-    assert any("3rd of 34" in s for s in sentences)
+    assert any("3rd of 34" in _text(s) for s in sentences)
 
 
 def test_trend_sentences_cover_every_edition(synth_pref, synth_provinces):
     en = narrative.trend_sentences(synth_pref, "Synth A", [2021, 2022, 2023, 2024], "en",
                                    provinces=synth_provinces)
-    assert en[0].startswith("In DTI 2021, Synth A ranked 10th of 63")
+    assert _text(en[0]).startswith("In DTI 2021, Synth A ranked 10th of 63")
     assert "first edition" in en[1]
     assert en[2].startswith("In DTI 2022") and "rose 2 places" in en[3]
-    assert en[4] == "Synth A's DTI 2023 figures were not published in the sources collected."
-    assert en[5] == "Synth A's DTI 2024 figures were not published in the sources collected."
-    assert "2nd of 34" in en[6] and len(en) == 7
+    assert en[4] == "Synth A's DTI 2023 figures were not found in the sources collected."
+    assert en[5] == "Synth A's DTI 2024 figures were not found in the sources collected."
+    assert "2nd of 34" in _text(en[6]) and len(en) == 7
 
 
 @pytest.mark.parametrize("status, vi, en", [
@@ -487,26 +535,45 @@ def _tags(page: str) -> list[tuple[str, dict]]:
     return found
 
 
+# What a sentence's own markup may be: figure elements, their marks, the size of a ranking,
+# and the [n] marks `cited_list` adds (links within the page).
+_SPAN_CLASSES = {"fig", "tentative", "disputed", "flag", "n-units"}
+_SPAN_ATTRS = {"class", "data-csv", "tabindex", "title"}
+
+
 def _assert_inert(markdown: str, hostile: str | None):
-    """Rendered as a brief renders it (nbconvert's Markdown): only text-structure tags, no
-    event handler, no link leaving the page; the hostile text is shown as text."""
+    """Rendered as a brief renders it (nbconvert's Markdown): only text-structure tags and the
+    figure markup, no event handler, no link leaving the page; the hostile text is shown as text
+    (or sits in a figure's tooltip, an attribute value)."""
     import html as html_module
     page = _rendered(markdown)
     for tag, attrs in _tags(page):
-        assert tag in {"p", "ul", "li", "h1", "h2", "h3", "a"}, (tag, page)
+        assert tag in {"p", "ul", "li", "h1", "h2", "h3", "a", "span", "sup"}, (tag, page)
         assert not [a for a in attrs if a.startswith("on")], (tag, attrs)
-        if tag == "a":  # nbconvert's own heading anchor, nothing else
-            assert attrs.get("class") == "anchor-link" and attrs["href"].startswith("#"), attrs
+        if tag == "span":
+            assert set(attrs) <= _SPAN_ATTRS, attrs
+            assert set(attrs.get("class", "").split()) <= _SPAN_CLASSES, attrs
+        if tag == "sup":
+            assert attrs == {"class": "cite"}, attrs
+        if tag == "a":  # nbconvert's heading anchor or a citation mark, within the page
+            assert attrs.get("class") == "anchor-link" or set(attrs) == {"href"}, attrs
+            assert attrs["href"].startswith("#"), attrs
     if hostile is not None:
         assert hostile in html_module.unescape(page)
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
-def test_hostile_publisher_is_inert_in_the_markdown(synth_pref, synth_sources, hostile):
+def test_hostile_publisher_is_inert_in_the_markdown(synth_pref, synth_dti, synth_sources,
+                                                     hostile):
+    # The publisher reaches a sentence only through its figures' tooltips (`title`).
     sources = synth_sources.assign(publisher=hostile)
     for lang in ("vi", "en"):
-        text = narrative.overall_sentence(synth_pref, "Synth A", 2022, lang, sources)
-        _assert_inert(narrative.as_markdown([text]), hostile)
+        cites = _cites(sources, synth_dti, lang)
+        text = narrative.overall_sentence(synth_pref, "Synth A", 2022, lang, sources, cites)
+        assert hostile not in _text(text)
+        _assert_inert(narrative.cited_list([text], cites), hostile)
+        plain = narrative.overall_sentence(synth_pref, "Synth A", 2022, lang, sources)
+        _assert_inert(narrative.as_markdown([plain]), None)
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
@@ -595,9 +662,19 @@ def test_real_english_tables_translate_vietnamese_only_wording(real):
 
 
 def test_real_publishers_are_in_the_brief_s_language(real):
-    vi = _key(real, 2022, "vi")[0]
-    assert "cổng DTI chính thức" in vi and "official" not in vi
-    assert "official DTI portal" in _key(real, 2022, "en")[0]
+    """The publishers named in a figure's tooltip are in the brief's language."""
+    from analysis.citations import Citations
+    dti = data.load_dti()
+    titles = {}
+    for lang in ("vi", "en"):
+        cites = Citations(real["sources"], lang, dti=dti, pref=real["pref"])
+        sentence = narrative.key_sentences(real["pref"], real["sources"], real["targets"],
+                                           real["status"], "Hải Dương", 2022, lang,
+                                           provinces=real["provinces"], cites=cites)[0]
+        titles[lang] = " ".join(html.unescape(t) for t in re.findall(r'title="([^"]*)"',
+                                                                      sentence))
+    assert "cổng DTI chính thức" in titles["vi"] and "official" not in titles["vi"]
+    assert "official DTI portal" in titles["en"]
 
 
 def test_nothing_is_cut_short(real):

@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from analysis.html_export import brief_css
 from analysis.notebook_style import CONTRACT_CLASSES, MARK, stylesheet
 from analysis.paths import REPO_ROOT
 
@@ -68,8 +69,14 @@ def test_every_class_the_outputs_use_is_styled_by_the_notebooks_own_outputs(exec
     assert len(styles) == 1  # shown once
     css = styles[0]
     assert {"glance", "grid", "heat-3"} <= used  # the outputs do use the contract
-    unstyled = {c for c in used if not re.search(rf"\.{re.escape(c)}(?![-\w])", css)}
-    assert unstyled == set()
+
+    def styled(cls, sheet):
+        return re.search(rf"\.{re.escape(cls)}(?![-\w])", sheet)
+
+    # A class the brief's own stylesheet has no rule for either (a marker, e.g. `n-units`) has
+    # no look to carry; every other class must be styled by the notebook's own output.
+    looks = {c for c in used if styled(c, brief_css())}
+    assert {c for c in looks if not styled(c, css)} == set()
 
 
 def test_the_stylesheet_touches_only_the_briefs_outputs():

@@ -3,6 +3,7 @@ from the catalog, [n] source marks, every cell escaped. All figures here are syn
 
 from __future__ import annotations
 
+import io
 import re
 
 import pandas as pd
@@ -26,6 +27,21 @@ FIGURES = pd.DataFrame({
     "percentile": pd.array([pd.NA, pd.NA, pd.NA], dtype="Float64"),
     "source_id": ["syn-a", "syn-b", ""],
 })
+
+
+# Synthetic rows shaped like load_dti(): what each synthetic source states. syn-a gives Synth A's
+# 2022 DTI score and rank 8; syn-b its rank 12 in the digital-government pillar. For the conflict
+# cell: Synth C's 2022 rank is 6 per syn-a and 5 per syn-b; both give the score 0.6123.
+SYNTHETIC_DTI = pd.read_csv(io.StringIO("""year,unit_system,unit,measure,score,rank,source_id,note
+2022,63,Synth A,dti,0.6123,8,syn-a,
+2022,63,Synth A,pillar_government,,12,syn-b,
+2022,63,Synth C,dti,0.6123,6,syn-a,
+2022,63,Synth C,dti,0.6123,5,syn-b,
+""")).astype({"year": "Int64", "unit_system": "Int64", "score": "Float64", "rank": "Int64"})
+
+
+def _cites(lang: str) -> brief.Citations:
+    return brief.Citations(SOURCES, lang, dti=SYNTHETIC_DTI)
 
 
 def _cells(page: str) -> list[str]:
@@ -52,8 +68,9 @@ def test_a_frame_without_gaps_has_no_legend():
 
 def test_an_all_missing_frame_is_one_sentence():
     empty = FIGURES.assign(score=pd.NA, rank=pd.NA)
-    page = tables.render(empty, "vi", table_id="x", gap="Thứ hạng: chưa công bố.")
-    assert page == '<p class="gap">Thứ hạng: chưa công bố.</p>'
+    page = tables.render(empty, "vi", table_id="x",
+                         gap="Thứ hạng: không tìm thấy trong các nguồn đã thu thập.")
+    assert page == '<p class="gap">Thứ hạng: không tìm thấy trong các nguồn đã thu thập.</p>'
 
 
 def test_require_drops_rows_without_the_figure_the_table_is_about():
@@ -70,15 +87,39 @@ def test_no_row_numbers_and_long_text_is_never_cut():
     assert "<tbody><tr><td>" in page  # no index cell before the first value
 
 
-def test_source_column_becomes_numbered_marks_that_resolve():
-    cites = brief.Citations(SOURCES, "vi")
-    page = tables.render(FIGURES, "vi", table_id="p", cites=cites)
+def test_rows_cite_their_figures_sources_by_numbered_marks_that_resolve():
+    cites = _cites("vi")
+    page = tables.render(FIGURES.assign(unit="Synth A"), "vi", table_id="p", cites=cites,
+                         year=2022, hide=("unit",))
     assert "syn-a" not in page and "syn-b" not in page
-    assert '<sup class="cite"><a href="#src-1">[1]</a></sup>' in page
-    assert '<a href="#src-2">[2]</a>' in page
+    assert '<th scope="col" class="cite-col">' in page
+    rows = re.findall(r"<tr>(.*?)</tr>", page.split("<tbody>")[1])
+    assert len(rows) == 2
+    # DTI row: score and rank from syn-a; pillar row: rank from syn-b. Each row its own marks.
+    assert rows[0].endswith('<td class="cite-col"><sup class="cite"><a href="#src-1">[1]</a>'
+                            "</sup></td>")
+    assert rows[1].endswith('<td class="cite-col"><sup class="cite"><a href="#src-2">[2]</a>'
+                            "</sup></td>")
+    assert [f.kind for f in cites.figures_in(rows[0])] == ["score", "rank"]
+    assert cites.numbers == {"syn-a": 1, "syn-b": 2}
     listing = cites.sources_html()
     for target in re.findall(r'href="#([^"]+)"', page):
         assert f'id="{target}"' in listing
+
+
+def test_no_cite_column_without_cites_or_without_figures():
+    assert "cite-col" not in tables.render(FIGURES, "vi", table_id="p")
+    words = pd.DataFrame({"label": ["Synthetic words"], "source_id": ["syn-a"]})
+    cites = _cites("en")
+    page = tables.render(words, "en", table_id="w", cites=cites)
+    assert "cite-col" not in page and "syn-a" not in page and cites.numbers == {}
+
+
+def test_unit_system_cells_are_marked_as_the_size_of_the_ranking():
+    frame = pd.DataFrame({"unit": ["Synth A"], "measure": ["dti"], "unit_system": [63],
+                          "rank": pd.array([8], dtype="Int64")})
+    page = tables.render(frame, "en", table_id="u", cites=_cites("en"), year=2022)
+    assert '<td class="num"><span class="n-units">63</span></td>' in page
 
 
 def test_wide_table_drops_units_and_rows_nobody_published_and_names_the_units():
@@ -93,8 +134,24 @@ def test_wide_table_drops_units_and_rows_nobody_published_and_names_the_units():
     assert "Digital economy" not in page
     assert page.count('<p class="gap">') == 1 and "Synth B" in page.split('<p class="gap">')[1]
     nothing = tables.wide(frame.assign(rank=pd.NA), "measure", "unit", "rank", "en",
-                          table_id="w", gap="Nothing published.")
-    assert nothing == '<p class="gap">Nothing published.</p>'
+                          table_id="w", gap="Nothing found.")
+    assert nothing == '<p class="gap">Nothing found.</p>'
+
+
+def test_wide_table_cells_are_rank_figures_and_rows_cite_them():
+    pref = synthetic_pref("""year,unit_system,unit,measure,score,rank,source_id
+2022,63,Synth A,dti,,8,syn-a
+2022,63,Synth A,pillar_government,,12,syn-b
+""")
+    frame = pref[["year", "unit_system", "measure", "unit", "rank", "source_id"]]
+    cites = _cites("en")
+    page = tables.wide(frame, "measure", "unit", "rank", "en", table_id="w", cites=cites)
+    rows = re.findall(r"<tr>(.*?)</tr>", page.split("<tbody>")[1])
+    assert [[(f.kind, f.value, f.source_ids) for f in cites.figures_in(r)] for r in rows] == [
+        [("rank", "8", ("syn-a",))], [("rank", "12", ("syn-b",))]]
+    assert rows[0].endswith('<td class="cite-col"><sup class="cite"><a href="#src-1">[1]</a>'
+                            "</sup></td>")
+    assert rows[1].endswith('<a href="#src-2">[2]</a></sup></td>')
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -117,21 +174,63 @@ def test_hostile_text_in_cells_is_inert():
 
 
 def test_conflict_cell_cites_by_number_and_translates_the_words():
-    cites = brief.Citations(SOURCES, "vi")
-    html_text = tables.conflict_html("rank: 6 (syn-a); 5 (syn-b); 4 (unknown-id)", cites, "vi")
-    assert "syn-a" not in html_text and "syn-b" not in html_text
-    assert html_text.startswith("thứ hạng: 6")
-    assert '[1]' in html_text and '[2]' in html_text
+    cites = _cites("vi")
+    record = {"year": 2022, "unit": "Synth C", "measure": "dti", "unit_system": 63}
+    html_text = tables.conflict_html(
+        "rank: 6 (syn-a); 5 (syn-b); 4 (unknown-id) | score: 0.6123 (syn-a); 0.6123 (syn-b)",
+        cites, "vi", record)
+    assert "syn-a" not in html_text and "syn-b" not in html_text and "unknown-id" not in html_text
+    assert re.sub(r"<[^>]+>", "", html_text).startswith("thứ hạng: 6")
+    ranks, scores = html_text.split(" | ")
+    six, five, four = ranks.split("; ")
+    # Each value is a figure (disputed: the sources disagree) followed by its own marks.
+    assert '">6</span><span class="flag">†</span>' in six and six.endswith(
+        '<a href="#src-1">[1]</a></sup>') and "[2]" not in six
+    assert five.endswith('<a href="#src-2">[2]</a></sup>') and "[1]" not in five
+    assert "cite" not in four  # a value no source collected states cites nothing
+    # A value given by both sources is shown once, citing both.
+    assert scores.count('class="fig') == 1 and "[1]" in scores and "[2]" in scores
+    assert re.sub(r"<[^>]+>", "", scores) == "điểm: 0,6123[1][2]"
 
 
-def test_from_display_replaces_id_columns_with_marks():
-    cites = brief.Citations(SOURCES, "en")
-    shown = pd.DataFrame({"Target": ["T1"], "Wording": [""], "Source id": ["syn-b;syn-a"]})
-    page = tables.from_display(shown, "en", table_id="t", source_ids=["syn-b;syn-a"],
-                               cites=cites)
+# Synthetic targets (one with no wording at all) and a synthetic progress report.
+SYNTHETIC_TARGETS = pd.DataFrame({
+    "target_id": ["T91", "T92"], "horizon": [2025, 2030], "comparator": ["reach", "reach"],
+    "value": pd.array([50, pd.NA], dtype="Float64"), "value_text": ["50", "synthetic words"],
+    "unit": ["%", ""], "label_vi": ["", ""], "label_en": ["synthetic share", ""],
+    "note": ["", ""], "source_id": ["syn-b", "syn-a"], "source_ids": ["syn-b;syn-a", "syn-a"],
+})
+
+
+def test_targets_table_replaces_id_columns_with_marks():
+    cites = _cites("en")
+    page = tables.targets(SYNTHETIC_TARGETS, "en", cites=cites, table_id="t")
     assert "syn-" not in page and "Source id" not in page
-    assert '<a href="#src-1">[1]</a>' in page and '<a href="#src-2">[2]</a>' in page
+    rows = re.findall(r"<tr>(.*?)</tr>", page.split("<tbody>")[1])
+    # T91 names both sources (syn-b first: [1]); T92 only syn-a.
+    assert rows[0].endswith('<a href="#src-1">[1]</a></sup><sup class="cite">'
+                            '<a href="#src-2">[2]</a></sup></td>')
+    assert rows[1].endswith('<a href="#src-2">[2]</a></sup></td>')
+    kinds = {(f.kind, f.measure, f.value) for f in cites.figures_in(page)}
+    assert ("target", "T91", "50") in kinds and ("target", "T91", "synthetic share") in kinds
     assert page.count('<p class="legend">') == 1  # the empty wording is a dash
+    assert "—" in _cells(page)
+
+
+def test_progress_table_cites_each_report():
+    cites = _cites("vi")
+    progress = pd.DataFrame({"target_id": ["T91", "ALL"], "as_of": ["2023-12-31", "2022"],
+                             "as_of_year": [2023, 2022],
+                             "value": pd.array([17.5, pd.NA], dtype="Float64"),
+                             "value_text": ["17.5", "synthetic words"], "unit": ["%", ""],
+                             "note": ["", ""], "source_id": ["syn-a", "syn-b"],
+                             "source_ids": ["", "syn-b"]})
+    page = tables.progress(progress, "vi", cites=cites, table_id="p")
+    assert "syn-" not in page and "17,5" in page and "Tất cả chỉ tiêu" in page
+    rows = re.findall(r"<tr>(.*?)</tr>", page.split("<tbody>")[1])
+    assert rows[0].endswith('<a href="#src-1">[1]</a></sup></td>')
+    assert rows[1].endswith('<a href="#src-2">[2]</a></sup></td>')
+    assert [f.kind for f in cites.figures_in(page)] == ["progress", "progress"]
 
 
 def test_progress_rows_for_all_targets_or_context_are_named_in_words():

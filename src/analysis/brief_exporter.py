@@ -141,7 +141,10 @@ class DtiBriefExporter(HTMLExporter):
             # Not "": nbconvert then writes <a … /> (ElementTree), which HTML reads as an open
             # <a> that swallows the rest of the cell. brief.css shows the ¶ only on hover.
             "anchor_link_text": "¶",
-            "embed_images": True,
+            # Off: chart outputs are embedded by the template anyway, and with it on, nbconvert
+            # parses each inline HTML tag of a Markdown output on its own, closing `<span …>` at
+            # once and dropping its `</span>`: a figure's element would lose its number.
+            "embed_images": False,
             # the templates then pass notebook HTML through `clean_html` …
             "sanitize_html": True,
             # … and SVG outputs become <img src="data:image/svg+xml…">

@@ -338,8 +338,9 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
     # Years without the province's own rank: hatched band (its successor's rank sits on it).
     own = ranks_of.get((province, PROVINCE_SYSTEM), {})
     unpublished = [y for y in years if y not in own]
+    # The band says it short; the key under the chart says it whole.
     _mark_unpublished_years(ax, unpublished, lang, half_width=0.18,
-                            label=f"{province}: {_t('not_published', lang)}")
+                            label=f"{province}: {_t('not_found_short', lang)}")
 
     lowest = max([r for _, r, *_ in labels], default=PROVINCE_SYSTEM)
     bottom = PROVINCE_SYSTEM + 1 if lowest > 40 else lowest + 6
@@ -371,7 +372,9 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
         handles.append(Patch(label=f"{province}: {_t('not_published', lang)}",
                              **NOT_PUBLISHED_STYLE))
     for handle in handles:
-        handle.set_label(textwrap.fill(handle.get_label(), 40))
+        # Narrower than the others: "not found in the sources collected" is long.
+        width = 28 if isinstance(handle, Patch) else 40
+        handle.set_label(textwrap.fill(handle.get_label(), width))
     if handles:  # under the plot, so that it covers neither a line nor a label
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.13), fontsize=8,
                   frameon=False, ncol=3)

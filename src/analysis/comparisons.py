@@ -33,6 +33,7 @@ PROVINCE_SYSTEM = UNITS_BEFORE_MERGER
 PROVINCE_YEAR_COLUMNS = ["measure", "unit", "unit_system", "score", "rank", "percentile",
                          "source_id", "published"]
 RANK_CHANGE_COLUMNS = ["year", "measure", "unit_system", "rank", "previous_year", "previous_rank",
+                       "previous_unit_system",
                        "change", "comparable"]
 PEER_COLUMNS = ["measure", "unit", "role", "score", "rank", "percentile", "source_id"]
 STRENGTH_COLUMNS = ["measure", "group", "rank", "position"]
@@ -146,6 +147,7 @@ def rank_changes(pref: pd.DataFrame, province: str) -> pd.DataFrame:
     if rows.empty:
         return _empty(RANK_CHANGE_COLUMNS, {"year": "Int64", "unit_system": "Int64",
                                             "rank": "Int64", "previous_year": "Int64",
+                                            "previous_unit_system": "Int64",
                                             "previous_rank": "Int64", "change": "Int64",
                                             "comparable": bool, "measure": str})
     order = {m: i for i, m in enumerate(PROVINCE_MEASURES)}
@@ -156,6 +158,7 @@ def rank_changes(pref: pd.DataFrame, province: str) -> pd.DataFrame:
     rows["previous_year"] = by_measure["year"].shift(1)
     rows["previous_rank"] = by_measure["rank"].shift(1)
     previous_system = by_measure["unit_system"].shift(1)
+    rows["previous_unit_system"] = previous_system
     rows["comparable"] = [
         _comparable(m, y, s, py, ps) for m, y, s, py, ps in zip(
             rows["measure"], rows["year"], rows["unit_system"], rows["previous_year"],
@@ -165,8 +168,8 @@ def rank_changes(pref: pd.DataFrame, province: str) -> pd.DataFrame:
     rows["change"] = change.where(rows["comparable"], pd.NA)
     out = rows[RANK_CHANGE_COLUMNS].reset_index(drop=True)
     return out.astype({"year": "Int64", "unit_system": "Int64", "rank": "Int64",
-                       "previous_year": "Int64", "previous_rank": "Int64", "change": "Int64",
-                       "comparable": bool})
+                       "previous_year": "Int64", "previous_rank": "Int64",
+                       "previous_unit_system": "Int64", "change": "Int64", "comparable": bool})
 
 
 def _empty(columns, dtypes) -> pd.DataFrame:

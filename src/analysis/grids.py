@@ -15,6 +15,7 @@ import html
 import pandas as pd
 
 from analysis import i18n, tables
+from analysis.citations import n_units_html
 from analysis.comparisons import PROVINCE_SYSTEM, province_year
 from analysis.measures import (
     FIRST_YEAR_OF_EIGHT_INDICATORS,
@@ -117,7 +118,6 @@ def rank_grid(pref: pd.DataFrame, province: str, years, lang: str, *, successor=
         return tables.gap(gap or i18n.t("table.gap_default", lang))
     ranked = {m for _, _, f in shown for m in f.index[f["rank"].notna()]}
     measures = [m for m in PROVINCE_MEASURES if m in ranked]
-    ids_by_measure = _cite_ranks(shown, measures, cites)
     head = _measure_head(lang) + "".join(
         _edition_head(year, system, f, lang) for year, system, f in shown)
     if cites is not None:
@@ -131,10 +131,11 @@ def rank_grid(pref: pd.DataFrame, province: str, years, lang: str, *, successor=
                 continue
             figure = figures.loc[measure]
             any_missing |= pd.isna(figure["rank"])
-            cells.append(_rank_cell(figure, system))
+            cells.append(_rank_cell(figure, system, year, cites))
+        row = "".join(cells)
         if cites is not None:
-            cells.append(f'<td class="cite-col">{cites.marks(ids_by_measure[measure])}</td>')
-        rows.append(f"<tr>{''.join(cells)}</tr>")
+            row += f'<td class="cite-col">{cites.marks_of(cites.figures_in(row))}</td>'
+        rows.append(f"<tr>{row}</tr>")
     out = _grid(head, rows, "rank-grid")
     key = _rank_key(shown, successor, province, lang)
     if _any_not_comparable(measures, [year for year, _, _ in shown]):
@@ -142,6 +143,8 @@ def rank_grid(pref: pd.DataFrame, province: str, years, lang: str, *, successor=
     out += _key(lang, *key)
     if any_missing:
         out += tables.legend(lang)
+    if cites is not None:
+        out += cites.legend_html()
     left_out = _left_out([m for m in PROVINCE_MEASURES if m not in ranked],
                          [year for year, _, f in columns if not f["rank"].notna().any()], lang)
     if left_out:
@@ -157,28 +160,16 @@ def _edition_head(year, system, figures, lang) -> str:
             f'{html.escape(_t("merged_column", lang, unit=unit, n=system))}</th>')
 
 
-def _rank_cell(figure, system) -> str:
+def _rank_cell(figure, system, year, cites) -> str:
     if pd.isna(figure["rank"]):
         return f'<td class="num">{i18n.MISSING}</td>'
-    rank = int(figure["rank"])
+    rank = str(int(figure["rank"]))
+    if cites is not None:
+        rank = cites.rank(figure["rank"], year=year, unit=figure["unit"], unit_system=system,
+                          measure=figure["measure"])
     if system == UNITS_AFTER_MERGER:
-        return f'<td class="num merged">{rank}/{system}</td>'
+        return f'<td class="num merged">{rank}/{n_units_html(system)}</td>'
     return f'<td class="num {heat_class(figure["percentile"])}">{rank}</td>'
-
-
-def _cite_ranks(shown, measures, cites) -> dict[str, list[str]]:
-    """Per measure, the sources of its ranks shown (recorded for the CSV)."""
-    ids: dict[str, list[str]] = {m: [] for m in measures}
-    if cites is None:
-        return ids
-    frame = pd.DataFrame([
-        {"unit": f.at[m, "unit"], "measure": m, "year": year, "unit_system": system,
-         "rank": f.at[m, "rank"], "score": pd.NA, "source_id": f.at[m, "source_id"]}
-        for year, system, f in shown for m in measures
-        if not _is_not_comparable(m, year) and pd.notna(f.at[m, "rank"])])
-    for measure, row_ids in zip(frame["measure"], cites.show(frame)):
-        ids[measure] += [i for i in row_ids if i not in ids[measure]]
-    return ids
 
 
 def _rank_key(shown, successor, province, lang) -> list[tuple[str, str]]:

@@ -85,6 +85,8 @@ SANITIZE_ATTRIBUTES = {
     "tr": {"style"},
     "col": {"span"}, "colgroup": {"span"},
     "details": {"open"},
+    # A figure's element: its row in the brief's CSV, and focusable so its evidence shows.
+    "span": {"data-csv", "tabindex"},
 }
 # The shades of a grid's cells (analysis.grids), on cells and on the swatches of its key.
 _GRID_SHADES = {*(f"heat-{n}" for n in range(1, 6)), "merged", "not-comparable", "cov-full",
@@ -93,7 +95,7 @@ SANITIZE_CLASSES = {
     "section": {"glance"},
     "table": {"brief-table", "dataframe", "grid"},
     "p": {"legend", "gap", "missing", "chart-source"},
-    "span": {"note", "swatch", *_GRID_SHADES},
+    "span": {"note", "swatch", "fig", "tentative", "disputed", "flag", "n-units", *_GRID_SHADES},
     "td": {"num", "cite-col", *_GRID_SHADES},
     "th": {"num", "cite-col", "merged"},
     "sup": {"cite"},

@@ -118,10 +118,11 @@ def t(key: str, lang: str, count: int | None = None, **values) -> str:
     if isinstance(message, dict):
         if count is None:
             raise TypeError(f"message {key!r} is a plural message: give count=")
-        message = message.get(babel_locale(lang).plural_form(count),
-                              message["other"])
-    if count is not None:
-        values["count"] = integer(count, lang)
+        message = message.get(babel_locale(lang).plural_form(
+            getattr(count, "plural_value", count)), message["other"])
+    if count is not None and "count" not in values:
+        # A figure's element (analysis.citations.Fig) is shown as it is; a plain count formatted.
+        values["count"] = count if isinstance(count, str) else integer(count, lang)
     return message.format(**values) if values else message
 
 

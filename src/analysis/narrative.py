@@ -24,6 +24,17 @@ from collections.abc import Iterable
 import pandas as pd
 
 from analysis import comparisons, data, i18n
+from analysis.citations import (
+    Citations,
+    Fig,
+    Html,
+    n_units_html,
+    revision_figure,
+    status_count,
+    target_figure,
+    target_rank_figure,
+    threshold_figure,
+)
 from analysis.errors import UserError
 from analysis.measures import (
     FIRST_EDITION,
@@ -31,6 +42,7 @@ from analysis.measures import (
     HOME_PROVINCE,
     INDICATORS,
     LANGS,
+    NATIONAL_AVERAGE_UNIT,
     OVERALL,
     PILLARS,
     RESOLUTION,
@@ -73,8 +85,32 @@ def escape_markdown(text) -> Markdown:
 
 def _say(key: str, lang: str, count: int | None = None, **values) -> Markdown:
     """A catalog message with its values filled; text values not yet Markdown are escaped."""
-    safe = {name: escape_markdown(v) if isinstance(v, str) else v for name, v in values.items()}
+    safe = {name: escape_markdown(v) if isinstance(v, str) and not isinstance(v, Html) else v
+            for name, v in values.items()}
     return Markdown(i18n.t(key, lang, count, **safe))
+
+
+def _plain(cites, lang: str) -> Citations:
+    return cites if cites is not None else Citations.plain(lang)
+
+
+def _where(row) -> dict:
+    return {"year": int(row["year"]), "unit": row["unit"], "unit_system": row["unit_system"],
+            "measure": row["measure"]}
+
+
+def ordinal_of(rank: Fig, lang: str) -> Markdown:
+    """"thứ 13" / "13th" with the number as its figure element."""
+    forms = i18n.catalog(lang)["format.ordinal"]
+    category = i18n.babel_locale(lang).ordinal_form(int(rank.figure.value))
+    return Markdown(forms.get(category, forms["other"]).format(n=rank))
+
+
+def cited_list(sentences: Iterable[str], cites: Citations | None) -> str:
+    """Sentences as a Markdown bullet list, each followed by its figures' [n] marks."""
+    text = as_markdown(cites.cite(s) if cites is not None and s else s for s in sentences)
+    legend = cites.legend_html() if cites is not None else ""
+    return f"{text}\n\n{legend}" if legend else text
 
 
 def _year(year) -> str:
@@ -244,35 +280,36 @@ def _publisher(sources: pd.DataFrame | None, source_id, lang: str) -> str:
     return i18n.data_text(name, lang)
 
 
-def _percentile_phrase(rank, unit_system, lang: str) -> str:
-    share = comparisons.percentile(rank, _n_units(unit_system))
+def _percentile_phrase(rank: Fig, unit_system, lang: str, cites: Citations) -> str:
+    share = comparisons.percentile(int(rank.figure.value), _n_units(unit_system))
     if _missing(share):
         return ""
-    return _say("narrative.percentile", lang, share=i18n.percent(share, lang))
+    return _say("narrative.percentile", lang, share=Html(cites.percentile(share, rank)))
 
 
-def rank_phrase(row: pd.Series, lang: str = "vi") -> str:
+def rank_phrase(row: pd.Series, lang: str = "vi", cites: Citations | None = None) -> str:
     """"thứ 13/63 tỉnh, thành phố (đứng trên 81% số đơn vị còn lại)" from a preferred row."""
     _check_lang(lang)
-    text = _say("narrative.rank", lang, ordinal=i18n.ordinal(row["rank"], lang),
-                n_units=str(_n_units(row["unit_system"])),
+    cites = _plain(cites, lang)
+    rank = cites.rank(row["rank"], **_where(row))
+    text = _say("narrative.rank", lang, ordinal=ordinal_of(rank, lang),
+                n_units=n_units_html(_n_units(row["unit_system"])),
                 units=_unit_words(row["unit_system"], lang))
-    position = _percentile_phrase(row["rank"], row["unit_system"], lang)
+    position = _percentile_phrase(rank, row["unit_system"], lang, cites)
     return _say("narrative.rank_with_percentile", lang, rank=text,
                 position=position) if position else text
 
 
 def _figure_sentence(unit: str, year: int, row: pd.Series, lang: str,
-                     sources: pd.DataFrame | None, edition: str | None = None) -> str:
+                     cites: Citations | None, edition: str | None = None) -> str:
+    cites = _plain(cites, lang)
     edition = edition or _say("narrative.edition", lang, year=_year(year))
     parts = [_say("narrative.figure_lead", lang, edition=edition, unit=unit)]
-    parts.append(_say("narrative.figure_rank", lang, rank=rank_phrase(row, lang))
+    parts.append(_say("narrative.figure_rank", lang, rank=rank_phrase(row, lang, cites))
                  if not _missing(row["rank"]) else _say("narrative.figure_no_rank", lang))
-    parts.append(_say("narrative.figure_score", lang, score=i18n.number(row["score"], lang))
+    parts.append(_say("narrative.figure_score", lang,
+                      score=cites.score(row["score"], **_where(row)))
                  if not _missing(row["score"]) else _say("narrative.figure_no_score", lang))
-    source = _publisher(sources, row["source_id"], lang)
-    if source:
-        parts.append(_say("narrative.figure_source", lang, source=source))
     return _say("narrative.sentence_end", lang, text=Markdown("".join(parts)))
 
 
@@ -299,7 +336,8 @@ def _members(unit: str, provinces: pd.DataFrame | None) -> list[str]:
 
 
 def merged_sentence(pref: pd.DataFrame, province: str, year: int, provinces: pd.DataFrame,
-                    lang: str = "vi", sources: pd.DataFrame | None = None) -> str | None:
+                    lang: str = "vi", sources: pd.DataFrame | None = None,
+                    cites: Citations | None = None) -> str | None:
     """For an edition published for the 34 post-merger units: the rank of the unit the province
     became part of, clearly labelled as that unit's figure. None if the edition has no such
     figure for it."""
@@ -315,25 +353,25 @@ def merged_sentence(pref: pd.DataFrame, province: str, year: int, provinces: pd.
                        members=Markdown(i18n.join([escape_markdown(m) for m in members], lang)))
                   if len(members) > 1 else escape_markdown(unit))
     edition = _say("narrative.merged_edition", lang, year=_year(year),
-                   n_units=str(UNITS_AFTER_MERGER))
-    figure = _figure_sentence(shown_unit, year, row, lang, sources, edition)
+                   n_units=n_units_html(UNITS_AFTER_MERGER))
+    figure = _figure_sentence(shown_unit, year, row, lang, cites, edition)
     if unit != province:
         lead = _say("narrative.merged_lead", lang, province=province, unit=unit)
         note = _say("narrative.merged_note_other", lang, unit=unit, province=province)
         return Markdown(f"{lead} {figure} {note}")
-    note = _say("narrative.merged_note_same", lang, n_units=str(UNITS_AFTER_MERGER))
+    note = _say("narrative.merged_note_same", lang, n_units=n_units_html(UNITS_AFTER_MERGER))
     return Markdown(f"{figure} {note}")
 
 
 def overall_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "vi",
-                     sources: pd.DataFrame | None = None) -> str:
+                     sources: pd.DataFrame | None = None, cites: Citations | None = None) -> str:
     """The overall DTI rank and score of the province in the edition (among 63), or a
     "not published" sentence."""
     _check_lang(lang)
     row = comparisons.published_figure(pref, province, year)
     if row is None:
         return not_published_sentence(province, year, lang)
-    return _figure_sentence(province, year, row, lang, sources)
+    return _figure_sentence(province, year, row, lang, cites)
 
 
 def _previous_edition(pref: pd.DataFrame, year: int) -> int | None:
@@ -341,7 +379,8 @@ def _previous_edition(pref: pd.DataFrame, year: int) -> int | None:
     return years[-1] if years else None
 
 
-def change_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "vi") -> str | None:
+def change_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "vi",
+                    cites: Citations | None = None) -> str | None:
     """The overall rank's change since the previous edition (positive = improved), or why it
     cannot be given. None when the edition's own rank is missing (already said elsewhere)."""
     _check_lang(lang)
@@ -360,16 +399,20 @@ def change_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "v
                     & changes["previous_year"].eq(previous)]
     change = (int(match["change"].iloc[0]) if len(match) and not _missing(match["change"].iloc[0])
               else int(before["rank"]) - int(row["rank"]))
+    cites = _plain(cites, lang)
+    was = cites.rank(before["rank"], **_where(before))
     if change:
-        verb = _say("narrative.rose" if change > 0 else "narrative.fell", lang, count=abs(change))
+        now = cites.rank(row["rank"], **_where(row))
+        step = cites.derived("difference", str(abs(change)), [now, was])
+        verb = _say("narrative.rose" if change > 0 else "narrative.fell", lang, count=step)
     else:
         verb = _say("narrative.kept", lang)
     return _say("narrative.change", lang, previous=_year(previous),
-                was=i18n.ordinal(before["rank"], lang), province=province, verb=verb)
+                was=ordinal_of(was, lang), province=province, verb=verb)
 
 
 def last_published_sentence(pref: pd.DataFrame, province: str, year: int,
-                            lang: str = "vi") -> str | None:
+                            lang: str = "vi", cites: Citations | None = None) -> str | None:
     """The province's last published overall rank before `year`, with its percentile, so that a
     later rank among a different number of units can be set beside it."""
     _check_lang(lang)
@@ -380,11 +423,11 @@ def last_published_sentence(pref: pd.DataFrame, province: str, year: int,
         return None
     row = rows.iloc[-1]
     return _say("narrative.last_published", lang, province=province, year=_year(row["year"]),
-                rank=rank_phrase(row, lang))
+                rank=rank_phrase(row, lang, cites))
 
 
 def strengths_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "vi",
-                       n: int = 2) -> str:
+                       n: int = 2, cites: Citations | None = None) -> str:
     """Strongest and weakest indicators (or pillars, where indicators are not published)."""
     _check_lang(lang)
     table = comparisons.strongest_and_weakest(pref, province, year, n=n)
@@ -393,11 +436,14 @@ def strengths_sentence(pref: pd.DataFrame, province: str, year: int, lang: str =
     # The eight indicators where they are published, else the three pillars.
     is_pillar = not table["group"].eq("indicator").any()
     table = table[table["group"].eq("pillar" if is_pillar else "indicator")]
+    cites = _plain(cites, lang)
+    system = UNITS_BEFORE_MERGER
 
     def listing(position: str) -> str:
         part = table[table["position"].eq(position)]
         return i18n.join([_say("narrative.measure_rank", lang, measure=label(m, lang),
-                               rank=i18n.ordinal(r, lang))
+                               rank=ordinal_of(cites.rank(r, year=year, unit=province,
+                                                          unit_system=system, measure=m), lang))
                           for m, r in zip(part["measure"], part["rank"])], lang)
 
     text = _say("narrative.strengths", lang, year=_year(year), province=province,
@@ -409,7 +455,8 @@ def strengths_sentence(pref: pd.DataFrame, province: str, year: int, lang: str =
     return text
 
 
-def gap_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "vi") -> str:
+def gap_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "vi",
+                 cites: Citations | None = None) -> str:
     """The overall score against the provincial average (and pillars, where both are published)."""
     _check_lang(lang)
     gaps = comparisons.gap_to_national(pref, province, year)
@@ -419,57 +466,83 @@ def gap_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "vi")
         missing_score = overall is not None and len(overall) and _missing(overall["score"].iloc[0])
         return _say("narrative.gap_no_score" if missing_score else "narrative.gap_no_average",
                     lang, year=_year(year), province=province)
+    cites = _plain(cites, lang)
     clauses = []
     for _, row in rows.iterrows():
         gap = float(row["gap"])
         side = "above" if gap > 0 else ("below" if gap < 0 else "equal")
+        where = {"year": int(year), "unit_system": UNITS_BEFORE_MERGER, "measure": row["measure"]}
+        score = cites.score(row["score"], unit=province, **where)
+        average = cites.score(row["national_average"], unit=NATIONAL_AVERAGE_UNIT, **where)
+        amount = ({"amount": cites.derived("difference", i18n.number(abs(gap), lang),
+                                           [score, average], unit=province,
+                                           measure=row["measure"])} if gap else {})
         clauses.append(_say(f"narrative.gap_{side}", lang, measure=label(row["measure"], lang),
-                            score=i18n.number(row["score"], lang),
-                            average=i18n.number(row["national_average"], lang),
-                            **({"amount": i18n.number(abs(gap), lang)} if gap else {})))
+                            score=score, average=average, **amount))
     return _say("narrative.gap", lang, year=_year(year), province=province,
                 clauses=Markdown(i18n.t("narrative.clause_separator", lang).join(clauses)))
 
 
-def _status_phrase(status: str, count: int, total: int, lang: str) -> str:
+def _status_phrase(row, lang: str, cites: Citations) -> str:
+    status = str(row["status"])
+    count = status_count(row, "n_targets", cites)
     if status in ("completed", "initially_deployed"):
-        return _say(f"narrative.status_{status}", lang, count=count, total=i18n.integer(total, lang))
-    number = _STATUS_NUMBER.search(str(status))
-    if number:
-        kind = "at_least" if "at_least" in str(status) else "at"
+        return _say(f"narrative.status_{status}", lang, count=count,
+                    total=status_count(row, "of_total", cites))
+    if _STATUS_NUMBER.search(status):
+        kind = "at_least" if "at_least" in status else "at"
         return _say(f"narrative.status_{kind}", lang, count=count,
-                    pct=i18n.percent(int(number[1]) / 100, lang))
-    return _say("narrative.status_other", lang, count=count, status=str(status))
+                    pct=threshold_figure(status, row, cites))
+    return _say("narrative.status_other", lang, count=count, status=status)
 
 
-def status_sentence(target_status: pd.DataFrame, lang: str = "vi") -> str | None:
+def status_sentence(target_status: pd.DataFrame, lang: str = "vi",
+                    cites: Citations | None = None) -> str | None:
     """The reported implementation status of the Resolution's targets (e.g. at end 2022)."""
     _check_lang(lang)
     if target_status is None or target_status.empty:
         return None
+    cites = _plain(cites, lang)
     latest = target_status[target_status["as_of"].eq(target_status["as_of"].max())]
-    total = int(latest["of_total"].iloc[0])
-    parts = [_status_phrase(status, int(count), total, lang)
-             for status, count in zip(latest["status"], latest["n_targets"])]
+    parts = [_status_phrase(row, lang, cites) for _, row in latest.iterrows()]
     return _say("narrative.status", lang, when=i18n.date(latest["as_of"].iloc[0], lang),
                 home=HOME_PROVINCE, resolution=RESOLUTION,
                 parts=Markdown(i18n.t("narrative.clause_separator", lang).join(parts)))
 
 
+def identified_count(targets: pd.DataFrame, cites: Citations) -> Fig:
+    """How many targets the sources collected identify: a count derived from the targets'
+    own figures (so it cites their sources)."""
+    shown = targets.drop_duplicates("target_id")
+    inputs = [target_figure(row, cites, text=None if not _missing(row["value"])
+                            else target_wording(row, cites.lang))
+              for _, row in shown.iterrows()]
+    return cites.derived("count", i18n.integer(len(shown), cites.lang), inputs,
+                         year=None, unit=HOME_PROVINCE, measure="ALL", status="firm")
+
+
+def revised_count(revisions: pd.DataFrame, cites: Citations) -> Fig:
+    """How many targets a set of proposed revisions changes: derived from the revisions."""
+    inputs = [revision_figure(row, "to", cites) for _, row in revisions.iterrows()]
+    return cites.derived("count", i18n.integer(revisions["target_id"].nunique(), cites.lang),
+                         inputs, year=None, unit=HOME_PROVINCE, measure="ALL", status="firm")
+
+
 def targets_identified_sentence(targets: pd.DataFrame, target_status: pd.DataFrame | None,
-                                lang: str = "vi") -> str:
+                                lang: str = "vi", cites: Citations | None = None) -> str:
     """How many of the Resolution's targets the sources identify."""
     _check_lang(lang)
-    found = int(targets["target_id"].nunique())
-    total = (int(target_status["of_total"].iloc[0])
+    cites = _plain(cites, lang)
+    found = identified_count(targets, cites)
+    total = (status_count(target_status.iloc[0], "of_total", cites)
              if target_status is not None and not target_status.empty else None)
-    of = (_say("narrative.targets_found_of", lang, found=i18n.integer(found, lang),
-               total=i18n.integer(total, lang)) if total else i18n.integer(found, lang))
+    of = _say("narrative.targets_found_of", lang, found=found, total=total) if total else found
     return _say("narrative.targets_found", lang, of=of, resolution=RESOLUTION)
 
 
 def rank_target_sentence(pref: pd.DataFrame, targets: pd.DataFrame, year: int,
-                         lang: str = "vi", province: str = HOME_PROVINCE) -> str:
+                         lang: str = "vi", province: str = HOME_PROVINCE,
+                         cites: Citations | None = None) -> str:
     """The edition's overall rank against the Resolution's rank target(s)."""
     _check_lang(lang)
     table = comparisons.rank_against_target(pref, targets, province=province)
@@ -477,7 +550,9 @@ def rank_target_sentence(pref: pd.DataFrame, targets: pd.DataFrame, year: int,
     if rows.empty:
         return _say("narrative.rank_target_missing", lang, year=_year(year),
                     resolution=RESOLUTION, province=province)
-    rank = int(rows["rank"].iloc[0])
+    cites = _plain(cites, lang)
+    own = comparisons.published_figure(pref, province, year)
+    rank = cites.rank(own["rank"], **_where(own))
     clauses = []
     for _, row in rows.sort_values("target_horizon").iterrows():
         if _missing(row["target_rank"]):
@@ -485,10 +560,10 @@ def rank_target_sentence(pref: pd.DataFrame, targets: pd.DataFrame, year: int,
         kind = "within" if bool(row["within_target"]) else "short"
         clauses.append(_say(f"narrative.rank_target_{kind}", lang,
                             horizon=_year(row["target_horizon"]),
-                            top=i18n.integer(row["target_rank"], lang)))
+                            top=target_rank_figure(targets, int(row["target_horizon"]), cites)))
     if not clauses:
         return _say("narrative.rank_target_none", lang, resolution=RESOLUTION)
-    return _say("narrative.rank_target", lang, year=_year(year), rank=i18n.ordinal(rank, lang),
+    return _say("narrative.rank_target", lang, year=_year(year), rank=ordinal_of(rank, lang),
                 clauses=Markdown(i18n.join(clauses, lang)), resolution=RESOLUTION)
 
 
@@ -511,17 +586,18 @@ def _rank_target_disputed(targets: pd.DataFrame) -> bool:
 
 def target_sentences(pref: pd.DataFrame, targets: pd.DataFrame | None,
                      target_status: pd.DataFrame | None, year: int, lang: str = "vi",
-                     province: str = HOME_PROVINCE) -> list[str]:
+                     province: str = HOME_PROVINCE, cites: Citations | None = None
+                     ) -> list[str]:
     """Rank against the Resolution's rank target, and the reported status of its targets.
     Only for the province whose Resolution it is."""
     _check_lang(lang)
     if province != HOME_PROVINCE or targets is None:
         return []
-    sentences = [rank_target_sentence(pref, targets, year, lang, province)]
+    sentences = [rank_target_sentence(pref, targets, year, lang, province, cites)]
     dispute = rank_target_dispute_sentence(targets, lang)
     if dispute:
         sentences.append(dispute)
-    status = status_sentence(target_status, lang)
+    status = status_sentence(target_status, lang, cites)
     if status:
         sentences.append(status)
     return sentences
@@ -529,31 +605,32 @@ def target_sentences(pref: pd.DataFrame, targets: pd.DataFrame | None,
 
 def key_sentences(pref: pd.DataFrame, sources: pd.DataFrame | None, targets: pd.DataFrame | None,
                   target_status: pd.DataFrame | None, province: str, year: int,
-                  lang: str = "vi", provinces: pd.DataFrame | None = None) -> list[str]:
+                  lang: str = "vi", provinces: pd.DataFrame | None = None,
+                  cites: Citations | None = None) -> list[str]:
     """The key sentences of a brief on one province and one edition, in order: overall rank and
     score, change since the previous edition, the post-merger unit (DTI 2024), strongest and
     weakest indicators, gap to the provincial average, and (Hải Dương) the Resolution's targets.
     `provinces` (load_provinces()) gives the 2025 merger; default: the project's table."""
     _check_lang(lang)
     provinces = _provinces_or_registry(provinces)
-    sentences = [overall_sentence(pref, province, year, lang, sources)]
+    sentences = [overall_sentence(pref, province, year, lang, sources, cites)]
     own = comparisons.published_figure(pref, province, year)
-    merged = merged_sentence(pref, province, year, provinces, lang, sources)
+    merged = merged_sentence(pref, province, year, provinces, lang, sources, cites)
     if own is not None:
-        change = change_sentence(pref, province, year, lang)
+        change = change_sentence(pref, province, year, lang, cites)
         if change:
             sentences.append(change)
     if merged:
         sentences.append(merged)
         if own is None:
-            last = last_published_sentence(pref, province, year, lang)
+            last = last_published_sentence(pref, province, year, lang, cites)
             if last:
                 sentences.append(last)
     if own is not None or not comparisons.strongest_and_weakest(pref, province, year).empty:
-        sentences.append(strengths_sentence(pref, province, year, lang))
+        sentences.append(strengths_sentence(pref, province, year, lang, cites=cites))
     if own is not None:
-        sentences.append(gap_sentence(pref, province, year, lang))
-    sentences.extend(target_sentences(pref, targets, target_status, year, lang, province))
+        sentences.append(gap_sentence(pref, province, year, lang, cites))
+    sentences.extend(target_sentences(pref, targets, target_status, year, lang, province, cites))
     return sentences
 
 
@@ -606,7 +683,8 @@ def display_table(frame: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
 
 def trend_sentences(pref: pd.DataFrame, province: str, years: Iterable[int], lang: str = "vi",
                     sources: pd.DataFrame | None = None,
-                    provinces: pd.DataFrame | None = None) -> list[str]:
+                    provinces: pd.DataFrame | None = None,
+                    cites: Citations | None = None) -> list[str]:
     """Edition by edition: the overall rank (or "not published") and its change; for an edition
     published for the 34 post-merger units, the unit the province became part of."""
     _check_lang(lang)
@@ -614,12 +692,12 @@ def trend_sentences(pref: pd.DataFrame, province: str, years: Iterable[int], lan
     sentences = []
     for year in years:
         own = comparisons.published_figure(pref, province, year)
-        sentences.append(overall_sentence(pref, province, year, lang, sources))
+        sentences.append(overall_sentence(pref, province, year, lang, sources, cites))
         if own is not None:
-            change = change_sentence(pref, province, year, lang)
+            change = change_sentence(pref, province, year, lang, cites)
             if change:
                 sentences.append(change)
-        merged = merged_sentence(pref, province, year, provinces, lang, sources)
+        merged = merged_sentence(pref, province, year, provinces, lang, sources, cites)
         if merged:
             sentences.append(merged)
     return sentences

@@ -19,7 +19,8 @@ import re
 import pandas as pd
 
 from analysis import i18n, narrative
-from analysis.measures import label
+from analysis.citations import n_units_html
+from analysis.measures import NATIONAL_AVERAGE_UNIT, UNITS_BEFORE_MERGER, label
 
 SOURCE_COLUMNS = ("source_id", "source_ids")
 SCORE_COLUMNS = ("score", "national_average", "gap")
@@ -97,41 +98,104 @@ def table_id(text: str) -> str:
 
 
 def render(frame: pd.DataFrame, lang: str, *, table_id: str, cites=None, year=None,
-           gap: str | None = None, drop_empty: bool = True, require=()) -> str:
+           gap: str | None = None, drop_empty: bool = True, require=(), hide=()) -> str:
     """`frame` as a reader table. `gap` is the sentence shown when nothing in it is published
     (default: a generic one). `year`: the edition of the figures, when the frame has no
-    `year` column (for the citations and the CSV). `require`: columns without which a row
-    means nothing (e.g. the province's score in a score-against-average table)."""
+    `year` column. `require`: columns without which a row means nothing (e.g. the province's
+    score in a score-against-average table). `hide`: columns that say what a row's figures
+    are (unit, unit system) without being shown. With `cites`, every figure is an element
+    that the brief's CSV lists, and each row cites its figures' sources."""
     i18n.check_lang(lang)
     for column in require:
         frame = frame[frame[column].notna()]
     shown = drop_unpublished(frame) if drop_empty else frame
     if shown.empty:
         return _gap(gap, lang)
-    sources = [c for c in shown.columns if c in SOURCE_COLUMNS]
-    ids_per_row = None
-    if sources and cites is not None:
-        ids_per_row = cites.show(shown, year=year)
-    columns = [c for c in shown.columns if c not in SOURCE_COLUMNS]
-    head = "".join(f'<th scope="col">{html.escape(header(c, lang))}</th>' for c in columns)
-    if ids_per_row is not None:
-        head += cite_head(lang)
-    rows, any_missing = [], False
-    for i, record in enumerate(shown[columns].to_dict("records")):
+    columns = [c for c in shown.columns if c not in SOURCE_COLUMNS and c not in hide]
+    numeric = (*SCORE_COLUMNS, *PERCENT_COLUMNS, *INTEGER_COLUMNS, *VALUE_COLUMNS)
+    inline = "conflict" in columns  # each value of a conflict cites its own source in place
+    body_rows, any_missing = [], False
+    for record in shown.to_dict("records"):
+        figures = _row_figures(record, year, cites, lang) if cites is not None else {}
         cells = []
         for column in columns:
             text = cell_text(column, record[column], lang)
             any_missing |= text == i18n.MISSING
-            css = ' class="num"' if column in (*SCORE_COLUMNS, *PERCENT_COLUMNS,
-                                               *INTEGER_COLUMNS) else ""
-            body = html.escape(text)
+            css = ' class="num"' if column in numeric else ""
+            body = figures.get(column, html.escape(text))
+            if column == "unit_system" and text != i18n.MISSING:
+                body = n_units_html(int(record[column]))
             if column == "conflict" and cites is not None:
-                body = conflict_html(text, cites, lang)
+                body = conflict_html(text, cites, lang, record, year)
             cells.append(f"<td{css}>{body}</td>")
-        if ids_per_row is not None:
-            cells.append(f'<td class="cite-col">{cites.marks(ids_per_row[i])}</td>')
-        rows.append(f"<tr>{''.join(cells)}</tr>")
-    return _table(table_id, head, rows, any_missing, lang)
+        body_rows.append("".join(cells))
+    cited = cites is not None and not inline and any(cites.figures_in(r) for r in body_rows)
+    head = "".join(f'<th scope="col">{html.escape(header(c, lang))}</th>' for c in columns)
+    rows = []
+    for row in body_rows:
+        marks = f'<td class="cite-col">{cites.marks_of(cites.figures_in(row))}</td>' \
+            if cited else ""
+        rows.append(f"<tr>{row}{marks}</tr>")
+    out = _table(table_id, head + (cite_head(lang) if cited else ""), rows, any_missing, lang)
+    return out + (cites.legend_html() if cites is not None else "")
+
+
+def _row_figures(record: dict, year, cites, lang: str) -> dict[str, str]:
+    """The row's figures as elements, by column (columns without a figure are left out)."""
+    from analysis import citations
+
+    get = record.get
+    where = {"year": get("year", year), "unit": get("unit", ""),
+             "unit_system": get("unit_system", UNITS_BEFORE_MERGER),
+             "measure": get("measure", "")}
+    if i18n.is_missing(where["year"]):
+        where["year"] = year
+    dti_ready = not i18n.is_missing(where["year"]) and where["unit"] and where["measure"]
+    out: dict[str, str] = {}
+    present = {c for c, v in record.items() if not i18n.is_missing(v)}
+    if dti_ready and "score" in present:
+        out["score"] = cites.score(record["score"], **where)
+    if dti_ready and "rank" in present:
+        out["rank"] = cites.rank(record["rank"], **where)
+        if "percentile" in present:
+            out["percentile"] = cites.percentile(record["percentile"], out["rank"])
+    if dti_ready and "national_average" in present:
+        out["national_average"] = cites.score(record["national_average"],
+                                              **{**where, "unit": NATIONAL_AVERAGE_UNIT})
+        if "gap" in present and "score" in out:
+            out["gap"] = cites.derived("difference", i18n.number(record["gap"], lang),
+                                       [out["score"], out["national_average"]])
+    if dti_ready and "previous_rank" in present and "previous_year" in present:
+        out["previous_rank"] = cites.rank(record["previous_rank"], **{
+            **where, "year": record["previous_year"],
+            "unit_system": where["unit_system"] if i18n.is_missing(
+                get("previous_unit_system")) else get("previous_unit_system")})
+        if "change" in present and "rank" in out:
+            out["change"] = cites.derived("difference", cell_text("change", record["change"],
+                                                                  lang),
+                                          [out["rank"], out["previous_rank"]])
+    if "target_rank" in present and cites.targets is not None:
+        out["target_rank"] = citations.target_rank_figure(cites.targets,
+                                                          int(record["target_horizon"]), cites)
+    if "target_id" in present and "horizon" in present and "source_id" in present:
+        for which in ("from", "to"):
+            if f"{which}_value" in present:
+                out[f"{which}_value"] = citations.revision_figure(record, which, cites)
+    if "n_targets" in present and "source_id" in present:
+        for column in ("n_targets", "of_total"):
+            if column in present:
+                out[column] = citations.status_count(record, column, cites)
+        if citations.has_threshold(record["status"]):
+            out["status"] = _status_with_threshold(record, cites, lang)
+    return out
+
+
+def _status_with_threshold(record: dict, cites, lang: str) -> str:
+    from analysis import citations
+
+    kind = "at_least" if "at_least" in str(record["status"]) else "at"
+    return citations.say(f"status.template.{kind}", lang,
+                         pct=citations.threshold_figure(record["status"], record, cites))
 
 
 def _table(table_id: str, head: str, rows: list[str], any_missing: bool, lang: str) -> str:
@@ -160,8 +224,9 @@ def _gap(text: str | None, lang: str) -> str:
 
 def wide(frame: pd.DataFrame, index: str, columns: str, values: str, lang: str, *,
          table_id: str, cites=None, year=None, gap: str | None = None) -> str:
-    """A tidy frame spread for reading (e.g. measure × unit ranks). Rows and columns with
-    nothing published are not drawn; one sentence under the table names the units left out."""
+    """A tidy frame of ranks spread for reading (e.g. measure × unit). Rows and columns with
+    nothing published are not drawn; one sentence under the table names the units left out.
+    With `cites`, each rank is an element and each row cites its ranks' sources."""
     i18n.check_lang(lang)
     published = frame[frame[values].notna()]
     if published.empty:
@@ -169,87 +234,129 @@ def wide(frame: pd.DataFrame, index: str, columns: str, values: str, lang: str, 
     keys = [k for k in dict.fromkeys(frame[index]) if k in set(published[index])]
     cols = [c for c in dict.fromkeys(frame[columns]) if c in set(published[columns])]
     left_out = [c for c in dict.fromkeys(frame[columns]) if c not in cols]
-    ids_per_row = cites.show(published, year=year) if cites is not None else None
-    ids_by_key: dict = {}
-    if ids_per_row is not None:
-        for key, ids in zip(published[index], ids_per_row):
-            ids_by_key.setdefault(key, []).extend(ids)
-    cell = {(k, c): v for k, c, v in zip(published[index], published[columns],
-                                         published[values])}
+    cell = {(r[index], r[columns]): r for r in published.to_dict("records")}
     head = f'<th scope="col">{html.escape(header(index, lang))}</th>' + "".join(
         f'<th scope="col">{html.escape(cell_text(columns, c, lang))}</th>' for c in cols)
-    if ids_per_row is not None:
+    if cites is not None:
         head += cite_head(lang)
     rows, any_missing = [], False
     for key in keys:
         cells = [f"<td>{html.escape(cell_text(index, key, lang))}</td>"]
         for c in cols:
-            text = cell_text(values, cell.get((key, c)), lang)
-            any_missing |= text == i18n.MISSING
-            cells.append(f'<td class="num">{html.escape(text)}</td>')
-        if ids_per_row is not None:
-            cells.append(f'<td class="cite-col">{cites.marks(ids_by_key.get(key, []))}</td>')
-        rows.append(f"<tr>{''.join(cells)}</tr>")
+            record = cell.get((key, c))
+            if record is None:
+                any_missing = True
+                cells.append(f'<td class="num">{i18n.MISSING}</td>')
+                continue
+            text = html.escape(cell_text(values, record[values], lang))
+            if cites is not None:
+                text = cites.rank(record[values], year=record.get("year", year),
+                                  unit=record["unit"], measure=record["measure"],
+                                  unit_system=record.get("unit_system", UNITS_BEFORE_MERGER))
+            cells.append(f'<td class="num">{text}</td>')
+        row = "".join(cells)
+        if cites is not None:
+            row += f'<td class="cite-col">{cites.marks_of(cites.figures_in(row))}</td>'
+        rows.append(f"<tr>{row}</tr>")
     out = _table(table_id, head, rows, any_missing, lang)
+    if cites is not None:
+        out += cites.legend_html()
     if left_out:
         units = i18n.join([cell_text(columns, c, lang) for c in left_out], lang)
         out += f'<p class="gap">{html.escape(i18n.t("table.gap_units", lang, units=units))}</p>'
     return out
 
 
-_CONFLICT_PART = re.compile(r"\s*\(([A-Za-z0-9][A-Za-z0-9.\-]*)\)")
+_CONFLICT_VALUE = re.compile(r"^\s*(?:(rank|score)\s*:\s*)?([0-9.]+)\s*\(([A-Za-z0-9][A-Za-z0-9.\-]*)\)\s*$")
 
 
-def conflict_html(text: str, cites, lang: str) -> str:
-    """"rank: 6 (source-a); 5 (source-b)" with the source ids as [n] marks and the words
-    "rank"/"score" in the brief's language; everything else escaped."""
-    words = {"rank": header("rank", lang), "score": header("score", lang)}
-    out = []
-    for part in str(text).split(";"):
-        part = part.strip()
-        head, sep, rest = part.partition(":")
-        if sep and head.strip() in words:
-            part = f"{words[head.strip()].lower()}:{rest}"
-        pieces, last = [], 0
-        for match in _CONFLICT_PART.finditer(part):
-            source_id = match[1]
-            if source_id not in cites.sources.index:
+def conflict_html(text: str, cites, lang: str, record: dict | None = None, year=None) -> str:
+    """"rank: 6 (source-a); 5 (source-b)": each value an element citing the sources that give
+    it, the words "rank"/"score" in the brief's language; everything else escaped."""
+    words = {"rank": header("rank", lang).lower(), "score": header("score", lang).lower()}
+    record = record or {}
+    where = {"year": record.get("year", year), "unit": record.get("unit", ""),
+             "measure": record.get("measure", ""),
+             "unit_system": record.get("unit_system", UNITS_BEFORE_MERGER)}
+    out, kind = [], "rank"
+    for group in str(text).split("|"):
+        parts, seen = [], set()
+        for part in group.split(";"):
+            match = _CONFLICT_VALUE.match(part)
+            if not match or i18n.is_missing(where["year"]):
+                parts.append(html.escape(part.strip()))
                 continue
-            pieces.append(html.escape(part[last:match.start()]))
-            pieces.append(cites.marks([source_id]))
-            last = match.end()
-        pieces.append(html.escape(part[last:]))
-        out.append("".join(pieces))
-    return "; ".join(out)
+            kind = match[1] or kind
+            if (kind, float(match[2])) in seen:
+                continue  # a value given by several sources: shown once, citing them all
+            seen.add((kind, float(match[2])))
+            value = float(match[2]) if kind == "score" else int(float(match[2]))
+            figure = cites.score(value, **where) if kind == "score" else cites.rank(value, **where)
+            lead = f"{words[kind]}: " if match[1] else ""
+            parts.append(f"{lead}{figure}{cites.marks_of([figure])}")
+        out.append("; ".join(parts))
+    return " | ".join(out)
 
 
-def _is_id_column(values, known) -> bool:
-    cells = [str(v) for v in values if not i18n.is_missing(v) and str(v).strip()]
-    return bool(cells) and all(
-        all(part.strip() in known for part in cell.split(";") if part.strip()) for cell in cells)
-
-
-def from_display(frame: pd.DataFrame, lang: str, *, table_id: str, source_ids=None,
-                 cites=None) -> str:
-    """A frame already in words (headers and cells in the brief's language, e.g. narrative's
-    `targets_table`) as a reader table: columns of raw source ids are replaced by one column of
-    [n] marks built from `source_ids` (one cell of ids per row), empty cells read "—"."""
+def targets(frame: pd.DataFrame, lang: str, *, cites, table_id: str = "targets") -> str:
+    """The Resolution's targets as identified: id, horizon, wording (as the source words it,
+    or marked as a translation), value, unit; wording and value are figures of the target,
+    and each row cites its target's sources."""
     i18n.check_lang(lang)
-    known = set(cites.sources.index) if cites is not None else set()
-    kept = [c for c in frame.columns if not _is_id_column(frame[c], known)]
-    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in kept)
-    with_cites = cites is not None and source_ids is not None
-    if with_cites:
-        head += cite_head(lang)
-    ids = list(source_ids) if with_cites else []
+    from analysis import citations
+
+    heads = ["target_id", "horizon", "label", "value_text", "unit"]
+    head = "".join(f'<th scope="col">{html.escape(header(c, lang))}</th>' for c in heads)
     rows, any_missing = [], False
-    for i, record in enumerate(frame[kept].itertuples(index=False)):
-        cells = []
-        for value in record:
-            text = i18n.MISSING if i18n.is_missing(value) or not str(value).strip() else str(value)
-            any_missing |= text == i18n.MISSING
-            cells.append(f"<td>{html.escape(text)}</td>")
-        if with_cites:
-            cells.append(f'<td class="cite-col">{cites.marks(ids[i])}</td>')
-        rows.append(f"<tr>{''.join(cells)}</tr>")
-    return _table(table_id, head, rows, any_missing, lang)
+    for _, goal in frame.iterrows():
+        wording = narrative.target_wording(goal, lang)
+        value = narrative._texts([goal["value_text"]], lang)[0]
+        cells = [html.escape(str(goal["target_id"])), str(int(goal["horizon"])),
+                 citations.target_figure(goal, cites, text=wording) if wording else i18n.MISSING,
+                 citations.target_figure(goal, cites, text=value) if value else i18n.MISSING,
+                 unit_html(goal["unit"], lang) or i18n.MISSING]
+        any_missing |= i18n.MISSING in cells
+        row = "".join(f"<td>{c}</td>" for c in cells)
+        rows.append(f'<tr>{row}<td class="cite-col">{cites.marks_of(cites.figures_in(row))}'
+                    "</td></tr>")
+    out = _table(table_id, head + cite_head(lang), rows, any_missing, lang)
+    return out + cites.legend_html()
+
+
+def progress(frame: pd.DataFrame, lang: str, *, cites, table_id: str = "progress") -> str:
+    """Reported progress: target, when, what was reported (a figure of kind progress: the
+    number, or the report's words), unit; each row cites its report."""
+    i18n.check_lang(lang)
+    from analysis import citations
+
+    heads = ["target_id", "as_of", "value_text", "unit"]
+    head = "".join(f'<th scope="col">{html.escape(header(c, lang))}</th>' for c in heads)
+    rows = []
+    for _, report in frame.iterrows():
+        shown = (i18n.value(report["value"], lang) if not i18n.is_missing(report["value"])
+                 else i18n.data_text(report["value_text"], lang))
+        figure = cites.stated("progress", shown, source_ids=report["source_ids"]
+                              or report["source_id"], year=report["as_of_year"],
+                              unit=narrative.HOME_PROVINCE, measure=report["target_id"],
+                              quote=citations.quote_of(report.get("note", "")))
+        cells = [html.escape(narrative.target_name(report["target_id"], lang)),
+                 html.escape(narrative._as_of(report["as_of"], lang)), figure,
+                 unit_html(report["unit"], lang)]
+        row = "".join(f"<td>{c}</td>" for c in cells)
+        rows.append(f'<tr>{row}<td class="cite-col">{cites.marks_of(cites.figures_in(row))}'
+                    "</td></tr>")
+    return _table(table_id, head + cite_head(lang), rows, False, lang) + cites.legend_html()
+
+
+def unit_html(text, lang: str) -> str:
+    """A target's unit in words. Units that are a ranking ("rank of 63 (DTI value 0.3504)") or
+    a count of the Resolution's targets are said by the catalog, so that no figure hides in
+    a unit's words."""
+    from analysis.citations import n_units_html, say
+
+    text = "" if i18n.is_missing(text) else str(text)
+    if text.startswith("rank"):
+        return say("table.unit_rank", lang, n=n_units_html(UNITS_BEFORE_MERGER))
+    if text.startswith("number of the"):
+        return html.escape(i18n.t("table.unit_targets", lang))
+    return html.escape(narrative._texts([text], lang)[0])

@@ -1,0 +1,503 @@
+"""Per-figure provenance: every number a brief shows is a `Figure` with the sources that state it.
+
+A brief makes one `Citations` registry. Each number it shows goes through it
+(`cites.score(...)`, `cites.rank(...)`, `cites.derived(...)`, …), which gives back the number as
+an HTML element, `<span class="fig" data-csv="k" title="…">13</span>`: `k` is the figure's
+1-based row in the brief's own CSV, the `title` (and a focus tooltip in the brief's CSS) says
+where it comes from, and a tentative or disputed figure is followed by its mark (`*`, `†`).
+
+Which sources a figure cites is decided here, and only here:
+
+- a DTI score, rank or provincial average cites every source whose row in `load_dti()` holds
+  that very value, for that year, unit, unit system and measure: a score and a rank from two
+  sources cite two sources, and a rank among 34 never cites a page that gives only the ranking
+  among 63;
+- a derived figure (percentile, difference, rank change) cites the sources of its inputs;
+- a target, revision, progress report or count cites the sources its data row names.
+
+A table row, list item or sentence then cites the union of its figures' sources
+(`marks_of(figures)`), and the CSV has one row per figure (a figure shown twice is one row).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from analysis import i18n
+from analysis.measures import HOME_PROVINCE, NATIONAL_AVERAGE_OF, NATIONAL_AVERAGE_UNIT
+
+# What a number is (the CSV's `kind`; README "How to check a figure" lists them).
+KINDS = ("score", "rank", "percentile", "difference", "average", "target", "revision_from",
+         "revision_to", "progress", "count")
+DTI_KINDS = ("score", "rank", "average")
+STATUSES = ("firm", "tentative", "disputed")
+# The mark a reader sees after a figure that is not firm (one legend line says what it means).
+FLAGS = {"tentative": "*", "disputed": "†"}
+CSV_COLUMNS = ["year", "unit", "unit_system", "measure", "kind", "value", "status", "source_url",
+               "publisher", "title", "date_published", "quote", "source_id", "derived_from"]
+_STATUS_NUMBER = re.compile(r"(\d+)pct")
+_DATA_CSV = re.compile(r'data-csv="(\d+)"')
+_QUOTE = re.compile(r"'([^']{6,})'")
+
+
+def split_ids(values) -> list[str]:
+    """Source ids from cells that hold one id, several joined by ";", or nothing."""
+    if isinstance(values, str):
+        values = [values]
+    ids = []
+    for value in values:
+        if i18n.is_missing(value):
+            continue
+        for part in str(value).split(";"):
+            part = part.strip()
+            if part and part not in ids:
+                ids.append(part)
+    return ids
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number as the brief shows it: what it is, its value as shown (dot decimal, no
+    thousands separator; or a text), how sure it is, and the sources that state it."""
+    year: int | None
+    unit: str
+    unit_system: int | None
+    measure: str
+    kind: str
+    value: str
+    source_ids: tuple[str, ...]
+    status: str = "firm"
+    quote: str = ""
+    inputs: tuple[Figure, ...] = field(default=(), compare=False)
+
+    @property
+    def key(self) -> tuple:
+        return (self.year, self.unit, self.unit_system, self.measure, self.kind, self.value)
+
+
+class Html(str):
+    """Text that is already HTML (and safe as Markdown): put into a page as it is."""
+
+
+class Fig(Html):
+    """A figure's HTML element that remembers its figure."""
+    figure: Figure
+
+    def __new__(cls, markup: str, figure: Figure):
+        out = super().__new__(cls, markup)
+        out.figure = figure
+        return out
+
+    @property
+    def plural_value(self) -> int:
+        """The number, for choosing a message's plural form."""
+        return abs(int(float(self.figure.value)))
+
+
+def n_units_html(n) -> Html:
+    """The number of units a ranking is among (63 or 34): the frame of a rank, not a figure."""
+    return Html(f'<span class="n-units">{int(n)}</span>')
+
+
+class _CountToken(str):
+    """Stands for a count in a message until the message is escaped (plural by its value)."""
+    plural_value: int
+
+
+def say(key: str, lang: str, count=None, **values) -> Html:
+    """A catalog message as HTML: its words escaped, `Html` values (figures) kept as they are,
+    other values escaped."""
+    tokens = {name: f"\x00{name}\x00" for name in values}
+    token = None
+    if count is not None:
+        token = _CountToken("\x00count\x00")
+        token.plural_value = getattr(count, "plural_value", count)
+        values["count"] = count if isinstance(count, Html) else i18n.integer(count, lang)
+    text = html.escape(i18n.t(key, lang, token, **tokens), quote=False)
+    for name, value in values.items():
+        shown = value if isinstance(value, Html) else html.escape(str(value), quote=False)
+        text = text.replace(f"\x00{name}\x00", shown)
+    return Html(text)
+
+
+def canonical(text: str, lang: str) -> str:
+    """The value of a number as shown in `lang` ("0,6383", "1.000", "+1") in the CSV's form
+    ("0.6383", "1000", "+1")."""
+    group, decimal = (".", ",") if lang == "vi" else (",", ".")
+    return str(text).replace(group, "").replace(decimal, ".")
+
+
+def worst_status(statuses) -> str:
+    statuses = set(statuses)
+    return next((s for s in reversed(STATUSES) if s in statuses), "firm")
+
+
+def _int_or_none(value) -> int | None:
+    return None if i18n.is_missing(value) else int(value)
+
+
+def quote_of(note) -> str:
+    """The source's own words kept in a transcriber's note (the first passage in quotes)."""
+    if i18n.is_missing(note):
+        return ""
+    match = _QUOTE.search(str(note))
+    return match[1].strip() if match else ""
+
+
+class Citations:
+    """The citation registry of one brief: numbered sources, and the figures shown (the CSV).
+
+    `dti` (load_dti()) is what DTI figures are checked against; `pref` (preferred_dti()) is
+    kept for callers that look figures up; `targets` gives the wording and disputes of targets.
+    """
+
+    def __init__(self, sources: pd.DataFrame, lang: str, *, dti: pd.DataFrame | None = None,
+                 pref: pd.DataFrame | None = None, csv_name: str = "brief",
+                 targets: pd.DataFrame | None = None):
+        from analysis.names import slugify
+
+        self.lang = i18n.check_lang(lang)
+        self.sources = sources.drop_duplicates("source_id").set_index("source_id")
+        if dti is None:
+            from analysis.data import load_dti
+            dti = load_dti()
+        self.dti = dti
+        self.pref = pref
+        self.targets = targets
+        self.csv_name = slugify(csv_name) or "brief"
+        self.numbers: dict[str, int] = {}
+        self.rows: dict[tuple, int] = {}
+        self.figures: list[Figure] = []
+        self.flags_used: set[str] = set()
+        self._dti_index: dict | None = None
+        self.markup = True
+
+    # --- numbering of sources ---------------------------------------------------------------
+
+    def number(self, source_id: str) -> int:
+        if source_id not in self.numbers:
+            self.numbers[source_id] = len(self.numbers) + 1
+        return self.numbers[source_id]
+
+    def marks(self, source_ids) -> str:
+        """`<sup class="cite"><a href="#src-n">[n]</a></sup>` for each source, in number order."""
+        numbers = sorted({self.number(sid) for sid in split_ids(source_ids)})
+        return "".join(f'<sup class="cite"><a href="#src-{n}">[{n}]</a></sup>' for n in numbers)
+
+    def marks_of(self, figures) -> str:
+        """The [n] marks of a row, item or sentence: the union of its figures' sources."""
+        return self.marks(ids_of(figures))
+
+    def figures_in(self, markup: str) -> list[Figure]:
+        """The figures whose elements a piece of HTML holds, in order."""
+        if not self.markup:
+            return []
+        rows = dict.fromkeys(int(k) for k in _DATA_CSV.findall(str(markup)))
+        return [self.figures[k - 1] for k in rows]
+
+    def cite(self, markup: str) -> str:
+        """A row, item or sentence followed by the [n] marks of the figures in it."""
+        return f"{markup}{self.marks_of(self.figures_in(markup))}"
+
+    @classmethod
+    def plain(cls, lang: str) -> Citations:
+        """Figures as plain text, cited nowhere (for sentences used outside a brief)."""
+        empty_sources = pd.DataFrame(columns=["source_id", "url", "publisher", "title",
+                                              "date_published"])
+        empty_dti = pd.DataFrame(columns=["year", "unit_system", "unit", "measure", "source_id",
+                                          "score", "rank", "note"])
+        out = cls(empty_sources, lang, dti=empty_dti)
+        out.markup = False
+        return out
+
+    # --- figures ----------------------------------------------------------------------------
+
+    def register(self, figure: Figure) -> int:
+        """The figure's 1-based CSV row (its inputs are registered first, once each)."""
+        for source in figure.inputs:
+            self.register(source)
+        if figure.key not in self.rows:
+            self.figures.append(figure)
+            self.rows[figure.key] = len(self.figures)
+        return self.rows[figure.key]
+
+    def element(self, figure: Figure, text: str, suffix: str = "") -> Fig:
+        """The figure as the page shows it: the number in its element, its sign (`suffix`,
+        e.g. "%"), then its mark."""
+        if not self.markup:
+            return Fig(html.escape(text) + html.escape(suffix), figure)
+        row = self.register(figure)
+        for sid in figure.source_ids:
+            self.number(sid)
+        flag = FLAGS.get(figure.status, "")
+        css = "fig" if not flag else f"fig {figure.status}"
+        tip = html.escape(self.evidence(figure), quote=True)
+        markup = (f'<span class="{css}" data-csv="{row}" tabindex="0" title="{tip}">'
+                  f"{html.escape(text)}</span>{html.escape(suffix)}")
+        if flag:
+            self.flags_used.add(figure.status)
+            markup += f'<span class="flag">{flag}</span>'
+        return Fig(markup, figure)
+
+    def evidence(self, figure: Figure) -> str:
+        """Where a figure comes from, in words: each source's publisher and date, the source's
+        own words where the data keeps them, and what a mark means."""
+        parts = []
+        for sid in figure.source_ids:
+            row = self.sources.loc[sid] if sid in self.sources.index else None
+            publisher = i18n.data_text(_text(row.get("publisher")), self.lang) if row is not None \
+                else sid
+            when = _text(row.get("date_published")) if row is not None else ""
+            parts.append(f"{publisher}, {i18n.date(when, self.lang)}" if when else publisher)
+        text = "; ".join(parts)
+        if figure.quote:
+            text += f" — “{figure.quote}”"
+        if figure.inputs:
+            text = i18n.t("cite.derived", self.lang, sources=text)
+        if figure.status != "firm":
+            text += " (" + i18n.t(f"cite.status_{figure.status}", self.lang) + ")"
+        return text
+
+    def legend_html(self) -> str:
+        """One legend line per mark used so far in the brief (and not yet explained)."""
+        lines = [f'<p class="legend">{FLAGS[s]} {html.escape(i18n.t(f"cite.flag_{s}", self.lang))}'
+                 "</p>" for s in STATUSES if s in self.flags_used]
+        self.flags_used = set()
+        return "".join(lines)
+
+    # --- DTI figures ------------------------------------------------------------------------
+
+    def _index(self) -> dict:
+        if self._dti_index is None:
+            index: dict = {}
+            dti = self.dti
+            for year, system, unit, measure, sid, score, rank, note in zip(
+                    dti["year"], dti["unit_system"], dti["unit"], dti["measure"],
+                    dti["source_id"], dti["score"], dti["rank"], dti["note"]):
+                index.setdefault((_int_or_none(year), _int_or_none(system), unit, measure),
+                                 []).append((sid, score, rank, note))
+            self._dti_index = index
+        return self._dti_index
+
+    def dti_figure(self, kind: str, value, *, year, unit: str, unit_system, measure: str
+                   ) -> Figure:
+        """A DTI score, rank or provincial average, cited to every source that gives exactly
+        that value (disputed when another source gives another value)."""
+        if unit == NATIONAL_AVERAGE_UNIT:
+            kind, measure = "average", NATIONAL_AVERAGE_OF.get(measure, measure)
+        column = 2 if kind == "rank" else 1
+        system = _int_or_none(unit_system)
+        rows = self._index().get((int(year), system, unit, measure))
+        if rows is None:
+            # Some figures name no unit system in the data (2024's provincial averages).
+            system, rows = next(((s, r) for (y, s, u, m), r in self._index().items()
+                                 if (y, u, m) == (int(year), unit, measure)), (system, []))
+        given = [r for r in rows if not i18n.is_missing(r[column])]
+        same = [r for r in given if _equal(r[column], value, kind)]
+        status = "disputed" if len(same) < len(given) else (
+            "tentative" if any("TENTATIVE" in str(r[3]) for r in same) else "firm")
+        quote = next((q for q in (quote_of(r[3]) for r in same) if q), "")
+        shown = f"{float(value):.4f}" if kind != "rank" else str(int(value))
+        return Figure(int(year), unit, system, measure, kind, shown,
+                      tuple(dict.fromkeys(r[0] for r in same)), status, quote)
+
+    def score(self, value, **where) -> Fig:
+        figure = self.dti_figure("score", value, **where)
+        return self.element(figure, i18n.number(value, self.lang))
+
+    def rank(self, value, **where) -> Fig:
+        return self.element(self.dti_figure("rank", value, **where), str(int(value)))
+
+    def derived(self, kind: str, text: str, inputs, *, year=None, unit="", unit_system=None,
+                measure="", suffix: str = "", status: str | None = None) -> Fig:
+        """A figure computed from others (percentile, difference, change): it cites their
+        sources, and is as sure as the least sure of them (`status`: a count of figures does
+        not depend on how sure their values are)."""
+        inputs = tuple(i.figure if isinstance(i, Fig) else i for i in inputs)
+        first = inputs[0] if inputs else None
+        figure = Figure(
+            _int_or_none(year if year is not None else first and first.year),
+            unit or (first.unit if first else ""),
+            _int_or_none(unit_system if unit_system is not None
+                         else first and first.unit_system),
+            measure or (first.measure if first else ""), kind, canonical(text, self.lang),
+            tuple(ids_of(inputs)), status or worst_status(i.status for i in inputs), "", inputs)
+        return self.element(figure, text, suffix)
+
+    def percentile(self, share, rank: Fig) -> str:
+        """"81%": the number in its element, the sign after it."""
+        text = i18n.percent(share, self.lang)
+        number = text.rstrip("%\u00a0 ")
+        return self.derived("percentile", number, [rank], suffix=text[len(number):])
+
+    def stated(self, kind: str, text: str, *, source_ids, year=None, unit="", unit_system=None,
+               measure="", status="firm", quote="", suffix: str = "") -> Fig:
+        """A figure a data row states with its own sources (target, revision, progress,
+        count): `text` as shown, its value read back from it."""
+        value = canonical(text, self.lang) if _is_number(text, self.lang) else text
+        figure = Figure(_int_or_none(year), unit, _int_or_none(unit_system), measure, kind,
+                        value, tuple(split_ids(source_ids)), status, quote)
+        return self.element(figure, text, suffix)
+
+    def record_dti_rows(self, frame: pd.DataFrame) -> None:
+        """Register the scores and ranks of preferred rows a chart draws (no element: the
+        chart shows them), so that the CSV lists them."""
+        for row in frame.to_dict("records"):
+            where = {"year": row["year"], "unit": row["unit"], "unit_system": row["unit_system"],
+                     "measure": row["measure"]}
+            for kind in ("score", "rank"):
+                if not i18n.is_missing(row.get(kind)):
+                    self.register(self.dti_figure(kind, row[kind], **where))
+
+    # --- the CSV ----------------------------------------------------------------------------
+
+    def csv_frame(self) -> pd.DataFrame:
+        """One row per figure shown, in the order of first use (row k = `data-csv="k"`)."""
+        rows = []
+        for figure in self.figures:
+            known = [s for s in figure.source_ids if s in self.sources.index]
+            meta = self.sources.reindex(known)
+            rows.append({
+                "year": "" if figure.year is None else figure.year, "unit": figure.unit,
+                "unit_system": "" if figure.unit_system is None else figure.unit_system,
+                "measure": figure.measure, "kind": figure.kind, "value": figure.value,
+                "status": figure.status, "source_url": " ".join(meta["url"].astype(str)),
+                "publisher": "; ".join(meta["publisher"].astype(str)),
+                "title": "; ".join(meta["title"].astype(str)),
+                "date_published": "; ".join(meta["date_published"].astype(str)),
+                "quote": figure.quote, "source_id": " ".join(figure.source_ids),
+                "derived_from": " ".join(str(self.rows[i.key]) for i in figure.inputs)})
+        return pd.DataFrame(rows, columns=CSV_COLUMNS)
+
+    def csv_text(self) -> str:
+        """The CSV: UTF-8 with a BOM (Excel reads Vietnamese right), RFC 4180 quoting, CRLF."""
+        buffer = io.StringIO()
+        buffer.write("\ufeff")
+        writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+        frame = self.csv_frame()
+        writer.writerow(frame.columns)
+        writer.writerows(frame.astype(str).itertuples(index=False))
+        return buffer.getvalue()
+
+    def download_html(self) -> str:
+        """The CSV as a `data:` link, so the brief stays one offline file."""
+        payload = base64.b64encode(self.csv_text().encode("utf-8")).decode("ascii")
+        name = html.escape(f"{self.csv_name}.csv", quote=True)
+        return (f'<p><a class="download" download="{name}" '
+                f'href="data:text/csv;charset=utf-8;base64,{payload}">'
+                f'{html.escape(i18n.t("brief.download", self.lang))}</a> '
+                f'<span class="note">{html.escape(i18n.t("brief.download_note", self.lang))}'
+                "</span></p>")
+
+    # --- the source list --------------------------------------------------------------------
+
+    def _entry(self, source_id: str) -> str:
+        if source_id not in self.sources.index:
+            return html.escape(source_id)
+        row = self.sources.loc[source_id]
+        publisher = i18n.data_text(_text(row.get("publisher")), self.lang)
+        title = i18n.data_text(_text(row.get("title")), self.lang) or _text(row.get("url"))
+        url = _text(row.get("url"))
+        # Only a date the source gave as a date; free-text notes on dates stay in the data.
+        when = _text(row.get("date_published"))
+        date = i18n.date(when, self.lang) if when else ""
+        if url.startswith(("http://", "https://")):
+            title_html = f'<a href="{html.escape(url, quote=True)}">{html.escape(title)}</a>'
+        else:
+            title_html = html.escape(title)
+        parts = [p for p in (html.escape(publisher), title_html, html.escape(date)) if p]
+        return ", ".join(parts)
+
+    def sources_html(self) -> str:
+        """`<ol class="sources">`: every source cited, in the order of its number."""
+        items = [f'<li id="src-{n}">{self._entry(sid)}</li>'
+                 for sid, n in sorted(self.numbers.items(), key=lambda item: item[1])]
+        return f'<ol class="sources">{"".join(items)}</ol>'
+
+
+def target_rank_figure(targets: pd.DataFrame, horizon: int, cites) -> Fig:
+    """The Resolution's rank target for a horizon (T01: top 20 by 2025), as a figure."""
+    goal = targets[targets["comparator"].eq("top_n") & targets["horizon"].eq(horizon)].iloc[0]
+    return target_figure(goal, cites)
+
+
+def target_figure(goal, cites, text: str | None = None) -> Fig:
+    """A target's value (or, with `text`, its wording as shown), cited to the sources its row
+    names; disputed where the data notes a conflict."""
+    status = "disputed" if "CONFLICT" in str(goal.get("note", "")) else "firm"
+    shown = text if text is not None else i18n.value(goal["value"], cites.lang) \
+        if not i18n.is_missing(goal["value"]) else str(goal["value_text"])
+    return cites.stated("target", shown, source_ids=goal.get("source_ids") or goal["source_id"],
+                        year=goal["horizon"], unit=HOME_PROVINCE, measure=goal["target_id"],
+                        status=status, quote=str(goal.get("wording_vi", "") or ""))
+
+
+def status_count(row, column: str, cites) -> Fig:
+    """A count from the Resolution's status report (5 completed, of 14), as a figure."""
+    return cites.stated("count", i18n.integer(row[column], cites.lang),
+                        source_ids=row["source_id"], year=_year_of(row["as_of"]),
+                        unit=HOME_PROVINCE, measure="ALL")
+
+
+def _year_of(iso) -> int | None:
+    text = str(iso)
+    return int(text[:4]) if text[:4].isdigit() else None
+
+
+def revision_figure(row, which: str, cites) -> Fig:
+    """A proposed revision's value before (`which="from"`) or after ("to"), cited to the
+    report that proposed it, with the source's own wording of the target where kept."""
+    return cites.stated(f"revision_{which}", i18n.value(row[f"{which}_value"], cites.lang),
+                        source_ids=row["source_id"], year=row["horizon"], unit=HOME_PROVINCE,
+                        measure=row["target_id"], quote=str(row.get(f"{which}_wording_vi", "")
+                                                            or ""))
+
+
+def has_threshold(status) -> bool:
+    """Whether a status group's name holds a share ("at_least_60pct")."""
+    return bool(_STATUS_NUMBER.search(str(status)))
+
+
+def threshold_figure(status: str, row, cites) -> Html:
+    """The share in a status group's name ("at least 60%") as a figure of the status report."""
+    number = _STATUS_NUMBER.search(str(status))
+    text = i18n.percent(int(number[1]) / 100, cites.lang)
+    digits = text.rstrip("%\u00a0 ")
+    figure = cites.stated("progress", digits, source_ids=row["source_id"],
+                          year=_year_of(row["as_of"]), unit=HOME_PROVINCE, measure="ALL",
+                          suffix=text[len(digits):])
+    return figure
+
+
+def ids_of(figures) -> list[str]:
+    """The union of some figures' sources, in order of first mention."""
+    ids: list[str] = []
+    for figure in figures:
+        figure = figure.figure if isinstance(figure, Fig) else figure
+        ids += [s for s in figure.source_ids if s not in ids]
+    return ids
+
+
+def _equal(given, value, kind: str) -> bool:
+    if kind == "rank":
+        return int(given) == int(value)
+    return abs(float(given) - float(value)) < 5e-5
+
+
+_NUMBER = {"vi": re.compile(r"[+-]?\d{1,3}(\.\d{3})*(,\d+)?"),
+           "en": re.compile(r"[+-]?\d{1,3}(,\d{3})*(\.\d+)?")}
+
+
+def _is_number(text: str, lang: str) -> bool:
+    return bool(_NUMBER[lang].fullmatch(str(text)))
+
+
+def _text(value) -> str:
+    return "" if i18n.is_missing(value) else str(value).strip()
