@@ -134,11 +134,13 @@ def test_rank_changes_sign_and_comparability():
         "rank": [10, 7, 9, 2, 4, 6, 3],
         "previous_year": [None, 2020, 2021, 2024, None, 2020, 2021],
         "previous_rank": [None, 10, 7, 9, None, 4, 6],
+        # The ranking the previous rank belongs to: 2024's rank among 34 follows one among 63.
+        "previous_unit_system": [None, 63, 63, 63, None, 63, 63],
         "change": [None, 3, -2, None, None, None, 3],
         "comparable": [False, True, True, False, False, False, True],
     }).astype({"year": "Int64", "unit_system": "Int64", "rank": "Int64",
-               "previous_year": "Int64", "previous_rank": "Int64", "change": "Int64",
-               "measure": str})
+               "previous_year": "Int64", "previous_rank": "Int64",
+               "previous_unit_system": "Int64", "change": "Int64", "measure": str})
     pdt.assert_frame_equal(out, expected)
 
 
