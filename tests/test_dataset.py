@@ -125,3 +125,13 @@ def test_every_batch_writes_the_dataset(tmp_path):
     before = snapshot(tmp_path / "out")
     assert run_cli(*args).returncode == 0
     assert snapshot(tmp_path / "out") == before
+
+
+def test_a_problem_is_one_line_and_changes_nothing(published, tmp_path, capsys, monkeypatch):
+    from analysis import dataset
+
+    monkeypatch.delitem(dataset.FIELDS, "score")  # dti tables now have an undescribed column
+    assert write_dataset(tmp_path) == []
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and "score" in err
+    assert not (tmp_path / "data").exists()

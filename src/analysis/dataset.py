@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ import pandas as pd
 
 from analysis import data
 from analysis.atomic import write_bytes_atomic
+from analysis.errors import UserError
 from analysis.sources import PRECEDENCE_RULE
 
 DATA_SUBDIR = "data"
@@ -195,7 +197,8 @@ def _frame(table: Table, data_dir) -> pd.DataFrame:
     frame = table.load(data_dir).reset_index(drop=True)
     unknown = [c for c in frame.columns if c not in FIELDS]
     if unknown:  # a new column must be described before it is published
-        raise ValueError(f"{table.name}: no description for column(s) {', '.join(unknown)}")
+        raise UserError(f"{table.name}: column(s) {', '.join(unknown)} have no description "
+                        "in analysis.dataset.FIELDS")
     return frame.sort_values(list(table.primary_key), kind="stable").reset_index(drop=True)
 
 
@@ -308,10 +311,17 @@ def build(data_dir=None) -> dict[str, bytes]:
 
 def write_dataset(out: Path, data_dir=None) -> list[Path]:
     """Write `<out>/data/` (atomically, file by file); a file whose bytes would not change is
-    not touched. Returns the files written."""
+    not touched. Returns the files written. A problem with the tables (a processed table
+    missing, a column without a description) is one `error:` line on stderr, and nothing in
+    `<out>/data/` changes: the briefs of the batch are published all the same."""
     folder = Path(out) / DATA_SUBDIR
+    try:
+        files = build(data_dir)
+    except UserError as exc:
+        print(f"error: {folder}: not updated: {exc}".splitlines()[0], file=sys.stderr)
+        return []
     written = []
-    for name, content in build(data_dir).items():
+    for name, content in files.items():
         path = folder / name
         if path.is_file() and path.read_bytes() == content:
             continue
