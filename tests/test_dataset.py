@@ -135,3 +135,21 @@ def test_a_problem_is_one_line_and_changes_nothing(published, tmp_path, capsys, 
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and "score" in err
     assert not (tmp_path / "data").exists()
+
+
+def test_a_changed_table_rebuilds_and_the_same_tables_skip_the_build(tmp_path, monkeypatch):
+    from data_helpers import copy_data
+
+    from analysis import dataset
+
+    data_dir = copy_data(tmp_path)
+    out = tmp_path / "out"
+    assert write_dataset(out, data_dir)  # first time: every file
+    monkeypatch.setattr(dataset, "build", lambda *a: pytest.fail("built again"))
+    assert write_dataset(out, data_dir) == []  # same inputs: not even built
+    monkeypatch.undo()
+    sources = data_dir / "processed" / "sources.csv"
+    sources.write_text(sources.read_text(encoding="utf-8").replace(
+        "An ninh Hải Phòng (anhp.vn)", "An ninh Hải Phòng"), encoding="utf-8")
+    written = {p.name for p in write_dataset(out, data_dir)}
+    assert {"sources.csv", WORKBOOK} <= written and "dti_figures.csv" not in written

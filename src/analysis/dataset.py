@@ -316,6 +316,12 @@ def write_dataset(out: Path, data_dir=None) -> list[Path]:
     `<out>/data/` changes: the briefs of the batch are published all the same."""
     folder = Path(out) / DATA_SUBDIR
     try:
+        digest = inputs_digest(data_dir)
+        stamp = folder / STAMP
+        names = [*(f"{t.name}.csv" for t in TABLES), DESCRIPTOR, WORKBOOK]
+        if (stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == digest
+                and all((folder / n).is_file() for n in names)):
+            return []  # same inputs as last time: no need to build (an unchanged batch is fast)
         files = build(data_dir)
     except UserError as exc:
         print(f"error: {folder}: not updated: {exc}".splitlines()[0], file=sys.stderr)
@@ -327,4 +333,33 @@ def write_dataset(out: Path, data_dir=None) -> list[Path]:
             continue
         write_bytes_atomic(content, path)
         written.append(path)
+    if not stamp.is_file() or stamp.read_text(encoding="utf-8").strip() != digest:
+        write_bytes_atomic(f"{digest}\n".encode(), stamp)
     return written
+
+
+STAMP = ".inputs.sha256"
+_CODE = ("dataset.py", "data.py", "sources.py")  # what builds the tables from the files
+INPUT_FILES = ("dti.csv", "sources.csv", "provinces.csv", "units_2025.csv", "aliases.csv",
+               "list_mentions.csv", "targets.csv", "target_revisions.csv",
+               "target_progress.csv", "target_status.csv")
+
+
+def inputs_digest(data_dir=None) -> str:
+    """SHA-256 over what the files depend on: the processed tables, the code that turns them
+    into the published tables, and the versions of pandas and openpyxl."""
+    import hashlib
+    from importlib.metadata import version
+
+    from analysis.paths import data_dir as resolve_data_dir
+    from analysis.paths import processed_dir
+
+    digest = hashlib.sha256()
+    tables = processed_dir(resolve_data_dir(data_dir))
+    for name in INPUT_FILES:
+        path = tables / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b""))
+    for name in _CODE:
+        digest.update((Path(__file__).with_name(name)).read_bytes())
+    digest.update(f"{version('pandas')} {version('openpyxl')}".encode())
+    return digest.hexdigest()
