@@ -33,7 +33,9 @@ DTI_COLUMNS = [*DTI_KEY[:4], "score", "rank", "source_id", "note", "origin_file"
 PROCESSED_FILES = (
     "dti.csv", "sources.csv", "provinces.csv", "units_2025.csv", "aliases.csv", "targets.csv",
     "target_revisions.csv", "target_progress.csv", "target_status.csv", "list_mentions.csv",
+    "target_drafts.csv",
 )
+DRAFT_WORDINGS = "target_wordings_draft_2021-03.csv"
 
 
 @dataclass
@@ -292,6 +294,37 @@ def build_target_revisions(ref: Path) -> pd.DataFrame:
     })
 
 
+def build_target_drafts(ref: Path) -> pd.DataFrame:
+    """Vietnamese wordings of targets as a draft put them (before adoption): kept apart from
+    `targets.csv` so that a draft's words can never pass for the adopted text."""
+    from analysis.sources import parse_date
+
+    raw = read_csv_lines(ref / DRAFT_WORDINGS)
+    return pd.DataFrame({
+        "target_id": raw["target_id"],
+        "horizon": raw["horizon"],
+        "wording_vi": raw["wording_vi"],
+        "date_shown": raw["date_shown"],
+        "date": raw["date_shown"].map(parse_date),
+        "source_id": raw["source_url"].map(source_id),
+        "note": raw["note"],
+    })
+
+
+def _describe_drafts(registry: pd.DataFrame, ref: Path) -> pd.DataFrame:
+    """The draft-wordings file names its page's publisher, title and date; a page the reference
+    notes do not describe takes them from there."""
+    from analysis.sources import parse_date
+
+    raw = read_csv_lines(ref / DRAFT_WORDINGS).drop_duplicates("source_url")
+    for record in raw.to_dict("records"):
+        row = (registry["url"] == record["source_url"]) & registry["described_in"].eq("")
+        registry.loc[row, ["publisher", "title", "date_shown", "date_published", "described_in"]] = [
+            record["publisher"], record["title"], record["date_shown"],
+            parse_date(record["date_shown"]), f"raw/{REFERENCE}/{DRAFT_WORDINGS}"]
+    return registry
+
+
 def build_target_progress(ref: Path) -> pd.DataFrame:
     raw = read_csv_lines(ref / "target_progress.csv")
     urls = raw["source_url"].map(split_urls)
@@ -334,7 +367,7 @@ def cited_urls(ref: Path, dti_urls: list[str]) -> list[str]:
     for name, column in [("dti_list_mentions.csv", "source_url"), ("provinces_63.csv", "source_url"),
                          ("merger_2025.csv", "source_url"), ("aliases.csv", "source_url"),
                          ("targets.csv", "source_url"), ("targets.csv", "revision_source_url"),
-                         ("target_progress.csv", "source_url")]:
+                         ("target_progress.csv", "source_url"), (DRAFT_WORDINGS, "source_url")]:
         for cell in read_csv_lines(ref / name)[column]:
             urls += split_urls(cell)
     return urls
@@ -352,6 +385,7 @@ def build_all(root: Path) -> Built:
     registry = build_registry(cited_urls(ref, ref_dti_urls + official_urls), read_notes(ref),
                               list(provinces["name"]))
     registry = _describe_official(registry, provenance)
+    registry = _describe_drafts(registry, ref)
     built.tables = {
         "dti.csv": dti,
         "sources.csv": registry,
@@ -363,6 +397,7 @@ def build_all(root: Path) -> Built:
         "target_progress.csv": build_target_progress(ref),
         "target_status.csv": build_target_status(ref, built.problems),
         "list_mentions.csv": build_list_mentions(ref),
+        "target_drafts.csv": build_target_drafts(ref),
     }
     built.origins = _origins(built.tables, ref)
     status = built.tables["target_status.csv"]
@@ -374,7 +409,7 @@ RAW_OF = {
     "provinces.csv": "provinces_63.csv", "units_2025.csv": "merger_2025.csv",
     "aliases.csv": "aliases.csv", "targets.csv": "targets.csv",
     "target_revisions.csv": "targets.csv", "target_progress.csv": "target_progress.csv",
-    "list_mentions.csv": "dti_list_mentions.csv",
+    "list_mentions.csv": "dti_list_mentions.csv", "target_drafts.csv": DRAFT_WORDINGS,
 }
 
 

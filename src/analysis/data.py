@@ -89,6 +89,11 @@ def load_target_progress(data_dir=None) -> pd.DataFrame:
     return _read("target_progress.csv", data_dir)
 
 
+def load_target_drafts(data_dir=None) -> pd.DataFrame:
+    """Vietnamese wordings of targets as a draft put them before adoption (never adopted text)."""
+    return _read("target_drafts.csv", data_dir)
+
+
 def load_target_status(data_dir=None) -> pd.DataFrame:
     return _read("target_status.csv", data_dir)
 
