@@ -717,3 +717,26 @@ def test_progress_rows_not_about_one_target_are_named_in_words():
 def test_the_trends_title_of_the_first_edition_names_one_year_not_a_span():
     assert narrative.title("02_trends", "Synth A", 2020, "vi") == "# DTI 2020, kỳ đầu tiên: Synth A"
     assert narrative.title("02_trends", "Synth A", 2022, "en") == "# Synth A: DTI trends, 2020–2022"
+
+
+def test_vietnamese_targets_use_the_sources_words_then_the_drafts(real):
+    drafts = data.load_target_drafts()
+    shown = {(row["target_id"], row["horizon"]): narrative.target_wording_shown(row, "vi", drafts)
+             for _, row in real["targets"].iterrows()}
+    for target_id in ("T01", "T03", "T08", "T10", "T11"):
+        wording = shown[(target_id, 2025)]
+        assert wording.kind in ("source", "paraphrase"), target_id
+        assert not wording.text.endswith("(bản dịch)"), target_id
+    assert shown[("T03", 2025)].text.startswith("Phấn đấu đến năm 2025, 100% số thủ tục")
+    # The draft's words, never passed off as the adopted text: said to be the draft.
+    for target_id in ("T02", "T05"):
+        wording = shown[(target_id, 2025)]
+        assert wording.kind == "draft" and wording.date == "2021-03-23"
+        assert narrative.wording_note(wording, "vi") == "(theo dự thảo trình Hội nghị, 23/3/2021)"
+    assert narrative.wording_note(shown[("T08", 2025)], "vi")  # a newspaper's paraphrase, said so
+    assert "(nhandan wording)" not in shown[("T08", 2025)].text
+    # Where no Vietnamese exists, the marked translation; English keeps marking translations.
+    assert shown[("T04", 2025)].kind == "translation"
+    assert shown[("T04", 2025)].text.endswith("(bản dịch)")
+    t10 = real["targets"].query("target_id == 'T10'").iloc[0].to_dict() | {"label_en": ""}
+    assert narrative.target_wording_shown(t10, "en", drafts).text.endswith("(translation)")

@@ -237,3 +237,15 @@ def test_progress_rows_for_all_targets_or_context_are_named_in_words():
     assert tables.cell_text("target_id", "ALL", "vi") == "Tất cả chỉ tiêu"
     assert tables.cell_text("target_id", "CTX", "en") == "Context (not one of the targets)"
     assert tables.cell_text("target_id", "T03", "en") == "T03"
+
+
+def test_a_draft_wording_is_cited_to_the_draft_and_said_to_be_one():
+    from analysis import data
+    targets, drafts = data.load_targets(), data.load_target_drafts()
+    cites = brief.Citations(data.load_sources(), "vi", targets=targets, csv_name="t")
+    out = tables.targets(targets[targets["target_id"].eq("T02")], "vi", cites=cites,
+                         drafts=drafts)
+    assert "(theo dự thảo trình Hội nghị, 23/3/2021)" in out
+    draft = next(f for f in cites.figures if f.kind == "target" and f.value.startswith("Cụ thể"))
+    assert draft.source_ids == tuple(drafts.loc[drafts["target_id"].eq("T02"), "source_id"])
+    assert "(bản dịch)" in out  # the 2030 target: no Vietnamese anywhere, so a marked translation

@@ -253,6 +253,9 @@ def _single_number(text: str) -> float | None:
     return float(text) if re.fullmatch(r"\d+(\.\d+)?", text) else None
 
 
+_PARAPHRASE_MARK = re.compile(r"\s*\((\w+) wording\)\s*$")
+
+
 def build_targets(ref: Path) -> pd.DataFrame:
     raw = read_csv_lines(ref / "targets.csv")
     urls = raw["source_url"].map(split_urls)
@@ -262,7 +265,12 @@ def build_targets(ref: Path) -> pd.DataFrame:
         "horizon": raw["horizon"].astype(int),
         "label_vi": raw["indicator_vi"],
         "label_en": raw["indicator_en"],
-        "wording_vi": raw["original_text_vi"],
+        "wording_vi": raw["original_text_vi"].map(lambda t: _PARAPHRASE_MARK.sub("", t)),
+        # Whose Vietnamese words these are: the Resolution's (as quoted), or a newspaper's
+        # paraphrase (the transcriber marked those "(… wording)"), so a brief can say which.
+        "wording_vi_kind": raw["original_text_vi"].map(
+            lambda t: "" if not t.strip() else "paraphrase" if _PARAPHRASE_MARK.search(t)
+            else "source"),
         "comparator": raw["original_unit"].map(_comparator),
         "value": raw["original_value"].map(_single_number).astype("Float64"),
         "value_text": raw["original_value"],

@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -705,16 +706,68 @@ def trend_sentences(pref: pd.DataFrame, province: str, years: Iterable[int], lan
 
 # --- target tables -----------------------------------------------------------------------------
 
-def target_wording(row, lang: str = "vi") -> str:
-    """A target's wording (a targets.csv row) in `lang`: the source's own wording in that
-    language where there is one, else the project's marked translation of the other one."""
+class Wording(NamedTuple):
+    """A target's wording as a brief shows it, and whose words it is."""
+
+    text: str        # as shown (a project translation carries its mark)
+    kind: str        # "source", "paraphrase", "draft", "label" or "translation"
+    source_ids: str  # the page that gives these words (a draft's); "" = the target's sources
+    date: str        # ISO date of a draft; "" otherwise
+
+
+def _filled(value) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _draft_of(row, drafts: pd.DataFrame | None, column: str):
+    """The draft wording (in `column`) of the same target and horizon (a draft row may cover
+    "2025+2030"); None when the drafts have none."""
+    if drafts is None or drafts.empty or column not in drafts:
+        return None
+    horizon = str(row.get("horizon", ""))
+    same = drafts[drafts["target_id"].eq(row.get("target_id"))
+                  & drafts["horizon"].astype(str).map(lambda h: horizon in h.split("+"))
+                  & drafts[column].map(_filled)]
+    return same.iloc[0] if len(same) else None
+
+
+def target_wording_shown(row, lang: str = "vi", drafts: pd.DataFrame | None = None) -> Wording:
+    """A target's wording (a targets.csv row) in `lang`, from the most authoritative words the
+    data has in that language: the Resolution's own words as a source quotes them (or a
+    newspaper's paraphrase, said to be one: `wording_<lang>`, which the data has in Vietnamese),
+    then the draft submitted before adoption (`drafts`: data.load_target_drafts(), said to be
+    the draft), then the data's own label; the project's marked translation only when none of
+    these exists in `lang`."""
     _check_lang(lang)
-    own, other = f"label_{lang}", next(f"label_{o}" for o in LANGS if o != lang)
-    for column in (own, other):
-        text = row.get(column, "")
-        if isinstance(text, str) and text.strip():
-            return i18n.data_text(text, lang)
+    own = f"wording_{lang}"
+    if _filled(row.get(own, "")):
+        kind = row.get(f"{own}_kind", "") or "source"
+        return Wording(row[own].strip(), kind, "", "")
+    draft = _draft_of(row, drafts, own)
+    if draft is not None:
+        return Wording(draft[own].strip(), "draft", draft["source_id"], draft["date"])
+    if _filled(row.get(f"label_{lang}", "")):
+        return Wording(i18n.data_text(row[f"label_{lang}"], lang), "label", "", "")
+    for other in (o for o in LANGS if o != lang):
+        for column in (f"label_{other}", f"wording_{other}"):
+            if _filled(row.get(column, "")):
+                return Wording(i18n.data_text(row[column], lang), "translation", "", "")
+    return Wording("", "", "", "")
+
+
+def wording_note(wording: Wording, lang: str = "vi") -> str:
+    """What a wording is, where it is not the adopted text or the source's plain words: a
+    draft ("theo dự thảo trình Hội nghị, 23/3/2021") or a newspaper's paraphrase; "" else."""
+    if wording.kind == "draft":
+        return i18n.t("label.wording.draft", lang, date=i18n.date(wording.date, lang))
+    if wording.kind == "paraphrase":
+        return i18n.t("label.wording.paraphrase", lang)
     return ""
+
+
+def target_wording(row, lang: str = "vi", drafts: pd.DataFrame | None = None) -> str:
+    """A target's wording as shown (see `target_wording_shown`), without its note."""
+    return target_wording_shown(row, lang, drafts).text
 
 
 def _as_of(value, lang: str) -> str:

@@ -298,10 +298,12 @@ def conflict_html(text: str, cites, lang: str, record: dict | None = None, year=
     return " | ".join(out)
 
 
-def targets(frame: pd.DataFrame, lang: str, *, cites, table_id: str = "targets") -> str:
-    """The Resolution's targets as identified: id, horizon, wording (as the source words it,
-    or marked as a translation), value, unit; wording and value are figures of the target,
-    and each row cites its target's sources."""
+def targets(frame: pd.DataFrame, lang: str, *, cites, table_id: str = "targets",
+            drafts: pd.DataFrame | None = None) -> str:
+    """The Resolution's targets as identified: id, horizon, wording, value, unit. The wording
+    is the source's own in the brief's language where the data has it (a draft's, from
+    `drafts`, said to be the draft and cited to it; a paraphrase said to be one), else the
+    project's marked translation; wording and value are figures, each row cites its figures."""
     i18n.check_lang(lang)
     from analysis import citations
 
@@ -309,10 +311,9 @@ def targets(frame: pd.DataFrame, lang: str, *, cites, table_id: str = "targets")
     head = "".join(f'<th scope="col">{html.escape(header(c, lang))}</th>' for c in heads)
     rows, any_missing = [], False
     for _, goal in frame.iterrows():
-        wording = narrative.target_wording(goal, lang)
         value = narrative._texts([goal["value_text"]], lang)[0]
         cells = [html.escape(str(goal["target_id"])), str(int(goal["horizon"])),
-                 citations.target_figure(goal, cites, text=wording) if wording else i18n.MISSING,
+                 wording_html(goal, lang, cites, drafts),
                  citations.target_figure(goal, cites, text=value) if value else i18n.MISSING,
                  unit_html(goal["unit"], lang) or i18n.MISSING]
         any_missing |= i18n.MISSING in cells
@@ -321,6 +322,24 @@ def targets(frame: pd.DataFrame, lang: str, *, cites, table_id: str = "targets")
                     "</td></tr>")
     out = _table(table_id, head + cite_head(lang), rows, any_missing, lang)
     return out + cites.legend_html()
+
+
+def wording_html(goal, lang: str, cites, drafts: pd.DataFrame | None = None) -> str:
+    """A target's wording as a figure (cited to the page whose words it is), followed by what
+    it is when it is a draft or a paraphrase; "—" when the data has none."""
+    from analysis import citations
+
+    wording = narrative.target_wording_shown(goal, lang, drafts)
+    if not wording.text:
+        return i18n.MISSING
+    if wording.kind == "draft":
+        figure = cites.stated("target", wording.text, source_ids=wording.source_ids,
+                              year=goal["horizon"], unit=narrative.HOME_PROVINCE,
+                              measure=goal["target_id"], quote=wording.text)
+    else:
+        figure = citations.target_figure(goal, cites, text=wording.text)
+    note = narrative.wording_note(wording, lang)
+    return f'{figure} <span class="wording-note">{html.escape(note)}</span>' if note else figure
 
 
 def progress(frame: pd.DataFrame, lang: str, *, cites, table_id: str = "progress") -> str:
