@@ -223,8 +223,10 @@ def check_stated(row: dict, sid: str, data: Data) -> str | None:
         return f"{sid} does not state target {measure} {year} = {value!r}"
     if kind in ("revision_from", "revision_to"):
         column = "from_value" if kind == "revision_from" else "to_value"
+        wording = column.replace("_value", "_wording_vi")
         if any(r["target_id"] == measure and r["horizon"] == year and r["source_id"] == sid
-               and _float(r[column]) == number for r in data.revisions):
+               and ((number is not None and _float(r[column]) == number)
+                    or _plain(value) in data.texts_of(r[wording])) for r in data.revisions):
             return None
         return f"{sid} does not state {kind} {measure} {year} = {value}"
     if kind == "count":

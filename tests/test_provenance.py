@@ -235,3 +235,13 @@ def test_the_audit_accepts_a_draft_wording_only_as_the_draft_s():
     adopted = next(t for t in data.targets if t["target_id"] == "T02")
     assert check_stated(row, adopted["source_id"], data) is not None
     assert check_stated(row | {"measure": "T04"}, draft["source_id"], data) is not None
+
+
+def test_the_audit_accepts_a_revision_s_wording_only_as_the_report_gives_it():
+    from audit import check_stated
+    data = Data(DATA / "processed", DATA / "translations.csv")
+    rev = next(r for r in data.revisions if r["target_id"] == "T03")
+    row = {"kind": "revision_to", "value": rev["to_wording_vi"], "measure": "T03",
+           "year": rev["horizon"]}
+    assert check_stated(row, rev["source_id"], data) is None
+    assert check_stated(row | {"kind": "revision_from"}, rev["source_id"], data) is not None

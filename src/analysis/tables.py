@@ -73,7 +73,7 @@ def cell_text(column, value, lang: str) -> str:
         return i18n.t("table.yes" if bool(value) else "table.no", lang)
     if column in DATE_COLUMNS:
         return i18n.date(value, lang)
-    if column == "unit" or column == "label":
+    if column in ("unit", "label", "from_wording", "to_wording"):
         return i18n.data_text(str(value), lang)
     return str(value)
 
@@ -181,6 +181,9 @@ def _row_figures(record: dict, year, cites, lang: str) -> dict[str, str]:
         for which in ("from", "to"):
             if f"{which}_value" in present:
                 out[f"{which}_value"] = citations.revision_figure(record, which, cites)
+            if f"{which}_wording" in present:
+                out[f"{which}_wording"] = citations.revision_figure(
+                    record, which, cites, text=i18n.data_text(record[f"{which}_wording"], lang))
     if "n_targets" in present and "source_id" in present:
         for column in ("n_targets", "of_total"):
             if column in present:
@@ -322,6 +325,19 @@ def targets(frame: pd.DataFrame, lang: str, *, cites, table_id: str = "targets",
                     "</td></tr>")
     out = _table(table_id, head + cite_head(lang), rows, any_missing, lang)
     return out + cites.legend_html()
+
+
+REVISION_COLUMNS = ["target_id", "horizon", "from_wording", "from_value", "to_wording",
+                    "to_value", "unit", "proposed_on", "status", "source_id"]
+
+
+def revisions(frame: pd.DataFrame, lang: str, *, cites, gap: str | None = None) -> str:
+    """The proposed revisions, each with the target's wording before and after beside its
+    values (a change of words, such as level-4 → fully online services, shows even where the
+    value stays): the source's Vietnamese, or the project's marked translation of it; every
+    value and wording a figure cited to the report that proposed it."""
+    shown = frame.assign(from_wording=frame["from_wording_vi"], to_wording=frame["to_wording_vi"])
+    return render(shown[REVISION_COLUMNS], lang, table_id="revisions", cites=cites, gap=gap)
 
 
 def wording_html(goal, lang: str, cites, drafts: pd.DataFrame | None = None) -> str:
