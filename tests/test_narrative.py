@@ -18,7 +18,7 @@ import re
 import pandas as pd
 import pytest
 
-from analysis import data, narrative
+from analysis import brief, data, narrative
 from analysis.measures import NATIONAL_AVERAGE_UNIT
 
 SYNTHETIC_PREF_CSV = f"""year,unit_system,unit,measure,score,rank,source_id
@@ -308,7 +308,11 @@ def test_targets_identified_sentence(synth_targets, synth_status):
 def test_titles_method_note_and_precedence_rule_in_both_languages():
     assert narrative.title("01_year_profile", "Synth A", 2022, "vi") == "# Hồ sơ DTI 2022: Synth A"
     assert narrative.title("notebooks/02_trends.ipynb", "Synth A", 2024, "en").startswith("# Synth A")
-    assert "(as of 2024)" in narrative.title("03_target_revisions", "Hải Dương", 2024, "en")
+    # The 03 brief's year is the last DTI edition compared with the targets, said in its title.
+    assert narrative.title("03_target_revisions", "Hải Dương", 2024, "en").endswith(
+        "against DTI 2020–2024")
+    assert narrative.title("03_target_revisions", "Hải Dương", 2020, "vi").endswith(
+        "đối chiếu với DTI 2020")
     for lang, word in (("vi", "phân vị"), ("en", "percentile")):
         note = narrative.method_note(lang)
         assert word in note and "2020" in note and "2021" in note and "34" in note
@@ -740,3 +744,17 @@ def test_vietnamese_targets_use_the_sources_words_then_the_drafts(real):
     assert shown[("T04", 2025)].text.endswith("(bản dịch)")
     t10 = real["targets"].query("target_id == 'T10'").iloc[0].to_dict() | {"label_en": ""}
     assert narrative.target_wording_shown(t10, "en", drafts).text.endswith("(translation)")
+
+
+@pytest.mark.parametrize("lang,credit", [("vi", "Theo Báo Hải Dương (tháng 4 năm 2023), đến"),
+                                         ("en", "As reported by Báo Hải Dương in April 2023, by")])
+def test_the_end_2022_status_is_credited_to_the_april_2023_report_that_states_it(real, lang,
+                                                                                  credit):
+    from analysis.citations import Citations
+    cites = Citations(real["sources"], lang, dti=data.load_dti(), pref=real["pref"])
+    sentence = _text(narrative.status_sentence(real["status"], lang, cites))
+    assert sentence.startswith(credit)
+    assert not sentence.rstrip(".").endswith(")")  # no "(Nghị quyết 06-NQ/TU)" credit
+    facts = brief.target_facts(real["pref"], real["targets"], real["status"],
+                               data.load_target_revisions(), [2020, 2021], lang, cites=cites)
+    assert any(credit.split(",")[0].split(" in ")[0] in _text(f.html) for f in facts)

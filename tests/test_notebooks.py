@@ -219,3 +219,10 @@ def test_hostile_source_text_is_inert_in_the_reader_html(tmp_path, monkeypatch):
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page, "the hostile source is listed"
     assert "<script" not in page and "<img" not in page
     assert 'href="javascript' not in page
+
+
+def test_the_targets_notebook_says_what_its_year_means():
+    book = nbformat.read(NOTEBOOKS_DIR / "03_target_revisions.ipynb", as_version=4)
+    help_text = pm.inspect_notebook(str(NOTEBOOKS_DIR / "03_target_revisions.ipynb"))["year"]["help"]
+    assert "last DTI edition compared with the targets" in help_text
+    assert "narrative.title(" in _code_cells(book)[1].source  # and the title says it too

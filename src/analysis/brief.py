@@ -47,7 +47,7 @@ from analysis.measures import (
     label,
 )
 from analysis.names import slugify
-from analysis.narrative import escape_markdown, identified_count, revised_count
+from analysis.narrative import escape_markdown, identified_count, reported_by, revised_count
 
 __all__ = [
     "CSV_COLUMNS",
@@ -310,10 +310,12 @@ def target_facts(pref: pd.DataFrame, targets: pd.DataFrame, target_status: pd.Da
                            resolution=RESOLUTION))
         done = target_status[target_status["status"].eq("completed")]
         if len(done):
-            facts.append(_fact("glance.status_completed", lang,
+            by = reported_by(done["source_id"].iloc[0], cites)
+            facts.append(_fact("glance.status_completed" if by
+                               else "glance.status_completed_unsourced", lang,
                                date=i18n.date(done["as_of"].iloc[0], lang),
                                count=status_count(done.iloc[0], "n_targets", cites),
-                               total=status_count(done.iloc[0], "of_total", cites)))
+                               total=status_count(done.iloc[0], "of_total", cites), **by))
     if len(revisions):
         first = revisions.sort_values("proposed_on").iloc[0]
         same_day = revisions[revisions["proposed_on"].eq(first["proposed_on"])]

@@ -173,8 +173,8 @@ def title(notebook: str, province: str = HOME_PROVINCE, year: int | None = None,
     name = re.sub(r"^\d+_|\.ipynb$", "", str(notebook).rsplit("/", 1)[-1])
     if name not in _TITLES:
         raise ValueError(f"unknown notebook {notebook!r}")
-    if name == "trends" and year == FIRST_EDITION:
-        name = "trends_first_edition"  # one edition: no span of years to speak of
+    if name in ("trends", "target_revisions") and year == FIRST_EDITION:
+        name = f"{name}_first_edition"  # one edition: no span of years to speak of
     text = _say(f"title.{name}", lang, province=province, home=HOME_PROVINCE,
                 resolution=RESOLUTION, first=_year(FIRST_EDITION),
                 year="" if year is None else _year(year))
@@ -489,7 +489,7 @@ def _status_phrase(row, lang: str, cites: Citations) -> str:
     count = status_count(row, "n_targets", cites)
     if status in ("completed", "initially_deployed"):
         return _say(f"narrative.status_{status}", lang, count=count,
-                    total=status_count(row, "of_total", cites))
+                    total=status_count(row, "of_total", cites), resolution=RESOLUTION)
     if _STATUS_NUMBER.search(status):
         kind = "at_least" if "at_least" in status else "at"
         return _say(f"narrative.status_{kind}", lang, count=count,
@@ -506,9 +506,26 @@ def status_sentence(target_status: pd.DataFrame, lang: str = "vi",
     cites = _plain(cites, lang)
     latest = target_status[target_status["as_of"].eq(target_status["as_of"].max())]
     parts = [_status_phrase(row, lang, cites) for _, row in latest.iterrows()]
-    return _say("narrative.status", lang, when=i18n.date(latest["as_of"].iloc[0], lang),
-                home=HOME_PROVINCE, resolution=RESOLUTION,
-                parts=Markdown(i18n.t("narrative.clause_separator", lang).join(parts)))
+    by = reported_by(latest["source_id"].iloc[0], cites)
+    return _say("narrative.status" if by else "narrative.status_unsourced", lang,
+                when=i18n.date(latest["as_of"].iloc[0], lang), home=HOME_PROVINCE,
+                parts=Markdown(i18n.t("narrative.clause_separator", lang).join(parts)), **by)
+
+
+def reported_by(source_id, cites: Citations) -> dict[str, str]:
+    """Who reported a statement and when (`publisher`, `reported`: the page's month or day),
+    from the brief's source list, so that a statement is credited to the document that makes
+    it and a report later than the brief's edition says so by its date; {} when the source or
+    its date is unknown."""
+    sources = cites.sources
+    if source_id not in sources.index:
+        return {}
+    row = sources.loc[source_id]
+    published = str(row.get("date_published", "") or "")
+    if not published or not str(row.get("publisher", "") or "").strip():
+        return {}
+    return {"publisher": i18n.data_text(row["publisher"], cites.lang),
+            "reported": i18n.date(published, cites.lang)}
 
 
 def identified_count(targets: pd.DataFrame, cites: Citations) -> Fig:
