@@ -47,7 +47,13 @@ from analysis.measures import (
     label,
 )
 from analysis.names import slugify
-from analysis.narrative import escape_markdown, identified_count, reported_by, revised_count
+from analysis.narrative import (
+    escape_markdown,
+    identified_count,
+    move_phrases,
+    reported_by,
+    revised_count,
+)
 
 __all__ = [
     "CSV_COLUMNS",
@@ -130,6 +136,16 @@ def _overall_fact(row, lang, cites) -> Fact:
     return _fact(key, lang, **values)
 
 
+def _moves_fact(pref, province, years, lang, cites) -> Fact | None:
+    """The story first: the largest pillar and indicator rank moves into `years`."""
+    phrases = move_phrases(pref, province, years, lang, cites)
+    if not phrases:
+        return None
+    items = Html(i18n.t("narrative.clause_separator", lang).join(phrases))
+    return Fact(say("glance.moves", lang, items=items),
+                tuple(f for p in phrases for f in cites.figures_in(p)))
+
+
 def _change_fact(pref, province, year, lang, cites) -> Fact | None:
     changes = comparisons.rank_changes(pref, province)
     rows = changes[changes["year"].eq(year) & changes["measure"].eq(OVERALL)
@@ -202,10 +218,12 @@ def profile_facts(pref: pd.DataFrame, province: str, year: int, lang: str, *,
     own = published_figure(pref, province, year)
     facts: list[Fact | None] = []
     if own is not None:
-        facts += [_overall_fact(own, lang, cites), _change_fact(pref, province, year, lang, cites),
+        # What changed most comes first; the strongest measure is the first to give way.
+        facts += [_moves_fact(pref, province, [year], lang, cites),
+                  _overall_fact(own, lang, cites), _change_fact(pref, province, year, lang, cites),
+                  _target_fact(pref, targets, province, year, lang, cites),
                   _average_fact(pref, own, year, lang, cites),
-                  _strongest_fact(pref, province, year, lang, cites),
-                  _target_fact(pref, targets, province, year, lang, cites)]
+                  _strongest_fact(pref, province, year, lang, cites)]
     elif successor:
         merged = published_figure(pref, successor, year, unit_system=UNITS_AFTER_MERGER)
         if merged is not None:
@@ -260,7 +278,7 @@ def trend_facts(pref: pd.DataFrame, province: str, years, lang: str, *,
     years = [int(y) for y in years]
     rows = [r for r in (published_figure(pref, province, y) for y in years)
             if r is not None and not i18n.is_missing(r["rank"])]
-    facts = []
+    facts = [f for f in [_moves_fact(pref, province, years, lang, cites)] if f is not None]
     if rows:
         last = rows[-1]
         facts.append(_fact("glance.latest_rank", lang, province=province,

@@ -31,6 +31,7 @@ from analysis.citations import (
     Html,
     n_units_html,
     revision_figure,
+    say,
     status_count,
     target_figure,
     target_rank_figure,
@@ -380,6 +381,40 @@ def _previous_edition(pref: pd.DataFrame, year: int) -> int | None:
     return years[-1] if years else None
 
 
+def move_phrases(pref: pd.DataFrame, province: str, years, lang: str = "vi",
+                 cites: Citations | None = None, limit: int = 3) -> list[Html]:
+    """The largest rank moves of the province's pillars and indicators into an edition of
+    `years` (comparisons.largest_rank_moves), each as words: the measure, up or down by how
+    many places (a difference derived from the two ranks), from which rank in which edition
+    to which rank in which edition."""
+    _check_lang(lang)
+    cites = _plain(cites, lang)
+    phrases = []
+    for row in comparisons.largest_rank_moves(pref, province, years, limit).to_dict("records"):
+        where = {"unit": province, "measure": row["measure"]}
+        now = cites.rank(row["rank"], year=int(row["year"]), unit_system=row["unit_system"],
+                         **where)
+        before = cites.rank(row["previous_rank"], year=int(row["previous_year"]),
+                            unit_system=row["previous_unit_system"], **where)
+        step = cites.derived("difference", str(abs(int(row["change"]))), [now, before])
+        phrases.append(say("narrative.move_up" if row["change"] > 0 else "narrative.move_down",
+                           lang, count=step, measure=label(row["measure"], lang), rank=now,
+                           previous_rank=before, year=_year(row["year"]),
+                           previous_year=_year(row["previous_year"])))
+    return phrases
+
+
+def moves_sentence(pref: pd.DataFrame, province: str, years, lang: str = "vi",
+                   cites: Citations | None = None) -> str | None:
+    """The story first: the province's largest pillar and indicator moves (see
+    `move_phrases`) in one sentence; None when nothing moved or nothing is comparable."""
+    phrases = move_phrases(pref, province, years, lang, cites)
+    if not phrases:
+        return None
+    return _say("narrative.moves", lang, province=province,
+                items=Markdown(i18n.t("narrative.clause_separator", lang).join(phrases)))
+
+
 def change_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "vi",
                     cites: Citations | None = None) -> str | None:
     """The overall rank's change since the previous edition (positive = improved), or why it
@@ -631,7 +666,10 @@ def key_sentences(pref: pd.DataFrame, sources: pd.DataFrame | None, targets: pd.
     `provinces` (load_provinces()) gives the 2025 merger; default: the project's table."""
     _check_lang(lang)
     provinces = _provinces_or_registry(provinces)
-    sentences = [overall_sentence(pref, province, year, lang, sources, cites)]
+    # The story first: what moved most, when anything did.
+    moves = moves_sentence(pref, province, [year], lang, cites)
+    sentences = [*([moves] if moves else []),
+                 overall_sentence(pref, province, year, lang, sources, cites)]
     own = comparisons.published_figure(pref, province, year)
     merged = merged_sentence(pref, province, year, provinces, lang, sources, cites)
     if own is not None:
@@ -707,7 +745,9 @@ def trend_sentences(pref: pd.DataFrame, province: str, years: Iterable[int], lan
     published for the 34 post-merger units, the unit the province became part of."""
     _check_lang(lang)
     provinces = _provinces_or_registry(provinces)
-    sentences = []
+    years = list(years)
+    moves = moves_sentence(pref, province, years, lang, cites)
+    sentences = [moves] if moves else []
     for year in years:
         own = comparisons.published_figure(pref, province, year)
         sentences.append(overall_sentence(pref, province, year, lang, sources, cites))
