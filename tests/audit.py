@@ -161,6 +161,9 @@ class Data:
         # only as the draft's, cited to the page that quotes the draft.
         self.drafts = rows("target_drafts.csv") if (processed / "target_drafts.csv").exists() \
             else []
+        # A target as a later report restates it (rank 15 by 2025), cited to that report only.
+        self.restated = rows("target_restatements.csv") \
+            if (processed / "target_restatements.csv").exists() else []
         with open(translations, encoding="utf-8", newline="") as handle:
             self.translations = list(csv.DictReader(handle))
         self.by_key: dict = {}
@@ -216,6 +219,9 @@ def check_stated(row: dict, sid: str, data: Data) -> str | None:
                                                   t["wording_vi"])
             if same_target and same_value:
                 return None
+        if any(r["target_id"] == measure and r["horizon"] == year and r["source_id"] == sid
+               and number is not None and _float(r["value"]) == number for r in data.restated):
+            return None
         for d in data.drafts:
             if d["target_id"] == measure and year in d["horizon"].split("+") \
                     and d["source_id"] == sid and value.strip() == d["wording_vi"].strip():

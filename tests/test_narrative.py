@@ -283,7 +283,7 @@ def test_rank_target_sentence(synth_pref, synth_targets):
     en = narrative.rank_target_sentence(synth_pref, synth_targets, 2022, "en", province="Synth A")
     vi = narrative.rank_target_sentence(synth_pref, synth_targets, 2022, "vi", province="Synth A")
     assert "(8th)" in en and "within the 2025 target (among the leading 9)" in en
-    assert "đã nằm trong chỉ tiêu năm 2025 (nhóm 9 dẫn đầu)" in vi
+    assert "đã nằm trong chỉ tiêu năm 2025 (nhóm 9 tỉnh, thành phố dẫn đầu)" in vi
     short = narrative.rank_target_sentence(synth_pref, synth_targets, 2021, "en", province="Synth A")
     assert "short of the 2025 target" in short
     missing = narrative.rank_target_sentence(synth_pref, synth_targets, 2023, "en",
@@ -704,7 +704,7 @@ def test_the_disputed_rank_target_is_said_once_not_with_every_edition(real):
         sentence = narrative.rank_target_sentence(real["pref"], targets, year, "en")
         assert "disagree" not in sentence
     dispute = narrative.rank_target_dispute_sentence(targets, "vi")
-    assert dispute.startswith("Các nguồn không thống nhất về chỉ tiêu thứ hạng")
+    assert dispute.startswith("Về chỉ tiêu thứ hạng (T01: thứ hạng DTI của tỉnh), các nguồn không")
     undisputed = targets.assign(note="")
     assert narrative.rank_target_dispute_sentence(undisputed, "en") is None
     assert narrative.as_markdown(["a", None, "b"]) == "- a\n- b"
@@ -759,3 +759,21 @@ def test_the_end_2022_status_is_credited_to_the_april_2023_report_that_states_it
     facts = brief.target_facts(real["pref"], real["targets"], real["status"],
                                data.load_target_revisions(), [2020, 2021], lang, cites=cites)
     assert any(credit.split(",")[0].split(" in ")[0] in _text(f.html) for f in facts)
+
+
+@pytest.mark.parametrize("lang,words", [
+    ("vi", ["T01: thứ hạng DTI của tỉnh", "tỉnh, thành phố dẫn đầu",
+            "Báo Hải Dương (tháng 4 năm 2023) ghi mục tiêu đến năm 2025 là đứng thứ 15"]),
+    ("en", ["T01: the province's DTI rank", "leading provinces and cities by 2025",
+            "Báo Hải Dương (April 2023) gives the 2025 target as rank 15"])])
+def test_the_rank_target_dispute_says_the_other_figure_and_what_t01_is(real, lang, words):
+    from analysis.citations import Citations
+    cites = Citations(real["sources"], lang, dti=data.load_dti(), pref=real["pref"],
+                      targets=real["targets"])
+    sentence = narrative.rank_target_dispute_sentence(real["targets"], lang, cites)
+    for part in words:
+        assert part in _text(sentence), part
+    other = next(f for f in cites.figures if f.kind == "target" and f.value == "15"
+                 and f.year == 2025)
+    # cited to the April 2023 report that gives it, not to the Resolution's sources
+    assert other.source_ids == tuple(data.load_target_restatements()["source_id"])

@@ -33,8 +33,9 @@ DTI_COLUMNS = [*DTI_KEY[:4], "score", "rank", "source_id", "note", "origin_file"
 PROCESSED_FILES = (
     "dti.csv", "sources.csv", "provinces.csv", "units_2025.csv", "aliases.csv", "targets.csv",
     "target_revisions.csv", "target_progress.csv", "target_status.csv", "list_mentions.csv",
-    "target_drafts.csv",
+    "target_drafts.csv", "target_restatements.csv",
 )
+SEED_ARTICLE = "seed_article_2023-04.txt"
 DRAFT_WORDINGS = "target_wordings_draft_2021-03.csv"
 
 
@@ -319,6 +320,25 @@ def build_target_drafts(ref: Path) -> pd.DataFrame:
     })
 
 
+# The seed article restates the rank target in its own terms: "(mục tiêu đến năm 2025 đứng thứ 15)".
+_RANK_RESTATED = re.compile(r"mục tiêu đến năm (?P<horizon>\d{4}) đứng thứ (?P<rank>\d+)")
+RANK_TARGET_ID = "T01"  # the Resolution's target on the DTI rank
+
+
+def build_target_restatements(ref: Path) -> pd.DataFrame:
+    """A target as a later report restates it (the April 2023 seed article gives the rank target
+    as "đứng thứ 15" by 2025, where the Resolution says top 20): kept apart from the Resolution's
+    own targets, each with the report's words, its URL's source id and the line it is on."""
+    lines = (ref / SEED_ARTICLE).read_text(encoding="utf-8").splitlines()
+    url = next(m[0] for line in lines if (m := re.search(r"https?://\S+", line)))
+    rows = [{"target_id": RANK_TARGET_ID, "horizon": int(m["horizon"]), "value": int(m["rank"]),
+             "comparator": "rank", "quote": m[0], "source_id": source_id(url),
+             "origin_line": number}
+            for number, line in enumerate(lines, start=1) for m in _RANK_RESTATED.finditer(line)]
+    return pd.DataFrame(rows, columns=["target_id", "horizon", "value", "comparator", "quote",
+                                       "source_id", "origin_line"])
+
+
 def _describe_drafts(registry: pd.DataFrame, ref: Path) -> pd.DataFrame:
     """The draft-wordings file names its page's publisher, title and date; a page the reference
     notes do not describe takes them from there."""
@@ -406,6 +426,7 @@ def build_all(root: Path) -> Built:
         "target_status.csv": build_target_status(ref, built.problems),
         "list_mentions.csv": build_list_mentions(ref),
         "target_drafts.csv": build_target_drafts(ref),
+        "target_restatements.csv": build_target_restatements(ref),
     }
     built.origins = _origins(built.tables, ref)
     status = built.tables["target_status.csv"]
@@ -428,6 +449,9 @@ def _origins(tables: dict[str, pd.DataFrame], ref: Path) -> dict[str, pd.DataFra
         lines = pd.Series(range(2, 2 + len(read_csv_lines(ref / raw_name))))
         origins[name] = pd.DataFrame({"origin_file": f"raw/{REFERENCE}/{raw_name}",
                                       "origin_line": lines.loc[tables[name].index]})
+    restated = tables["target_restatements.csv"]
+    origins["target_restatements.csv"] = pd.DataFrame(
+        {"origin_file": f"raw/{REFERENCE}/{SEED_ARTICLE}", "origin_line": restated["origin_line"]})
     status = tables["target_status.csv"]
     origins["target_status.csv"] = pd.DataFrame(
         {"origin_file": f"raw/{REFERENCE}/target_progress.csv", "origin_line": status["_line"]})

@@ -620,14 +620,32 @@ def rank_target_sentence(pref: pd.DataFrame, targets: pd.DataFrame, year: int,
                 clauses=Markdown(i18n.join(clauses, lang)), resolution=RESOLUTION)
 
 
-def rank_target_dispute_sentence(targets: pd.DataFrame, lang: str = "vi") -> str | None:
-    """Said once, after the comparisons with the rank target: the sources disagree on it (the
-    April 2023 report writes another 2025 rank target than the Resolution), and which one the
-    brief compares with."""
+def rank_target_dispute_sentence(targets: pd.DataFrame, lang: str = "vi",
+                                 cites: Citations | None = None,
+                                 restatements: pd.DataFrame | None = None) -> str | None:
+    """Said once, after the comparisons with the rank target: what T01 is, that the sources
+    disagree on it, both figures (the Resolution's top-N and the rank a later report gives,
+    `restatements`: data.load_target_restatements(), by default the project's), who gives the
+    other one and when, and which one the brief compares with."""
     _check_lang(lang)
     if not _rank_target_disputed(targets):
         return None
-    return _say("narrative.rank_target_disputed", lang, resolution=RESOLUTION)
+    cites = _plain(cites, lang)
+    restatements = data.load_target_restatements() if restatements is None else restatements
+    goals = targets[targets["comparator"].eq("top_n")]
+    other = restatements.merge(goals[["target_id", "horizon"]], on=["target_id", "horizon"])
+    if other.empty:
+        return _say("narrative.rank_target_disputed", lang, resolution=RESOLUTION)
+    row = other.iloc[0]
+    by = reported_by(row["source_id"], cites)
+    figure = cites.stated("target", i18n.integer(row["value"], lang), source_ids=row["source_id"],
+                          year=row["horizon"], unit=HOME_PROVINCE, measure=row["target_id"],
+                          status="disputed", quote=str(row["quote"]))
+    return _say("narrative.rank_target_disputed_figures" if by
+                else "narrative.rank_target_disputed_figures_unsourced", lang,
+                resolution=RESOLUTION, target_id=str(row["target_id"]),
+                horizon=_year(row["horizon"]),
+                top=target_rank_figure(targets, int(row["horizon"]), cites), other=figure, **by)
 
 
 def _rank_target_disputed(targets: pd.DataFrame) -> bool:
@@ -647,7 +665,7 @@ def target_sentences(pref: pd.DataFrame, targets: pd.DataFrame | None,
     if province != HOME_PROVINCE or targets is None:
         return []
     sentences = [rank_target_sentence(pref, targets, year, lang, province, cites)]
-    dispute = rank_target_dispute_sentence(targets, lang)
+    dispute = rank_target_dispute_sentence(targets, lang, cites)
     if dispute:
         sentences.append(dispute)
     status = status_sentence(target_status, lang, cites)
