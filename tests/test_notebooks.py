@@ -119,8 +119,9 @@ def _check_reader_html(book, lang):
     """The brief's structure: glance box first, numbered citations that resolve, a source
     list, a CSV of load_dti() rows, reader tables without Styler, no raw source ids."""
     page = _html_outputs(book)
-    second = _outputs(book)[1]
-    assert second["data"]["text/html"].startswith('<section class="glance">')
+    _title, nav, glance = _outputs(book)[:3]
+    assert nav["data"]["text/html"].startswith('<p class="brief-nav">')  # links, then the glance
+    assert glance["data"]["text/html"].startswith('<section class="glance">')
     assert page.count('<ol class="sources">') == 1
     ids = set(re.findall(r'id="([^"]+)"', page))
     for target in re.findall(r'href="#([^"]+)"', page):

@@ -37,6 +37,7 @@ from analysis.measures import (
     FIRST_YEAR_OF_EIGHT_INDICATORS,
     HOME_PROVINCE,
     INDICATORS,
+    LANGS,
     NATIONAL_AVERAGE_OF,
     NATIONAL_AVERAGE_UNIT,
     OVERALL,
@@ -75,6 +76,30 @@ def csv_name(notebook: str, year: int, province: str | None = None) -> str:
 
 
 # --- small HTML pieces ----------------------------------------------------------------------------
+
+# Where the batch runner puts briefs: <out>/<year>/<province-slug | all>/<notebook>.<lang>.html,
+# and the index at <out>/index.html (analysis.batch.Run.folder and .stem; a test keeps the two
+# in step). Links between briefs are relative, so a folder of briefs can be moved or mailed.
+ALL_PROVINCES_FOLDER = "all"
+
+
+def brief_path(notebook: str, year: int, province: str | None, lang: str) -> str:
+    """The brief's path under the runner's output folder ("2021/hai-duong/02_trends.vi.html";
+    a notebook without a province parameter: "2021/all/…")."""
+    folder = slugify(province) if province else ALL_PROVINCES_FOLDER
+    return f"{int(year)}/{folder}/{notebook}.{i18n.check_lang(lang)}.html"
+
+
+def nav_html(notebook: str, year: int, province: str | None, lang: str) -> str:
+    """A line of links at the top of a brief: back to the index of every brief, and to the same
+    brief in the other language (hrefs relative to the brief's own place)."""
+    lang = i18n.check_lang(lang)
+    other = next(o for o in LANGS if o != lang)
+    twin = brief_path(notebook, year, province, other).rsplit("/", 1)[-1]
+    index = html.escape(i18n.t("brief.nav_index", lang))
+    twin_words = html.escape(i18n.t("brief.nav_twin", lang))
+    return (f'<p class="brief-nav"><a href="../../index.html">{index}</a> · '
+            f'<a href="{html.escape(twin)}">{twin_words}</a></p>')
 
 gap = tables.gap
 
