@@ -777,3 +777,15 @@ def test_the_rank_target_dispute_says_the_other_figure_and_what_t01_is(real, lan
                  and f.year == 2025)
     # cited to the April 2023 report that gives it, not to the Resolution's sources
     assert other.source_ids == tuple(data.load_target_restatements()["source_id"])
+
+
+def test_editions_that_stand_alike_against_the_rank_target_are_said_once(real):
+    sentences = narrative.rank_target_sentences(real["pref"], real["targets"],
+                                                [2020, 2021, 2022], "vi")
+    assert len(sentences) == 1
+    text = _text(sentences[0])
+    assert text.startswith("Thứ hạng DTI 2020 (thứ 14), DTI 2021 (thứ 14) và DTI 2022 (thứ 13) đều")
+    assert text.count("đã nằm trong chỉ tiêu năm 2025") == 1
+    # one edition: its own sentence, as before
+    assert narrative.rank_target_sentences(real["pref"], real["targets"], [2020], "en") == [
+        narrative.rank_target_sentence(real["pref"], real["targets"], 2020, "en")]

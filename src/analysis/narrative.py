@@ -620,6 +620,39 @@ def rank_target_sentence(pref: pd.DataFrame, targets: pd.DataFrame, year: int,
                 clauses=Markdown(i18n.join(clauses, lang)), resolution=RESOLUTION)
 
 
+def rank_target_sentences(pref: pd.DataFrame, targets: pd.DataFrame, years, lang: str = "vi",
+                          province: str = HOME_PROVINCE,
+                          cites: Citations | None = None) -> list[str]:
+    """The editions' overall ranks against the rank target: one sentence for all the ranked
+    editions when they stand alike against every horizon (said once, not once per edition),
+    else one per edition; an edition without a rank says so on its own."""
+    _check_lang(lang)
+    years = [int(y) for y in years]
+    table = comparisons.rank_against_target(pref, targets, province=province)
+    table = table[table["rank"].notna() & table["target_rank"].notna()] if not table.empty \
+        else table
+    outcome = {y: tuple(table[table["year"].eq(y)].sort_values("target_horizon")
+                        [["target_horizon", "within_target"]].itertuples(index=False, name=None))
+               for y in years}
+    ranked = [y for y in years if outcome[y]]
+    if len(ranked) < 2 or len({outcome[y] for y in ranked}) > 1:
+        return [rank_target_sentence(pref, targets, y, lang, province, cites) for y in years]
+    cites = _plain(cites, lang)
+    items = []
+    for year in ranked:
+        own = comparisons.published_figure(pref, province, year)
+        items.append(_say("narrative.rank_target_item", lang, year=_year(year),
+                          rank=ordinal_of(cites.rank(own["rank"], **_where(own)), lang)))
+    clauses = [_say("narrative.rank_target_within" if within else "narrative.rank_target_short",
+                    lang, horizon=_year(horizon), top=target_rank_figure(targets, int(horizon),
+                                                                         cites))
+               for horizon, within in outcome[ranked[0]]]
+    together = _say("narrative.rank_target_many", lang, ranks=Markdown(i18n.join(items, lang)),
+                    clauses=Markdown(i18n.join(clauses, lang)), resolution=RESOLUTION)
+    return [rank_target_sentence(pref, targets, y, lang, province, cites)
+            for y in years if y not in ranked] + [together]
+
+
 def rank_target_dispute_sentence(targets: pd.DataFrame, lang: str = "vi",
                                  cites: Citations | None = None,
                                  restatements: pd.DataFrame | None = None) -> str | None:
