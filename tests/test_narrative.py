@@ -789,3 +789,8 @@ def test_editions_that_stand_alike_against_the_rank_target_are_said_once(real):
     # one edition: its own sentence, as before
     assert narrative.rank_target_sentences(real["pref"], real["targets"], [2020], "en") == [
         narrative.rank_target_sentence(real["pref"], real["targets"], 2020, "en")]
+
+    later = narrative.rank_target_sentences(real["pref"], real["targets"],
+                                            [2020, 2021, 2022, 2023, 2024], "en")
+    assert len(later) == 2 and _text(later[0]).startswith(
+        "Hải Dương's ranks in DTI 2023 and DTI 2024 cannot be checked")

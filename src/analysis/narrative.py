@@ -649,8 +649,13 @@ def rank_target_sentences(pref: pd.DataFrame, targets: pd.DataFrame, years, lang
                for horizon, within in outcome[ranked[0]]]
     together = _say("narrative.rank_target_many", lang, ranks=Markdown(i18n.join(items, lang)),
                     clauses=Markdown(i18n.join(clauses, lang)), resolution=RESOLUTION)
+    unranked = [y for y in years if y not in ranked]
+    if len(unranked) > 1:  # editions without a rank: said together too
+        return [_say("narrative.rank_target_missing_many", lang, resolution=RESOLUTION,
+                     province=province, editions=i18n.join([f"DTI {y}" for y in unranked], lang)),
+                together]
     return [rank_target_sentence(pref, targets, y, lang, province, cites)
-            for y in years if y not in ranked] + [together]
+            for y in unranked] + [together]
 
 
 def rank_target_dispute_sentence(targets: pd.DataFrame, lang: str = "vi",
