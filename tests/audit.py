@@ -157,6 +157,13 @@ class Data:
         self.revisions = rows("target_revisions.csv")
         self.progress = rows("target_progress.csv")
         self.status = rows("target_status.csv")
+        # Draft wordings (before adoption) are their own table: a draft's words are accepted
+        # only as the draft's, cited to the page that quotes the draft.
+        self.drafts = rows("target_drafts.csv") if (processed / "target_drafts.csv").exists() \
+            else []
+        # A target as a later report restates it (rank 15 by 2025), cited to that report only.
+        self.restated = rows("target_restatements.csv") \
+            if (processed / "target_restatements.csv").exists() else []
         with open(translations, encoding="utf-8", newline="") as handle:
             self.translations = list(csv.DictReader(handle))
         self.by_key: dict = {}
@@ -212,11 +219,20 @@ def check_stated(row: dict, sid: str, data: Data) -> str | None:
                                                   t["wording_vi"])
             if same_target and same_value:
                 return None
+        if any(r["target_id"] == measure and r["horizon"] == year and r["source_id"] == sid
+               and number is not None and _float(r["value"]) == number for r in data.restated):
+            return None
+        for d in data.drafts:
+            if d["target_id"] == measure and year in d["horizon"].split("+") \
+                    and d["source_id"] == sid and value.strip() == d["wording_vi"].strip():
+                return None
         return f"{sid} does not state target {measure} {year} = {value!r}"
     if kind in ("revision_from", "revision_to"):
         column = "from_value" if kind == "revision_from" else "to_value"
+        wording = column.replace("_value", "_wording_vi")
         if any(r["target_id"] == measure and r["horizon"] == year and r["source_id"] == sid
-               and _float(r[column]) == number for r in data.revisions):
+               and ((number is not None and _float(r[column]) == number)
+                    or _plain(value) in data.texts_of(r[wording])) for r in data.revisions):
             return None
         return f"{sid} does not state {kind} {measure} {year} = {value}"
     if kind == "count":

@@ -153,8 +153,9 @@ def test_profile_facts_rank_change_average_and_sources():
     average = next(f for f in facts if "trung bình" in f.text)
     assert average.source_ids == ("syn-press",)  # score and average: no rank, no portal
     assert "Tăng 2 bậc so với DTI 2021 (hạng 10)" in texts
-    assert "Điểm 0,6123, cao hơn trung bình cấp tỉnh (0,55)" not in texts  # four decimals
-    assert "Điểm 0,6123, cao hơn trung bình cấp tỉnh (0,5500)" in texts
+    assert "Điểm cao hơn trung bình cấp tỉnh (0,55)" not in texts  # four decimals
+    # The score is said once in the glance (its rank line), not again beside the average.
+    assert "Điểm cao hơn trung bình cấp tỉnh (0,5500)" in texts
     assert 3 <= len(facts) <= 5
 
 
@@ -308,3 +309,69 @@ def test_a_score_set_against_the_provincial_average_cites_both_and_puts_both_in_
     assert set(zip(shown["unit"], shown["measure"])) == {
         ("Synth A", "dti"), ("Cả nước (trung bình cấp tỉnh)", "national_average_dti")}
     assert shown.loc[shown["kind"].eq("difference"), "derived_from"].item() == "1 2"
+
+
+def _glance_and_summary_text(facts, sentences) -> str:
+    return " ".join([f.text for f in facts] + [re.sub(r"<[^>]+>", "", s) for s in sentences])
+
+
+@pytest.mark.parametrize("lang,opening", [
+    ("vi", ("Thay đổi lớn nhất: Trụ cột chính quyền số tăng 9 bậc (từ hạng 22 ở DTI 2020 lên "
+            "hạng 13 ở DTI 2021); Trụ cột kinh tế số giảm 9 bậc")),
+    ("en", ("Biggest moves: Digital government pillar up 9 places (from 22 in DTI 2020 to 13 "
+            "in DTI 2021); Digital economy pillar down 9 places"))])
+def test_the_2021_trends_glance_and_summary_open_with_the_largest_moves(lang, opening):
+    from analysis import narrative
+    pref = data.preferred_dti()
+    cites = brief.Citations(data.load_sources(), lang, dti=data.load_dti(), pref=pref)
+    facts = brief.trend_facts(pref, "Hải Dương", [2020, 2021], lang, cites=cites)
+    assert facts[0].text.startswith(opening)
+    assert "5" in facts[0].text.split(";")[2]  # digital society down 5
+    sentences = narrative.trend_sentences(pref, "Hải Dương", [2020, 2021], lang, cites=cites)
+    assert opening.split(": ", 1)[1] in re.sub(r"<[^>]+>", "", sentences[0])
+    # a move is a difference derived from its two ranks, so it cites their sources
+    moves = [f for f in cites.figures if f.kind == "difference"]
+    assert {m.value for m in moves} >= {"9", "5"}
+
+
+@pytest.mark.parametrize("year", [2021, 2022])
+def test_a_score_is_said_at_most_twice_in_the_glance_and_summary(year):
+    from analysis import narrative
+    pref, targets = data.preferred_dti(), data.load_targets()
+    cites = brief.Citations(data.load_sources(), "vi", dti=data.load_dti(), pref=pref,
+                            targets=targets)
+    facts = brief.profile_facts(pref, "Hải Dương", year, "vi", successor="Hải Phòng",
+                                targets=targets, cites=cites)
+    sentences = narrative.key_sentences(pref, data.load_sources(), targets,
+                                        data.load_target_status(), "Hải Dương", year, "vi",
+                                        cites=cites)
+    text = _glance_and_summary_text(facts, sentences)
+    scores = re.findall(r"\b0,\d{4}\b", text)
+    assert scores and max(scores.count(s) for s in scores) <= 2
+
+
+@pytest.mark.parametrize("notebook,province", [("02_trends", "Hải Dương"),
+                                               ("03_target_revisions", None)])
+def test_a_brief_links_to_the_index_and_its_twin_where_the_runner_writes_them(notebook, province):
+    import posixpath
+
+    from analysis.batch import Notebook, Run
+    from analysis.paths import REPO_ROOT
+
+    book = Notebook(notebook, REPO_ROOT / "notebooks" / f"{notebook}.ipynb", ())
+    runs = {lang: Run(book, 2021, province, lang) for lang in ("vi", "en")}
+    for lang, run in runs.items():  # the same path rule as the runner's
+        assert brief.brief_path(notebook, 2021, province, lang) == f"{run.key}.html"
+    here = posixpath.dirname(brief.brief_path(notebook, 2021, province, "vi"))
+    hrefs = re.findall(r'href="([^"]+)"', brief.nav_html(notebook, 2021, province, "vi"))
+    assert [posixpath.normpath(posixpath.join(here, h)) for h in hrefs] == [
+        "index.html", f"{runs['en'].key}.html"]
+    assert "English" in brief.nav_html(notebook, 2021, province, "vi")
+    assert "Bản tiếng Việt" in brief.nav_html(notebook, 2021, province, "en")
+
+
+def test_the_links_survive_the_sanitiser_and_nothing_else_relative_does():
+    from analysis.html_export import sanitize_html
+    nav = brief.nav_html("01_year_profile", 2021, "Hải Dương", "vi")
+    assert sanitize_html(nav) == nav
+    assert 'href' not in sanitize_html('<a href="../x.sh">a</a><a href="//evil.example/a.html">b</a>')

@@ -277,3 +277,15 @@ def test_an_edition_published_for_the_post_merger_units_is_recognised():
     pref = pd.DataFrame({"year": [2022, 2024, 2024], "unit_system": pd.array([63, 63, 34], "Int64")})
     assert cmp.published_for_units_after_merger(pref, 2024)
     assert not cmp.published_for_units_after_merger(pref, 2022)
+
+
+def test_largest_rank_moves_of_hai_duong_2020_to_2021_are_its_pillars():
+    from analysis import data
+    moves = cmp.largest_rank_moves(data.preferred_dti(), "Hải Dương", [2021])
+    got = list(zip(moves["measure"], moves["change"].astype(int), moves["previous_year"],
+                   moves["year"]))
+    # Digital government up 9, digital economy down 9, digital society down 5 (DTI 2020->2021);
+    # the indicators are not comparable across 2020->2021, so they are no move.
+    assert got == [("pillar_government", 9, 2020, 2021), ("pillar_economy", -9, 2020, 2021),
+                   ("pillar_society", -5, 2020, 2021)]
+    assert cmp.largest_rank_moves(data.preferred_dti(), "Hải Dương", [2022]).empty

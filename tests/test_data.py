@@ -263,3 +263,23 @@ def test_the_portal_2022_page_carries_its_announcement_date():
     sources = data.load_sources().set_index("source_id")
     assert sources.loc[PORTAL_2022_ID, "date_published"] == "2023-07-12"
     assert sources.loc[PORTAL_2022_ID, "tier"] == 1
+
+
+def test_the_political_school_page_has_no_publication_date():
+    # The "2022" once read as its date was the site's banner, not a publication date.
+    sources = data.load_sources()
+    school = sources[sources["url"].str.startswith("http://truongchinhtri.haiduong.org.vn/")]
+    assert len(school) == 1 and school["date_published"].iloc[0] == ""
+
+
+def test_draft_wordings_are_kept_apart_from_the_adopted_text_and_cite_their_page():
+    drafts = data.load_target_drafts()
+    assert set(drafts["target_id"]) == {"T01", "T02", "T05", "T08"}
+    assert drafts["wording_vi"].str.len().gt(0).all()
+    assert set(drafts["date"]) == {"2021-03-23"}
+    sources = data.load_sources().set_index("source_id")
+    page = sources.loc[drafts["source_id"].iloc[0]]
+    assert page["publisher"].startswith("Báo Đầu tư") and page["date_published"] == "2021-03-23"
+    # targets.csv keeps only what the adopted resolution (or its reports) say: no draft text.
+    targets = data.load_targets()
+    assert not targets["wording_vi"].isin(drafts["wording_vi"]).any()

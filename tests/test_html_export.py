@@ -79,7 +79,8 @@ HOSTILE_HTML = [
 
 # Elements the template itself writes around the outputs.
 TEMPLATE_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "div", "p", "pre", "img"}
-ALLOWED_HREF = re.compile(r"^(#|https?://|data:text/csv[;,])", re.IGNORECASE)
+ALLOWED_HREF = re.compile(r"^(#|https?://|data:text/csv[;,]|(\.\./)*[a-z0-9][a-z0-9._/-]*\.html$)",
+                          re.IGNORECASE)
 ALLOWED_SRC = re.compile(r"^data:image/(png|svg\+xml);base64,", re.IGNORECASE)
 
 

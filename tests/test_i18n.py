@@ -118,3 +118,32 @@ def test_preload_reads_babels_data_for_every_language_once():
     wanted = {i18n.BABEL_LOCALE[lang] for lang in i18n.LANGS}
     assert not wanted & cached_after("pass")
     assert wanted | {"root"} <= cached_after("i18n.preload()")
+
+
+
+def _catalog_texts(lang: str) -> list[str]:
+    def walk(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                yield from walk(value)
+        else:
+            yield str(node)
+    return list(walk(i18n.catalog(lang)))
+
+
+@pytest.mark.parametrize("lang,phrases", [
+    ("vi", ["Vai trò", "Hồ sơ một kỳ", "Không theo tỉnh", "nhóm {top} dẫn đầu",
+            "nhóm {value} dẫn đầu", "các kỳ {years}", "gồm {province}) hạng {rank}/{n_units}"]),
+    ("en", ["None of the figures below", "ranked {rank}/{n_units}"])])
+def test_phrases_that_read_as_translated_are_gone(lang, phrases):
+    texts = _catalog_texts(lang)
+    for phrase in phrases:
+        assert not [t for t in texts if phrase in t], phrase
+    assert i18n.t("table.role.best", "vi") != "cao nhất"
+    assert i18n.t("table.column.role", "en") != "Role"
+
+
+def test_the_first_half_of_a_year_is_said_in_words():
+    from analysis.paths import REPO_ROOT
+    translations = (REPO_ROOT / "data" / "translations.csv").read_text(encoding="utf-8")
+    assert "(H1)" not in translations and "H1 2023,en,vi,nửa đầu năm 2023," in translations

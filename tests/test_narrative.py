@@ -18,7 +18,7 @@ import re
 import pandas as pd
 import pytest
 
-from analysis import data, narrative
+from analysis import brief, data, narrative
 from analysis.measures import NATIONAL_AVERAGE_UNIT
 
 SYNTHETIC_PREF_CSV = f"""year,unit_system,unit,measure,score,rank,source_id
@@ -251,7 +251,8 @@ def test_strengths_without_any_rank_is_not_found(synth_pref):
 def test_gap_sentence_in_both_languages(synth_pref):
     vi = narrative.gap_sentence(synth_pref, "Synth A", 2022, "vi")
     en = narrative.gap_sentence(synth_pref, "Synth A", 2022, "en")
-    assert "0,6123" in vi and "cao hơn trung bình cấp tỉnh (0,5500) 0,0623" in vi
+    # The score itself is said by the rank sentence; here only its distance to the average.
+    assert "0,6123" not in vi and "cao hơn trung bình cấp tỉnh (0,5500) 0,0623" in vi
     assert "0.0623 above the provincial average (0.5500)" in en
 
 
@@ -282,7 +283,7 @@ def test_rank_target_sentence(synth_pref, synth_targets):
     en = narrative.rank_target_sentence(synth_pref, synth_targets, 2022, "en", province="Synth A")
     vi = narrative.rank_target_sentence(synth_pref, synth_targets, 2022, "vi", province="Synth A")
     assert "(8th)" in en and "within the 2025 target (among the leading 9)" in en
-    assert "đã nằm trong chỉ tiêu năm 2025 (nhóm 9 dẫn đầu)" in vi
+    assert "đã nằm trong chỉ tiêu năm 2025 (nhóm 9 tỉnh, thành phố dẫn đầu)" in vi
     short = narrative.rank_target_sentence(synth_pref, synth_targets, 2021, "en", province="Synth A")
     assert "short of the 2025 target" in short
     missing = narrative.rank_target_sentence(synth_pref, synth_targets, 2023, "en",
@@ -308,7 +309,11 @@ def test_targets_identified_sentence(synth_targets, synth_status):
 def test_titles_method_note_and_precedence_rule_in_both_languages():
     assert narrative.title("01_year_profile", "Synth A", 2022, "vi") == "# Hồ sơ DTI 2022: Synth A"
     assert narrative.title("notebooks/02_trends.ipynb", "Synth A", 2024, "en").startswith("# Synth A")
-    assert "(as of 2024)" in narrative.title("03_target_revisions", "Hải Dương", 2024, "en")
+    # The 03 brief's year is the last DTI edition compared with the targets, said in its title.
+    assert narrative.title("03_target_revisions", "Hải Dương", 2024, "en").endswith(
+        "against DTI 2020–2024")
+    assert narrative.title("03_target_revisions", "Hải Dương", 2020, "vi").endswith(
+        "đối chiếu với DTI 2020")
     for lang, word in (("vi", "phân vị"), ("en", "percentile")):
         note = narrative.method_note(lang)
         assert word in note and "2020" in note and "2021" in note and "34" in note
@@ -699,7 +704,7 @@ def test_the_disputed_rank_target_is_said_once_not_with_every_edition(real):
         sentence = narrative.rank_target_sentence(real["pref"], targets, year, "en")
         assert "disagree" not in sentence
     dispute = narrative.rank_target_dispute_sentence(targets, "vi")
-    assert dispute.startswith("Các nguồn không thống nhất về chỉ tiêu thứ hạng")
+    assert dispute.startswith("Về chỉ tiêu thứ hạng (T01: thứ hạng DTI của tỉnh), các nguồn không")
     undisputed = targets.assign(note="")
     assert narrative.rank_target_dispute_sentence(undisputed, "en") is None
     assert narrative.as_markdown(["a", None, "b"]) == "- a\n- b"
@@ -717,3 +722,75 @@ def test_progress_rows_not_about_one_target_are_named_in_words():
 def test_the_trends_title_of_the_first_edition_names_one_year_not_a_span():
     assert narrative.title("02_trends", "Synth A", 2020, "vi") == "# DTI 2020, kỳ đầu tiên: Synth A"
     assert narrative.title("02_trends", "Synth A", 2022, "en") == "# Synth A: DTI trends, 2020–2022"
+
+
+def test_vietnamese_targets_use_the_sources_words_then_the_drafts(real):
+    drafts = data.load_target_drafts()
+    shown = {(row["target_id"], row["horizon"]): narrative.target_wording_shown(row, "vi", drafts)
+             for _, row in real["targets"].iterrows()}
+    for target_id in ("T01", "T03", "T08", "T10", "T11"):
+        wording = shown[(target_id, 2025)]
+        assert wording.kind in ("source", "paraphrase"), target_id
+        assert not wording.text.endswith("(bản dịch)"), target_id
+    assert shown[("T03", 2025)].text.startswith("Phấn đấu đến năm 2025, 100% số thủ tục")
+    # The draft's words, never passed off as the adopted text: said to be the draft.
+    for target_id in ("T02", "T05"):
+        wording = shown[(target_id, 2025)]
+        assert wording.kind == "draft" and wording.date == "2021-03-23"
+        assert narrative.wording_note(wording, "vi") == "(theo dự thảo trình Hội nghị, 23/3/2021)"
+    assert narrative.wording_note(shown[("T08", 2025)], "vi")  # a newspaper's paraphrase, said so
+    assert "(nhandan wording)" not in shown[("T08", 2025)].text
+    # Where no Vietnamese exists, the marked translation; English keeps marking translations.
+    assert shown[("T04", 2025)].kind == "translation"
+    assert shown[("T04", 2025)].text.endswith("(bản dịch)")
+    t10 = real["targets"].query("target_id == 'T10'").iloc[0].to_dict() | {"label_en": ""}
+    assert narrative.target_wording_shown(t10, "en", drafts).text.endswith("(translation)")
+
+
+@pytest.mark.parametrize("lang,credit", [("vi", "Theo Báo Hải Dương (tháng 4 năm 2023), đến"),
+                                         ("en", "As reported by Báo Hải Dương in April 2023, by")])
+def test_the_end_2022_status_is_credited_to_the_april_2023_report_that_states_it(real, lang,
+                                                                                  credit):
+    from analysis.citations import Citations
+    cites = Citations(real["sources"], lang, dti=data.load_dti(), pref=real["pref"])
+    sentence = _text(narrative.status_sentence(real["status"], lang, cites))
+    assert sentence.startswith(credit)
+    assert not sentence.rstrip(".").endswith(")")  # no "(Nghị quyết 06-NQ/TU)" credit
+    facts = brief.target_facts(real["pref"], real["targets"], real["status"],
+                               data.load_target_revisions(), [2020, 2021], lang, cites=cites)
+    assert any(credit.split(",")[0].split(" in ")[0] in _text(f.html) for f in facts)
+
+
+@pytest.mark.parametrize("lang,words", [
+    ("vi", ["T01: thứ hạng DTI của tỉnh", "tỉnh, thành phố dẫn đầu",
+            "Báo Hải Dương (tháng 4 năm 2023) ghi mục tiêu đến năm 2025 là đứng thứ 15"]),
+    ("en", ["T01: the province's DTI rank", "leading provinces and cities by 2025",
+            "Báo Hải Dương (April 2023) gives the 2025 target as rank 15"])])
+def test_the_rank_target_dispute_says_the_other_figure_and_what_t01_is(real, lang, words):
+    from analysis.citations import Citations
+    cites = Citations(real["sources"], lang, dti=data.load_dti(), pref=real["pref"],
+                      targets=real["targets"])
+    sentence = narrative.rank_target_dispute_sentence(real["targets"], lang, cites)
+    for part in words:
+        assert part in _text(sentence), part
+    other = next(f for f in cites.figures if f.kind == "target" and f.value == "15"
+                 and f.year == 2025)
+    # cited to the April 2023 report that gives it, not to the Resolution's sources
+    assert other.source_ids == tuple(data.load_target_restatements()["source_id"])
+
+
+def test_editions_that_stand_alike_against_the_rank_target_are_said_once(real):
+    sentences = narrative.rank_target_sentences(real["pref"], real["targets"],
+                                                [2020, 2021, 2022], "vi")
+    assert len(sentences) == 1
+    text = _text(sentences[0])
+    assert text.startswith("Thứ hạng DTI 2020 (thứ 14), DTI 2021 (thứ 14) và DTI 2022 (thứ 13) đều")
+    assert text.count("đã nằm trong chỉ tiêu năm 2025") == 1
+    # one edition: its own sentence, as before
+    assert narrative.rank_target_sentences(real["pref"], real["targets"], [2020], "en") == [
+        narrative.rank_target_sentence(real["pref"], real["targets"], 2020, "en")]
+
+    later = narrative.rank_target_sentences(real["pref"], real["targets"],
+                                            [2020, 2021, 2022, 2023, 2024], "en")
+    assert len(later) == 2 and _text(later[0]).startswith(
+        "Hải Dương's ranks in DTI 2023 and DTI 2024 cannot be checked")

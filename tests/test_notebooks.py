@@ -104,8 +104,8 @@ RUNS = [
     ("01_year_profile", {"year": 2021}, ["DTI 2021: hạng 14/63, điểm 0,4843"]),
     ("01_year_profile", {"year": 2023}, ["điểm và thứ hạng DTI 2023 của Hải Dương"]),
     ("01_year_profile", {"year": 2024, "lang": "en"},
-     ["Hải Phòng (post-merger unit including Hải Dương) ranked 3/34"]),
-    ("02_trends", {}, ["Hạng DTI gần nhất của Hải Dương: 13/63 (DTI 2022)", "hạng 3/34"]),
+     ["Hải Phòng (post-merger unit including Hải Dương) ranked 3 of the 34 new provincial units"]),
+    ("02_trends", {}, ["Hạng DTI gần nhất của Hải Dương: 13/63 (DTI 2022)", "xếp thứ 3 trong 34 đơn vị cấp tỉnh mới"]),
     ("02_trends", {"province": "Lai Châu", "year": 2023}, ["Lai Châu", "53/63"]),
     ("03_target_revisions", {}, ["chỉ tiêu", "06-NQ/TU"]),
 ]
@@ -121,8 +121,9 @@ def _check_reader_html(book, lang):
     """The brief's structure: glance box first, numbered citations that resolve, a source
     list, a CSV of load_dti() rows, reader tables without Styler, no raw source ids."""
     page = _html_outputs(book)
-    second = _outputs(book)[1]
-    assert second["data"]["text/html"].startswith('<section class="glance">')
+    _title, nav, glance = _outputs(book)[:3]
+    assert nav["data"]["text/html"].startswith('<p class="brief-nav">')  # links, then the glance
+    assert glance["data"]["text/html"].startswith('<section class="glance">')
     assert page.count('<ol class="sources">') == 1
     ids = set(re.findall(r'id="([^"]+)"', page))
     for target in re.findall(r'href="#([^"]+)"', page):
@@ -221,3 +222,10 @@ def test_hostile_source_text_is_inert_in_the_reader_html(tmp_path, monkeypatch):
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page, "the hostile source is listed"
     assert "<script" not in page and "<img" not in page
     assert 'href="javascript' not in page
+
+
+def test_the_targets_notebook_says_what_its_year_means():
+    book = nbformat.read(NOTEBOOKS_DIR / "03_target_revisions.ipynb", as_version=4)
+    help_text = pm.inspect_notebook(str(NOTEBOOKS_DIR / "03_target_revisions.ipynb"))["year"]["help"]
+    assert "last DTI edition compared with the targets" in help_text
+    assert "narrative.title(" in _code_cells(book)[1].source  # and the title says it too

@@ -223,3 +223,25 @@ def test_no_page_says_a_figure_was_not_published(large_run):
         text = path.read_text(encoding="utf-8").lower()
         for phrase in ("not published", "chưa công bố", "chưa được công bố"):
             assert phrase not in text, (path, phrase)
+
+
+def test_the_audit_accepts_a_draft_wording_only_as_the_draft_s():
+    from audit import check_stated
+    data = Data(DATA / "processed", DATA / "translations.csv")
+    draft = next(d for d in data.drafts if d["target_id"] == "T02")
+    row = {"kind": "target", "value": draft["wording_vi"], "measure": "T02", "year": "2025"}
+    assert check_stated(row, draft["source_id"], data) is None
+    # The same words cited to a page of the adopted targets, or for another target: refused.
+    adopted = next(t for t in data.targets if t["target_id"] == "T02")
+    assert check_stated(row, adopted["source_id"], data) is not None
+    assert check_stated(row | {"measure": "T04"}, draft["source_id"], data) is not None
+
+
+def test_the_audit_accepts_a_revision_s_wording_only_as_the_report_gives_it():
+    from audit import check_stated
+    data = Data(DATA / "processed", DATA / "translations.csv")
+    rev = next(r for r in data.revisions if r["target_id"] == "T03")
+    row = {"kind": "revision_to", "value": rev["to_wording_vi"], "measure": "T03",
+           "year": rev["horizon"]}
+    assert check_stated(row, rev["source_id"], data) is None
+    assert check_stated(row | {"kind": "revision_from"}, rev["source_id"], data) is not None

@@ -237,3 +237,33 @@ def test_progress_rows_for_all_targets_or_context_are_named_in_words():
     assert tables.cell_text("target_id", "ALL", "vi") == "Tất cả chỉ tiêu"
     assert tables.cell_text("target_id", "CTX", "en") == "Context (not one of the targets)"
     assert tables.cell_text("target_id", "T03", "en") == "T03"
+
+
+def test_a_draft_wording_is_cited_to_the_draft_and_said_to_be_one():
+    from analysis import data
+    targets, drafts = data.load_targets(), data.load_target_drafts()
+    cites = brief.Citations(data.load_sources(), "vi", targets=targets, csv_name="t")
+    out = tables.targets(targets[targets["target_id"].eq("T02")], "vi", cites=cites,
+                         drafts=drafts)
+    assert "(theo dự thảo trình Hội nghị, 23/3/2021)" in out
+    draft = next(f for f in cites.figures if f.kind == "target" and f.value.startswith("Cụ thể"))
+    assert draft.source_ids == tuple(drafts.loc[drafts["target_id"].eq("T02"), "source_id"])
+    assert "(bản dịch)" in out  # the 2030 target: no Vietnamese anywhere, so a marked translation
+
+
+@pytest.mark.parametrize("lang,before,after", [
+    ("vi", "được cung cấp mức độ 4", "dịch vụ công trực tuyến toàn trình"),
+    ("en", "provided at level 4 by 2025 (translation)",
+     "as full-process online public services by 2025 (translation)")])
+def test_a_revision_shows_the_wording_before_and_after_not_only_the_values(lang, before, after):
+    # T03 2025 keeps its value (100 -> 100): the change is in the words.
+    from analysis import data
+    revisions = data.load_target_revisions()
+    cites = brief.Citations(data.load_sources(), lang, csv_name="t")
+    out = tables.revisions(revisions[revisions["target_id"].eq("T03")], lang, cites=cites)
+    row = re.search(r"<tr>(?:(?!</tr>).)*T03(?:(?!</tr>).)*</tr>", out, re.DOTALL)[0]
+    assert row.index(before) < row.index(after)
+    assert i18n.t("table.column.from_wording", lang) in out
+    wordings = [f for f in cites.figures if f.kind.startswith("revision_") and " " in f.value]
+    assert {f.kind for f in wordings} == {"revision_from", "revision_to"}
+    assert {s for f in wordings for s in f.source_ids} == set(revisions["source_id"])

@@ -37,6 +37,7 @@ from analysis.measures import (
     FIRST_YEAR_OF_EIGHT_INDICATORS,
     HOME_PROVINCE,
     INDICATORS,
+    LANGS,
     NATIONAL_AVERAGE_OF,
     NATIONAL_AVERAGE_UNIT,
     OVERALL,
@@ -47,7 +48,13 @@ from analysis.measures import (
     label,
 )
 from analysis.names import slugify
-from analysis.narrative import escape_markdown, identified_count, revised_count
+from analysis.narrative import (
+    escape_markdown,
+    identified_count,
+    move_phrases,
+    reported_by,
+    revised_count,
+)
 
 __all__ = [
     "CSV_COLUMNS",
@@ -69,6 +76,30 @@ def csv_name(notebook: str, year: int, province: str | None = None) -> str:
 
 
 # --- small HTML pieces ----------------------------------------------------------------------------
+
+# Where the batch runner puts briefs: <out>/<year>/<province-slug | all>/<notebook>.<lang>.html,
+# and the index at <out>/index.html (analysis.batch.Run.folder and .stem; a test keeps the two
+# in step). Links between briefs are relative, so a folder of briefs can be moved or mailed.
+ALL_PROVINCES_FOLDER = "all"
+
+
+def brief_path(notebook: str, year: int, province: str | None, lang: str) -> str:
+    """The brief's path under the runner's output folder ("2021/hai-duong/02_trends.vi.html";
+    a notebook without a province parameter: "2021/all/…")."""
+    folder = slugify(province) if province else ALL_PROVINCES_FOLDER
+    return f"{int(year)}/{folder}/{notebook}.{i18n.check_lang(lang)}.html"
+
+
+def nav_html(notebook: str, year: int, province: str | None, lang: str) -> str:
+    """A line of links at the top of a brief: back to the index of every brief, and to the same
+    brief in the other language (hrefs relative to the brief's own place)."""
+    lang = i18n.check_lang(lang)
+    other = next(o for o in LANGS if o != lang)
+    twin = brief_path(notebook, year, province, other).rsplit("/", 1)[-1]
+    index = html.escape(i18n.t("brief.nav_index", lang))
+    twin_words = html.escape(i18n.t("brief.nav_twin", lang))
+    return (f'<p class="brief-nav"><a href="../../index.html">{index}</a> · '
+            f'<a href="{html.escape(twin)}">{twin_words}</a></p>')
 
 gap = tables.gap
 
@@ -128,6 +159,16 @@ def _overall_fact(row, lang, cites) -> Fact:
     key = "glance.overall" if has_rank and has_score else (
         "glance.overall_rank_only" if has_rank else "glance.overall_score_only")
     return _fact(key, lang, **values)
+
+
+def _moves_fact(pref, province, years, lang, cites) -> Fact | None:
+    """The story first: the largest pillar and indicator rank moves into `years`."""
+    phrases = move_phrases(pref, province, years, lang, cites)
+    if not phrases:
+        return None
+    items = Html(i18n.t("narrative.clause_separator", lang).join(phrases))
+    return Fact(say("glance.moves", lang, items=items),
+                tuple(f for p in phrases for f in cites.figures_in(p)))
 
 
 def _change_fact(pref, province, year, lang, cites) -> Fact | None:
@@ -202,10 +243,12 @@ def profile_facts(pref: pd.DataFrame, province: str, year: int, lang: str, *,
     own = published_figure(pref, province, year)
     facts: list[Fact | None] = []
     if own is not None:
-        facts += [_overall_fact(own, lang, cites), _change_fact(pref, province, year, lang, cites),
+        # What changed most comes first; the strongest measure is the first to give way.
+        facts += [_moves_fact(pref, province, [year], lang, cites),
+                  _overall_fact(own, lang, cites), _change_fact(pref, province, year, lang, cites),
+                  _target_fact(pref, targets, province, year, lang, cites),
                   _average_fact(pref, own, year, lang, cites),
-                  _strongest_fact(pref, province, year, lang, cites),
-                  _target_fact(pref, targets, province, year, lang, cites)]
+                  _strongest_fact(pref, province, year, lang, cites)]
     elif successor:
         merged = published_figure(pref, successor, year, unit_system=UNITS_AFTER_MERGER)
         if merged is not None:
@@ -260,7 +303,7 @@ def trend_facts(pref: pd.DataFrame, province: str, years, lang: str, *,
     years = [int(y) for y in years]
     rows = [r for r in (published_figure(pref, province, y) for y in years)
             if r is not None and not i18n.is_missing(r["rank"])]
-    facts = []
+    facts = [f for f in [_moves_fact(pref, province, years, lang, cites)] if f is not None]
     if rows:
         last = rows[-1]
         facts.append(_fact("glance.latest_rank", lang, province=province,
@@ -310,10 +353,12 @@ def target_facts(pref: pd.DataFrame, targets: pd.DataFrame, target_status: pd.Da
                            resolution=RESOLUTION))
         done = target_status[target_status["status"].eq("completed")]
         if len(done):
-            facts.append(_fact("glance.status_completed", lang,
+            by = reported_by(done["source_id"].iloc[0], cites)
+            facts.append(_fact("glance.status_completed" if by
+                               else "glance.status_completed_unsourced", lang,
                                date=i18n.date(done["as_of"].iloc[0], lang),
                                count=status_count(done.iloc[0], "n_targets", cites),
-                               total=status_count(done.iloc[0], "of_total", cites)))
+                               total=status_count(done.iloc[0], "of_total", cites), **by))
     if len(revisions):
         first = revisions.sort_values("proposed_on").iloc[0]
         same_day = revisions[revisions["proposed_on"].eq(first["proposed_on"])]

@@ -33,7 +33,10 @@ DTI_COLUMNS = [*DTI_KEY[:4], "score", "rank", "source_id", "note", "origin_file"
 PROCESSED_FILES = (
     "dti.csv", "sources.csv", "provinces.csv", "units_2025.csv", "aliases.csv", "targets.csv",
     "target_revisions.csv", "target_progress.csv", "target_status.csv", "list_mentions.csv",
+    "target_drafts.csv", "target_restatements.csv",
 )
+SEED_ARTICLE = "seed_article_2023-04.txt"
+DRAFT_WORDINGS = "target_wordings_draft_2021-03.csv"
 
 
 @dataclass
@@ -252,6 +255,9 @@ def _single_number(text: str) -> float | None:
     return float(text) if re.fullmatch(r"\d+(\.\d+)?", text) else None
 
 
+_PARAPHRASE_MARK = re.compile(r"\s*\((\w+) wording\)\s*$")
+
+
 def build_targets(ref: Path) -> pd.DataFrame:
     raw = read_csv_lines(ref / "targets.csv")
     urls = raw["source_url"].map(split_urls)
@@ -261,7 +267,12 @@ def build_targets(ref: Path) -> pd.DataFrame:
         "horizon": raw["horizon"].astype(int),
         "label_vi": raw["indicator_vi"],
         "label_en": raw["indicator_en"],
-        "wording_vi": raw["original_text_vi"],
+        "wording_vi": raw["original_text_vi"].map(lambda t: _PARAPHRASE_MARK.sub("", t)),
+        # Whose Vietnamese words these are: the Resolution's (as quoted), or a newspaper's
+        # paraphrase (the transcriber marked those "(… wording)"), so a brief can say which.
+        "wording_vi_kind": raw["original_text_vi"].map(
+            lambda t: "" if not t.strip() else "paraphrase" if _PARAPHRASE_MARK.search(t)
+            else "source"),
         "comparator": raw["original_unit"].map(_comparator),
         "value": raw["original_value"].map(_single_number).astype("Float64"),
         "value_text": raw["original_value"],
@@ -291,6 +302,56 @@ def build_target_revisions(ref: Path) -> pd.DataFrame:
         "status": raw["revision_status"],
         "source_id": raw["revision_source_url"].map(source_id),
     })
+
+
+def build_target_drafts(ref: Path) -> pd.DataFrame:
+    """Vietnamese wordings of targets as a draft put them (before adoption): kept apart from
+    `targets.csv` so that a draft's words can never pass for the adopted text."""
+    from analysis.sources import parse_date
+
+    raw = read_csv_lines(ref / DRAFT_WORDINGS)
+    return pd.DataFrame({
+        "target_id": raw["target_id"],
+        "horizon": raw["horizon"],
+        "wording_vi": raw["wording_vi"],
+        "date_shown": raw["date_shown"],
+        "date": raw["date_shown"].map(parse_date),
+        "source_id": raw["source_url"].map(source_id),
+        "note": raw["note"],
+    })
+
+
+# The seed article restates the rank target in its own terms: "(mục tiêu đến năm 2025 đứng thứ 15)".
+_RANK_RESTATED = re.compile(r"mục tiêu đến năm (?P<horizon>\d{4}) đứng thứ (?P<rank>\d+)")
+RANK_TARGET_ID = "T01"  # the Resolution's target on the DTI rank
+
+
+def build_target_restatements(ref: Path) -> pd.DataFrame:
+    """A target as a later report restates it (the April 2023 seed article gives the rank target
+    as "đứng thứ 15" by 2025, where the Resolution says top 20): kept apart from the Resolution's
+    own targets, each with the report's words, its URL's source id and the line it is on."""
+    lines = (ref / SEED_ARTICLE).read_text(encoding="utf-8").splitlines()
+    url = next(m[0] for line in lines if (m := re.search(r"https?://\S+", line)))
+    rows = [{"target_id": RANK_TARGET_ID, "horizon": int(m["horizon"]), "value": int(m["rank"]),
+             "comparator": "rank", "quote": m[0], "source_id": source_id(url),
+             "origin_line": number}
+            for number, line in enumerate(lines, start=1) for m in _RANK_RESTATED.finditer(line)]
+    return pd.DataFrame(rows, columns=["target_id", "horizon", "value", "comparator", "quote",
+                                       "source_id", "origin_line"])
+
+
+def _describe_drafts(registry: pd.DataFrame, ref: Path) -> pd.DataFrame:
+    """The draft-wordings file names its page's publisher, title and date; a page the reference
+    notes do not describe takes them from there."""
+    from analysis.sources import parse_date
+
+    raw = read_csv_lines(ref / DRAFT_WORDINGS).drop_duplicates("source_url")
+    for record in raw.to_dict("records"):
+        row = (registry["url"] == record["source_url"]) & registry["described_in"].eq("")
+        registry.loc[row, ["publisher", "title", "date_shown", "date_published", "described_in"]] = [
+            record["publisher"], record["title"], record["date_shown"],
+            parse_date(record["date_shown"]), f"raw/{REFERENCE}/{DRAFT_WORDINGS}"]
+    return registry
 
 
 def build_target_progress(ref: Path) -> pd.DataFrame:
@@ -335,7 +396,7 @@ def cited_urls(ref: Path, dti_urls: list[str]) -> list[str]:
     for name, column in [("dti_list_mentions.csv", "source_url"), ("provinces_63.csv", "source_url"),
                          ("merger_2025.csv", "source_url"), ("aliases.csv", "source_url"),
                          ("targets.csv", "source_url"), ("targets.csv", "revision_source_url"),
-                         ("target_progress.csv", "source_url")]:
+                         ("target_progress.csv", "source_url"), (DRAFT_WORDINGS, "source_url")]:
         for cell in read_csv_lines(ref / name)[column]:
             urls += split_urls(cell)
     return urls
@@ -353,6 +414,7 @@ def build_all(root: Path) -> Built:
     registry = build_registry(cited_urls(ref, ref_dti_urls + official_urls), read_notes(ref),
                               list(provinces["name"]))
     registry = _describe_official(registry, provenance)
+    registry = _describe_drafts(registry, ref)
     built.tables = {
         "dti.csv": dti,
         "sources.csv": registry,
@@ -364,6 +426,8 @@ def build_all(root: Path) -> Built:
         "target_progress.csv": build_target_progress(ref),
         "target_status.csv": build_target_status(ref, built.problems),
         "list_mentions.csv": build_list_mentions(ref),
+        "target_drafts.csv": build_target_drafts(ref),
+        "target_restatements.csv": build_target_restatements(ref),
     }
     built.origins = _origins(built.tables, ref)
     status = built.tables["target_status.csv"]
@@ -375,7 +439,7 @@ RAW_OF = {
     "provinces.csv": "provinces_63.csv", "units_2025.csv": "merger_2025.csv",
     "aliases.csv": "aliases.csv", "targets.csv": "targets.csv",
     "target_revisions.csv": "targets.csv", "target_progress.csv": "target_progress.csv",
-    "list_mentions.csv": "dti_list_mentions.csv",
+    "list_mentions.csv": "dti_list_mentions.csv", "target_drafts.csv": DRAFT_WORDINGS,
 }
 
 
@@ -386,6 +450,9 @@ def _origins(tables: dict[str, pd.DataFrame], ref: Path) -> dict[str, pd.DataFra
         lines = pd.Series(range(2, 2 + len(read_csv_lines(ref / raw_name))))
         origins[name] = pd.DataFrame({"origin_file": f"raw/{REFERENCE}/{raw_name}",
                                       "origin_line": lines.loc[tables[name].index]})
+    restated = tables["target_restatements.csv"]
+    origins["target_restatements.csv"] = pd.DataFrame(
+        {"origin_file": f"raw/{REFERENCE}/{SEED_ARTICLE}", "origin_line": restated["origin_line"]})
     status = tables["target_status.csv"]
     origins["target_status.csv"] = pd.DataFrame(
         {"origin_file": f"raw/{REFERENCE}/target_progress.csv", "origin_line": status["_line"]})

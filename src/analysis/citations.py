@@ -451,10 +451,12 @@ def _year_of(iso) -> int | None:
     return int(text[:4]) if text[:4].isdigit() else None
 
 
-def revision_figure(row, which: str, cites) -> Fig:
-    """A proposed revision's value before (`which="from"`) or after ("to"), cited to the
-    report that proposed it, with the source's own wording of the target where kept."""
-    return cites.stated(f"revision_{which}", i18n.value(row[f"{which}_value"], cites.lang),
+def revision_figure(row, which: str, cites, text: str | None = None) -> Fig:
+    """A proposed revision's value before (`which="from"`) or after ("to") (or, with `text`,
+    its wording as shown), cited to the report that proposed it, with the source's own
+    wording of the target where kept."""
+    shown = text if text is not None else i18n.value(row[f"{which}_value"], cites.lang)
+    return cites.stated(f"revision_{which}", shown,
                         source_ids=row["source_id"], year=row["horizon"], unit=HOME_PROVINCE,
                         measure=row["target_id"], quote=str(row.get(f"{which}_wording_vi", "")
                                                             or ""))

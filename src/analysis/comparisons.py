@@ -172,6 +172,22 @@ def rank_changes(pref: pd.DataFrame, province: str) -> pd.DataFrame:
                        "previous_unit_system": "Int64", "change": "Int64", "comparable": bool})
 
 
+def largest_rank_moves(pref: pd.DataFrame, province: str, years, limit: int = 3) -> pd.DataFrame:
+    """The `limit` largest comparable rank changes of the province's pillars and indicators
+    whose later edition is in `years` (rank_changes rows): largest move first, then the later
+    edition, then the measures' order. A measure that kept its rank is no move."""
+    changes = rank_changes(pref, province)
+    moves = changes[changes["measure"].isin([*PILLARS, *INDICATORS])
+                    & changes["year"].isin([int(y) for y in years])
+                    & changes["comparable"] & changes["change"].notna()
+                    & changes["change"].ne(0).fillna(False)].copy()
+    order = {m: i for i, m in enumerate(PROVINCE_MEASURES)}
+    moves["_size"] = moves["change"].abs().astype(int)
+    moves["_order"] = moves["measure"].map(order)
+    moves = moves.sort_values(["_size", "year", "_order"], ascending=[False, False, True])
+    return moves.drop(columns=["_size", "_order"]).head(limit).reset_index(drop=True)
+
+
 def _empty(columns, dtypes) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, str)) for c in columns})
 

@@ -92,6 +92,16 @@ def load_target_progress(data_dir=None) -> pd.DataFrame:
     return _read("target_progress.csv", data_dir)
 
 
+def load_target_drafts(data_dir=None) -> pd.DataFrame:
+    """Vietnamese wordings of targets as a draft put them before adoption (never adopted text)."""
+    return _read("target_drafts.csv", data_dir)
+
+
+def load_target_restatements(data_dir=None) -> pd.DataFrame:
+    """Targets as a later report restates them (the April 2023 report: rank 15 by 2025)."""
+    return _read("target_restatements.csv", data_dir)
+
+
 def load_target_status(data_dir=None) -> pd.DataFrame:
     return _read("target_status.csv", data_dir)
 

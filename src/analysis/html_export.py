@@ -94,7 +94,7 @@ _GRID_SHADES = {*(f"heat-{n}" for n in range(1, 6)), "merged", "not-comparable",
 SANITIZE_CLASSES = {
     "section": {"glance"},
     "table": {"brief-table", "dataframe", "grid"},
-    "p": {"legend", "gap", "missing", "chart-source"},
+    "p": {"legend", "gap", "missing", "chart-source", "brief-nav"},
     "span": {"note", "swatch", "fig", "tentative", "disputed", "flag", "n-units", *_GRID_SHADES},
     "td": {"num", "cite-col", *_GRID_SHADES},
     "th": {"num", "cite-col", "merged"},
@@ -104,6 +104,9 @@ SANITIZE_CLASSES = {
 }
 _IMAGE_URL = ("data:image/png;base64,", "data:image/svg+xml;base64,")
 _LINK_URL = ("#", "http://", "https://", "data:text/csv;", "data:text/csv,")
+# Links between briefs and to the index (analysis.brief.nav_html): a relative path of slug
+# characters ending in .html, so no scheme, query or host can ride on it.
+_BRIEF_LINK = re.compile(r"(\.\./)*[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*\.html")
 _FILE_NAME = re.compile(r"[^/\\<>:\"|?*\x00-\x1f]{1,120}")
 
 
@@ -112,7 +115,8 @@ def _allowed_url(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "src":
         return value if tag == "img" and value.strip().lower().startswith(_IMAGE_URL) else None
     if attribute == "href":
-        return value if value.strip().lower().startswith(_LINK_URL) else None
+        return value if (value.strip().lower().startswith(_LINK_URL)
+                         or _BRIEF_LINK.fullmatch(value)) else None
     if attribute == "download":
         return value if _FILE_NAME.fullmatch(value) else None
     return value

@@ -295,7 +295,9 @@ def data_text(text, lang: str, data_dir=None) -> str:
 
 
 _LETTER = re.compile(r"[^\W\d_]")
-_DIGITS = re.compile(r"\d+")
+# A number a translation must keep; digits glued to letters name something ("H1" = first half,
+# said in words in Vietnamese) and are not a figure.
+_DIGITS = re.compile(r"(?<![^\W\d_])\d+")
 
 
 def _needs_words(text: str) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -30,6 +31,7 @@ from analysis.citations import (
     Html,
     n_units_html,
     revision_figure,
+    say,
     status_count,
     target_figure,
     target_rank_figure,
@@ -172,8 +174,8 @@ def title(notebook: str, province: str = HOME_PROVINCE, year: int | None = None,
     name = re.sub(r"^\d+_|\.ipynb$", "", str(notebook).rsplit("/", 1)[-1])
     if name not in _TITLES:
         raise ValueError(f"unknown notebook {notebook!r}")
-    if name == "trends" and year == FIRST_EDITION:
-        name = "trends_first_edition"  # one edition: no span of years to speak of
+    if name in ("trends", "target_revisions") and year == FIRST_EDITION:
+        name = f"{name}_first_edition"  # one edition: no span of years to speak of
     text = _say(f"title.{name}", lang, province=province, home=HOME_PROVINCE,
                 resolution=RESOLUTION, first=_year(FIRST_EDITION),
                 year="" if year is None else _year(year))
@@ -379,6 +381,40 @@ def _previous_edition(pref: pd.DataFrame, year: int) -> int | None:
     return years[-1] if years else None
 
 
+def move_phrases(pref: pd.DataFrame, province: str, years, lang: str = "vi",
+                 cites: Citations | None = None, limit: int = 3) -> list[Html]:
+    """The largest rank moves of the province's pillars and indicators into an edition of
+    `years` (comparisons.largest_rank_moves), each as words: the measure, up or down by how
+    many places (a difference derived from the two ranks), from which rank in which edition
+    to which rank in which edition."""
+    _check_lang(lang)
+    cites = _plain(cites, lang)
+    phrases = []
+    for row in comparisons.largest_rank_moves(pref, province, years, limit).to_dict("records"):
+        where = {"unit": province, "measure": row["measure"]}
+        now = cites.rank(row["rank"], year=int(row["year"]), unit_system=row["unit_system"],
+                         **where)
+        before = cites.rank(row["previous_rank"], year=int(row["previous_year"]),
+                            unit_system=row["previous_unit_system"], **where)
+        step = cites.derived("difference", str(abs(int(row["change"]))), [now, before])
+        phrases.append(say("narrative.move_up" if row["change"] > 0 else "narrative.move_down",
+                           lang, count=step, measure=label(row["measure"], lang), rank=now,
+                           previous_rank=before, year=_year(row["year"]),
+                           previous_year=_year(row["previous_year"])))
+    return phrases
+
+
+def moves_sentence(pref: pd.DataFrame, province: str, years, lang: str = "vi",
+                   cites: Citations | None = None) -> str | None:
+    """The story first: the province's largest pillar and indicator moves (see
+    `move_phrases`) in one sentence; None when nothing moved or nothing is comparable."""
+    phrases = move_phrases(pref, province, years, lang, cites)
+    if not phrases:
+        return None
+    return _say("narrative.moves", lang, province=province,
+                items=Markdown(i18n.t("narrative.clause_separator", lang).join(phrases)))
+
+
 def change_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "vi",
                     cites: Citations | None = None) -> str | None:
     """The overall rank's change since the previous edition (positive = improved), or why it
@@ -488,7 +524,7 @@ def _status_phrase(row, lang: str, cites: Citations) -> str:
     count = status_count(row, "n_targets", cites)
     if status in ("completed", "initially_deployed"):
         return _say(f"narrative.status_{status}", lang, count=count,
-                    total=status_count(row, "of_total", cites))
+                    total=status_count(row, "of_total", cites), resolution=RESOLUTION)
     if _STATUS_NUMBER.search(status):
         kind = "at_least" if "at_least" in status else "at"
         return _say(f"narrative.status_{kind}", lang, count=count,
@@ -505,9 +541,26 @@ def status_sentence(target_status: pd.DataFrame, lang: str = "vi",
     cites = _plain(cites, lang)
     latest = target_status[target_status["as_of"].eq(target_status["as_of"].max())]
     parts = [_status_phrase(row, lang, cites) for _, row in latest.iterrows()]
-    return _say("narrative.status", lang, when=i18n.date(latest["as_of"].iloc[0], lang),
-                home=HOME_PROVINCE, resolution=RESOLUTION,
-                parts=Markdown(i18n.t("narrative.clause_separator", lang).join(parts)))
+    by = reported_by(latest["source_id"].iloc[0], cites)
+    return _say("narrative.status" if by else "narrative.status_unsourced", lang,
+                when=i18n.date(latest["as_of"].iloc[0], lang), home=HOME_PROVINCE,
+                parts=Markdown(i18n.t("narrative.clause_separator", lang).join(parts)), **by)
+
+
+def reported_by(source_id, cites: Citations) -> dict[str, str]:
+    """Who reported a statement and when (`publisher`, `reported`: the page's month or day),
+    from the brief's source list, so that a statement is credited to the document that makes
+    it and a report later than the brief's edition says so by its date; {} when the source or
+    its date is unknown."""
+    sources = cites.sources
+    if source_id not in sources.index:
+        return {}
+    row = sources.loc[source_id]
+    published = str(row.get("date_published", "") or "")
+    if not published or not str(row.get("publisher", "") or "").strip():
+        return {}
+    return {"publisher": i18n.data_text(row["publisher"], cites.lang),
+            "reported": i18n.date(published, cites.lang)}
 
 
 def identified_count(targets: pd.DataFrame, cites: Citations) -> Fig:
@@ -567,14 +620,70 @@ def rank_target_sentence(pref: pd.DataFrame, targets: pd.DataFrame, year: int,
                 clauses=Markdown(i18n.join(clauses, lang)), resolution=RESOLUTION)
 
 
-def rank_target_dispute_sentence(targets: pd.DataFrame, lang: str = "vi") -> str | None:
-    """Said once, after the comparisons with the rank target: the sources disagree on it (the
-    April 2023 report writes another 2025 rank target than the Resolution), and which one the
-    brief compares with."""
+def rank_target_sentences(pref: pd.DataFrame, targets: pd.DataFrame, years, lang: str = "vi",
+                          province: str = HOME_PROVINCE,
+                          cites: Citations | None = None) -> list[str]:
+    """The editions' overall ranks against the rank target: one sentence for all the ranked
+    editions when they stand alike against every horizon (said once, not once per edition),
+    else one per edition; an edition without a rank says so on its own."""
+    _check_lang(lang)
+    years = [int(y) for y in years]
+    table = comparisons.rank_against_target(pref, targets, province=province)
+    table = table[table["rank"].notna() & table["target_rank"].notna()] if not table.empty \
+        else table
+    outcome = {y: tuple(table[table["year"].eq(y)].sort_values("target_horizon")
+                        [["target_horizon", "within_target"]].itertuples(index=False, name=None))
+               for y in years}
+    ranked = [y for y in years if outcome[y]]
+    if len(ranked) < 2 or len({outcome[y] for y in ranked}) > 1:
+        return [rank_target_sentence(pref, targets, y, lang, province, cites) for y in years]
+    cites = _plain(cites, lang)
+    items = []
+    for year in ranked:
+        own = comparisons.published_figure(pref, province, year)
+        items.append(_say("narrative.rank_target_item", lang, year=_year(year),
+                          rank=ordinal_of(cites.rank(own["rank"], **_where(own)), lang)))
+    clauses = [_say("narrative.rank_target_within" if within else "narrative.rank_target_short",
+                    lang, horizon=_year(horizon), top=target_rank_figure(targets, int(horizon),
+                                                                         cites))
+               for horizon, within in outcome[ranked[0]]]
+    together = _say("narrative.rank_target_many", lang, ranks=Markdown(i18n.join(items, lang)),
+                    clauses=Markdown(i18n.join(clauses, lang)), resolution=RESOLUTION)
+    unranked = [y for y in years if y not in ranked]
+    if len(unranked) > 1:  # editions without a rank: said together too
+        return [_say("narrative.rank_target_missing_many", lang, resolution=RESOLUTION,
+                     province=province, editions=i18n.join([f"DTI {y}" for y in unranked], lang)),
+                together]
+    return [rank_target_sentence(pref, targets, y, lang, province, cites)
+            for y in unranked] + [together]
+
+
+def rank_target_dispute_sentence(targets: pd.DataFrame, lang: str = "vi",
+                                 cites: Citations | None = None,
+                                 restatements: pd.DataFrame | None = None) -> str | None:
+    """Said once, after the comparisons with the rank target: what T01 is, that the sources
+    disagree on it, both figures (the Resolution's top-N and the rank a later report gives,
+    `restatements`: data.load_target_restatements(), by default the project's), who gives the
+    other one and when, and which one the brief compares with."""
     _check_lang(lang)
     if not _rank_target_disputed(targets):
         return None
-    return _say("narrative.rank_target_disputed", lang, resolution=RESOLUTION)
+    cites = _plain(cites, lang)
+    restatements = data.load_target_restatements() if restatements is None else restatements
+    goals = targets[targets["comparator"].eq("top_n")]
+    other = restatements.merge(goals[["target_id", "horizon"]], on=["target_id", "horizon"])
+    if other.empty:
+        return _say("narrative.rank_target_disputed", lang, resolution=RESOLUTION)
+    row = other.iloc[0]
+    by = reported_by(row["source_id"], cites)
+    figure = cites.stated("target", i18n.integer(row["value"], lang), source_ids=row["source_id"],
+                          year=row["horizon"], unit=HOME_PROVINCE, measure=row["target_id"],
+                          status="disputed", quote=str(row["quote"]))
+    return _say("narrative.rank_target_disputed_figures" if by
+                else "narrative.rank_target_disputed_figures_unsourced", lang,
+                resolution=RESOLUTION, target_id=str(row["target_id"]),
+                horizon=_year(row["horizon"]),
+                top=target_rank_figure(targets, int(row["horizon"]), cites), other=figure, **by)
 
 
 def _rank_target_disputed(targets: pd.DataFrame) -> bool:
@@ -594,7 +703,7 @@ def target_sentences(pref: pd.DataFrame, targets: pd.DataFrame | None,
     if province != HOME_PROVINCE or targets is None:
         return []
     sentences = [rank_target_sentence(pref, targets, year, lang, province, cites)]
-    dispute = rank_target_dispute_sentence(targets, lang)
+    dispute = rank_target_dispute_sentence(targets, lang, cites)
     if dispute:
         sentences.append(dispute)
     status = status_sentence(target_status, lang, cites)
@@ -613,7 +722,10 @@ def key_sentences(pref: pd.DataFrame, sources: pd.DataFrame | None, targets: pd.
     `provinces` (load_provinces()) gives the 2025 merger; default: the project's table."""
     _check_lang(lang)
     provinces = _provinces_or_registry(provinces)
-    sentences = [overall_sentence(pref, province, year, lang, sources, cites)]
+    # The story first: what moved most, when anything did.
+    moves = moves_sentence(pref, province, [year], lang, cites)
+    sentences = [*([moves] if moves else []),
+                 overall_sentence(pref, province, year, lang, sources, cites)]
     own = comparisons.published_figure(pref, province, year)
     merged = merged_sentence(pref, province, year, provinces, lang, sources, cites)
     if own is not None:
@@ -689,7 +801,9 @@ def trend_sentences(pref: pd.DataFrame, province: str, years: Iterable[int], lan
     published for the 34 post-merger units, the unit the province became part of."""
     _check_lang(lang)
     provinces = _provinces_or_registry(provinces)
-    sentences = []
+    years = list(years)
+    moves = moves_sentence(pref, province, years, lang, cites)
+    sentences = [moves] if moves else []
     for year in years:
         own = comparisons.published_figure(pref, province, year)
         sentences.append(overall_sentence(pref, province, year, lang, sources, cites))
@@ -705,16 +819,68 @@ def trend_sentences(pref: pd.DataFrame, province: str, years: Iterable[int], lan
 
 # --- target tables -----------------------------------------------------------------------------
 
-def target_wording(row, lang: str = "vi") -> str:
-    """A target's wording (a targets.csv row) in `lang`: the source's own wording in that
-    language where there is one, else the project's marked translation of the other one."""
+class Wording(NamedTuple):
+    """A target's wording as a brief shows it, and whose words it is."""
+
+    text: str        # as shown (a project translation carries its mark)
+    kind: str        # "source", "paraphrase", "draft", "label" or "translation"
+    source_ids: str  # the page that gives these words (a draft's); "" = the target's sources
+    date: str        # ISO date of a draft; "" otherwise
+
+
+def _filled(value) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _draft_of(row, drafts: pd.DataFrame | None, column: str):
+    """The draft wording (in `column`) of the same target and horizon (a draft row may cover
+    "2025+2030"); None when the drafts have none."""
+    if drafts is None or drafts.empty or column not in drafts:
+        return None
+    horizon = str(row.get("horizon", ""))
+    same = drafts[drafts["target_id"].eq(row.get("target_id"))
+                  & drafts["horizon"].astype(str).map(lambda h: horizon in h.split("+"))
+                  & drafts[column].map(_filled)]
+    return same.iloc[0] if len(same) else None
+
+
+def target_wording_shown(row, lang: str = "vi", drafts: pd.DataFrame | None = None) -> Wording:
+    """A target's wording (a targets.csv row) in `lang`, from the most authoritative words the
+    data has in that language: the Resolution's own words as a source quotes them (or a
+    newspaper's paraphrase, said to be one: `wording_<lang>`, which the data has in Vietnamese),
+    then the draft submitted before adoption (`drafts`: data.load_target_drafts(), said to be
+    the draft), then the data's own label; the project's marked translation only when none of
+    these exists in `lang`."""
     _check_lang(lang)
-    own, other = f"label_{lang}", next(f"label_{o}" for o in LANGS if o != lang)
-    for column in (own, other):
-        text = row.get(column, "")
-        if isinstance(text, str) and text.strip():
-            return i18n.data_text(text, lang)
+    own = f"wording_{lang}"
+    if _filled(row.get(own, "")):
+        kind = row.get(f"{own}_kind", "") or "source"
+        return Wording(row[own].strip(), kind, "", "")
+    draft = _draft_of(row, drafts, own)
+    if draft is not None:
+        return Wording(draft[own].strip(), "draft", draft["source_id"], draft["date"])
+    if _filled(row.get(f"label_{lang}", "")):
+        return Wording(i18n.data_text(row[f"label_{lang}"], lang), "label", "", "")
+    for other in (o for o in LANGS if o != lang):
+        for column in (f"label_{other}", f"wording_{other}"):
+            if _filled(row.get(column, "")):
+                return Wording(i18n.data_text(row[column], lang), "translation", "", "")
+    return Wording("", "", "", "")
+
+
+def wording_note(wording: Wording, lang: str = "vi") -> str:
+    """What a wording is, where it is not the adopted text or the source's plain words: a
+    draft ("theo dự thảo trình Hội nghị, 23/3/2021") or a newspaper's paraphrase; "" else."""
+    if wording.kind == "draft":
+        return i18n.t("label.wording.draft", lang, date=i18n.date(wording.date, lang))
+    if wording.kind == "paraphrase":
+        return i18n.t("label.wording.paraphrase", lang)
     return ""
+
+
+def target_wording(row, lang: str = "vi", drafts: pd.DataFrame | None = None) -> str:
+    """A target's wording as shown (see `target_wording_shown`), without its note."""
+    return target_wording_shown(row, lang, drafts).text
 
 
 def _as_of(value, lang: str) -> str:

@@ -206,6 +206,16 @@ def schemas_for(tables: dict[str, pd.DataFrame], this_year: int | None = None) -
         "target_revisions.csv": revisions_schema(source_ids, targets),
         "target_progress.csv": progress_schema(source_ids),
         "target_status.csv": status_schema(source_ids),
+        "target_drafts.csv": pa.DataFrameSchema(
+            {"target_id": pa.Column(str, pa.Check.isin({t for t, _ in targets},
+                                    error="draft wording of a target that is not in the targets table")),
+             "wording_vi": pa.Column(str, pa.Check.str_length(min_value=1), nullable=False),
+             "source_id": pa.Column(str, _registered(source_ids))}, name="target_drafts"),
+        "target_restatements.csv": pa.DataFrameSchema(
+            {"target_id": pa.Column(str, pa.Check.isin({t for t, _ in targets},
+                                    error="restatement of a target that is not in the targets table")),
+             "value": pa.Column(int, pa.Check.ge(1)),
+             "source_id": pa.Column(str, _registered(source_ids))}, name="target_restatements"),
         "list_mentions.csv": pa.DataFrameSchema(
             {"source_id": pa.Column(str, _registered(source_ids))}, name="list_mentions"),
     }

@@ -73,7 +73,7 @@ def cell_text(column, value, lang: str) -> str:
         return i18n.t("table.yes" if bool(value) else "table.no", lang)
     if column in DATE_COLUMNS:
         return i18n.date(value, lang)
-    if column == "unit" or column == "label":
+    if column in ("unit", "label", "from_wording", "to_wording"):
         return i18n.data_text(str(value), lang)
     return str(value)
 
@@ -181,6 +181,9 @@ def _row_figures(record: dict, year, cites, lang: str) -> dict[str, str]:
         for which in ("from", "to"):
             if f"{which}_value" in present:
                 out[f"{which}_value"] = citations.revision_figure(record, which, cites)
+            if f"{which}_wording" in present:
+                out[f"{which}_wording"] = citations.revision_figure(
+                    record, which, cites, text=i18n.data_text(record[f"{which}_wording"], lang))
     if "n_targets" in present and "source_id" in present:
         for column in ("n_targets", "of_total"):
             if column in present:
@@ -298,10 +301,12 @@ def conflict_html(text: str, cites, lang: str, record: dict | None = None, year=
     return " | ".join(out)
 
 
-def targets(frame: pd.DataFrame, lang: str, *, cites, table_id: str = "targets") -> str:
-    """The Resolution's targets as identified: id, horizon, wording (as the source words it,
-    or marked as a translation), value, unit; wording and value are figures of the target,
-    and each row cites its target's sources."""
+def targets(frame: pd.DataFrame, lang: str, *, cites, table_id: str = "targets",
+            drafts: pd.DataFrame | None = None) -> str:
+    """The Resolution's targets as identified: id, horizon, wording, value, unit. The wording
+    is the source's own in the brief's language where the data has it (a draft's, from
+    `drafts`, said to be the draft and cited to it; a paraphrase said to be one), else the
+    project's marked translation; wording and value are figures, each row cites its figures."""
     i18n.check_lang(lang)
     from analysis import citations
 
@@ -309,10 +314,9 @@ def targets(frame: pd.DataFrame, lang: str, *, cites, table_id: str = "targets")
     head = "".join(f'<th scope="col">{html.escape(header(c, lang))}</th>' for c in heads)
     rows, any_missing = [], False
     for _, goal in frame.iterrows():
-        wording = narrative.target_wording(goal, lang)
         value = narrative._texts([goal["value_text"]], lang)[0]
         cells = [html.escape(str(goal["target_id"])), str(int(goal["horizon"])),
-                 citations.target_figure(goal, cites, text=wording) if wording else i18n.MISSING,
+                 wording_html(goal, lang, cites, drafts),
                  citations.target_figure(goal, cites, text=value) if value else i18n.MISSING,
                  unit_html(goal["unit"], lang) or i18n.MISSING]
         any_missing |= i18n.MISSING in cells
@@ -321,6 +325,37 @@ def targets(frame: pd.DataFrame, lang: str, *, cites, table_id: str = "targets")
                     "</td></tr>")
     out = _table(table_id, head + cite_head(lang), rows, any_missing, lang)
     return out + cites.legend_html()
+
+
+REVISION_COLUMNS = ["target_id", "horizon", "from_wording", "from_value", "to_wording",
+                    "to_value", "unit", "proposed_on", "status", "source_id"]
+
+
+def revisions(frame: pd.DataFrame, lang: str, *, cites, gap: str | None = None) -> str:
+    """The proposed revisions, each with the target's wording before and after beside its
+    values (a change of words, such as level-4 → fully online services, shows even where the
+    value stays): the source's Vietnamese, or the project's marked translation of it; every
+    value and wording a figure cited to the report that proposed it."""
+    shown = frame.assign(from_wording=frame["from_wording_vi"], to_wording=frame["to_wording_vi"])
+    return render(shown[REVISION_COLUMNS], lang, table_id="revisions", cites=cites, gap=gap)
+
+
+def wording_html(goal, lang: str, cites, drafts: pd.DataFrame | None = None) -> str:
+    """A target's wording as a figure (cited to the page whose words it is), followed by what
+    it is when it is a draft or a paraphrase; "—" when the data has none."""
+    from analysis import citations
+
+    wording = narrative.target_wording_shown(goal, lang, drafts)
+    if not wording.text:
+        return i18n.MISSING
+    if wording.kind == "draft":
+        figure = cites.stated("target", wording.text, source_ids=wording.source_ids,
+                              year=goal["horizon"], unit=narrative.HOME_PROVINCE,
+                              measure=goal["target_id"], quote=wording.text)
+    else:
+        figure = citations.target_figure(goal, cites, text=wording.text)
+    note = narrative.wording_note(wording, lang)
+    return f'{figure} <span class="wording-note">{html.escape(note)}</span>' if note else figure
 
 
 def progress(frame: pd.DataFrame, lang: str, *, cites, table_id: str = "progress") -> str:
