@@ -352,13 +352,15 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
     _number_ticks(ax.yaxis, lang, integer=True)
     ax.set_ylabel(_t("rank_axis", lang))
     ax.set_xlabel(_t("edition", lang))
+    note = textwrap.fill(_t("no_rank_at_all", lang).format(units=", ".join(silent)), 90) \
+        if silent else ""
+    # The title sits above the note, one line's height per line of it.
     ax.set_title(_t("trajectory_title", lang).format(province=province), loc="left",
-                 pad=6 + (14 * (1 + len(", ".join(silent)) // 80) if silent else 0))
-    if silent:
+                 pad=6 + 12 * (note.count("\n") + 1) if note else 6)
+    if note:
         # Above the plot, clear of the lines and the labels in the margin.
-        ax.text(0.0, 1.01, textwrap.fill(_t("no_rank_at_all", lang).format(
-            units=", ".join(silent)), 90), transform=ax.transAxes, fontsize=8, color="#555555",
-            va="bottom", style="italic", gid="no-rank-note")
+        ax.text(0.0, 1.01, note, transform=ax.transAxes, fontsize=8, color="#555555",
+                va="bottom", style="italic", gid="no-rank-note")
     # The key lists only what the chart draws (a 2022 chart has no rank among 34).
     handles = []
     if len(labels) > len(merged):
