@@ -109,6 +109,13 @@ TABLES = (
     Table("target_status", "How many of the Resolution's targets were reported in each state.",
           data.load_target_status, ("as_of", "status"),
           (("source_id", TO_SOURCES, "source_id"),)),
+    Table("target_drafts", "Wording of targets in the draft submitted three days before the "
+          "Resolution was adopted (a draft, not the adopted text).", data.load_target_drafts,
+          ("target_id", "horizon"), (("source_id", TO_SOURCES, "source_id"),)),
+    Table("target_restatements", "A target as a later report restates it, where it differs "
+          "from the Resolution (e.g. rank 15 by 2025 instead of the top 20).",
+          data.load_target_restatements, ("target_id", "horizon", "source_id"),
+          (("source_id", TO_SOURCES, "source_id"),)),
 )
 
 # field: (description, Vietnamese column title). Types come from the table's dtypes.
@@ -161,7 +168,11 @@ FIELDS = {
     "horizon": ("Target year.", "Năm mục tiêu"),
     "label_vi": ("Short label (Vietnamese).", "Nhãn"),
     "label_en": ("Short label (English translation).", "Nhãn (tiếng Anh)"),
-    "wording_vi": ("The Resolution's wording, as published.", "Nguyên văn"),
+    "wording_vi": ("The target's Vietnamese wording as the source gives it.", "Nguyên văn"),
+    "wording_vi_kind": (("What that wording is: the Resolution's own words as quoted, or a "
+                         "press paraphrase."), "Loại nguyên văn"),
+    "date": ("Date of the draft (ISO).", "Ngày"),
+    "quote": ("The report's own words.", "Trích dẫn"),
     "comparator": ("How the value is met (top_n, at_least, …).", "Cách so sánh"),
     "value": ("Numeric value as published; empty: none in the sources.", "Giá trị"),
     "value_text": ("Value as written in the source.", "Giá trị (nguyên văn)"),
@@ -342,7 +353,8 @@ STAMP = ".inputs.sha256"
 _CODE = ("dataset.py", "data.py", "sources.py")  # what builds the tables from the files
 INPUT_FILES = ("dti.csv", "sources.csv", "provinces.csv", "units_2025.csv", "aliases.csv",
                "list_mentions.csv", "targets.csv", "target_revisions.csv",
-               "target_progress.csv", "target_status.csv")
+               "target_progress.csv", "target_status.csv", "target_drafts.csv",
+               "target_restatements.csv")
 
 
 def inputs_digest(data_dir=None) -> str:
