@@ -38,6 +38,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import math
 import os
 import signal
 import sys
@@ -64,6 +65,7 @@ ALL_PROVINCES_DIR = "all"
 LOCK_NAME = ".run.lock"
 AXES = ("year", "province", "lang")
 DEFAULT_MEMORY_LIMIT_MB = 1024
+DEFAULT_OUTPUT_LIMIT_MB = 20
 
 # --- command line -----------------------------------------------------------------------------
 
@@ -108,12 +110,57 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-kernel-memory", type=float, default=DEFAULT_MEMORY_LIMIT_MB,
                    metavar="MB", help="stop a run whose kernel uses more resident memory than "
                                       f"this (default: {DEFAULT_MEMORY_LIMIT_MB:g}; 0: no limit)")
+    p.add_argument("--max-output-mb", type=float, default=DEFAULT_OUTPUT_LIMIT_MB, metavar="MB",
+                   help="fail a run whose brief or executed notebook would be larger than this "
+                        f"(default: {DEFAULT_OUTPUT_LIMIT_MB:g})")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 
 def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+LIST_OPTIONS = {"years": "--years", "provinces": "--provinces", "notebooks": "--notebooks",
+                "lang": "--lang"}
+
+
+def _out_problem(out: Path) -> str | None:
+    """Why `out` cannot be the output folder (None: it is a folder, or can be created)."""
+    if out.exists():
+        return None if out.is_dir() else f"--out: {out} exists and is not a folder"
+    for parent in out.parents:  # the nearest existing ancestor must be a writable folder
+        if parent.exists():
+            if not parent.is_dir():
+                return f"--out: {parent} is not a folder, so {out} cannot be created"
+            if not os.access(parent, os.W_OK | os.X_OK):
+                return f"--out: cannot create {out}: {parent} is not writable"
+            return None
+    return None
+
+
+def check_options(args, out: Path) -> None:
+    """The options that need no data or notebook: UserError, one line per problem, before
+    anything is written or started (a NaN timeout would turn the limit off, a negative one
+    would fail every run after starting its kernel)."""
+    problems = []
+    if args.jobs < 1:
+        problems.append("--jobs: must be at least 1")
+    if not (math.isfinite(args.timeout) and args.timeout > 0):
+        problems.append(f"--timeout: {args.timeout:g} is not a number of seconds > 0")
+    if not (math.isfinite(args.max_kernel_memory) and args.max_kernel_memory >= 0):
+        problems.append(f"--max-kernel-memory: {args.max_kernel_memory:g} is not a number of "
+                        "MB >= 0 (0: no limit)")
+    if not (math.isfinite(args.max_output_mb) and args.max_output_mb > 0):
+        problems.append(f"--max-output-mb: {args.max_output_mb:g} is not a number of MB > 0")
+    for name, option in LIST_OPTIONS.items():
+        if not _split(getattr(args, name)):
+            problems.append(f"{option}: empty list; give comma-separated values, or all")
+    problem = _out_problem(out)
+    if problem:
+        problems.append(problem)
+    if problems:
+        raise UserError("\n".join(problems))
 
 
 # --- plan: notebooks, parameters, checks ------------------------------------------------------
@@ -605,10 +652,8 @@ def main(argv: list[str] | None = None) -> int:
         args.data = os.environ[DATA_DIR_ENV]
     notebooks_dir = args.notebooks_dir or Path(os.environ.get(NOTEBOOKS_ENV) or NOTEBOOKS_DIR)
     out = (args.out or OUTPUTS_DIR).resolve()
-    if args.jobs < 1:
-        print("error: --jobs: must be at least 1", file=sys.stderr)
-        return 2
     try:
+        check_options(args, out)
         runs = plan(args, notebooks_dir)
     except UserError as exc:
         for line in str(exc).splitlines():
