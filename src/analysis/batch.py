@@ -52,7 +52,7 @@ from pathlib import Path
 # (this process only, not the kernels) turns that optional import off.
 sys.modules.setdefault("rfc3987_syntax", None)
 
-from analysis import publish
+from analysis import datalock, publish
 from analysis.errors import UserError
 from analysis.measures import HOME_PROVINCE as DEFAULT_PROVINCE
 from analysis.measures import LANGS
@@ -679,7 +679,9 @@ def main(argv: list[str] | None = None) -> int:
         previous_handler = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
         publish.remove_stale_temp_files(out)
-        return _run_locked(args, runs, out, notebooks_dir)
+        data_root = resolve_data_dir(args.data).resolve()
+        with datalock.reading(data_root):  # import-dti and build wait until the batch ends
+            return _run_locked(args, runs, out, notebooks_dir, data_root)
     finally:
         if previous_handler is not None:
             signal.signal(signal.SIGTERM, previous_handler)
@@ -692,13 +694,15 @@ def threading_is_main() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path) -> int:
+def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path, data_root: Path) -> int:
     from tqdm import tqdm
 
     from analysis.incremental import InputDigests
 
-    data_root = resolve_data_dir(args.data).resolve()
     digests = InputDigests(data_root)
+    digests.freeze_data()  # before the template or any kernel reads a data file
+    for path in {run.notebook.path for run in runs}:  # as read for this batch, not as at its end
+        digests.file(Path(path).resolve())
     previous = publish.read_entries(out)
     todo = [run for run in runs
             if args.force or not digests.up_to_date(run, previous.get(run.key), out)]
