@@ -592,7 +592,8 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
     start = start_kernel_hook()
     loop = asyncio.get_running_loop()
 
-    with tempfile.TemporaryDirectory(prefix="dti-kernels-") as ipc_dir:  # mode 0700
+    kernels.remove_dead_kernel_dirs()  # what batches killed with -9 left behind
+    with tempfile.TemporaryDirectory(prefix=kernels.kernel_dir_prefix()) as ipc_dir:  # 0700
         server = None
         if not fresh:
             warm = set().union(*(kernels.imported_modules(nb) for nb in sources.values()))
@@ -694,64 +695,126 @@ def threading_is_main() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path, data_root: Path) -> int:
-    from tqdm import tqdm
-
+def _frozen_digests(data_root: Path, runs: list[Run]):
+    """The batch's input digests, data files and notebooks hashed now, before any run reads
+    them (see `InputDigests.freeze_data`)."""
     from analysis.incremental import InputDigests
 
     digests = InputDigests(data_root)
-    digests.freeze_data()  # before the template or any kernel reads a data file
-    for path in {run.notebook.path for run in runs}:  # as read for this batch, not as at its end
+    digests.freeze_data()
+    for path in {run.notebook.path for run in runs}:  # as read for this batch, not at its end
         digests.file(Path(path).resolve())
-    previous = publish.read_entries(out)
+    return digests
+
+
+class Recording:
+    """Publishes each finished run and journals its manifest entry (fsynced) at once, so that a
+    batch killed later keeps it (`analysis.journal`)."""
+
+    def __init__(self, out: Path, recorder, max_bytes: int | None):
+        from analysis.journal import Journal
+
+        self.publisher = publish.Publisher(out, max_bytes)
+        self.recorder = recorder
+        self.journal = Journal(out)
+        self.entries: list[dict] = []
+        self.journal_error = ""
+
+    def __call__(self, result: Result, nb) -> None:
+        self.publisher(result, nb)
+        entry = self.recorder.entry(result)
+        self.entries.append(entry)
+        if self.journal_error:
+            return
+        try:
+            self.journal.append(entry)
+        except OSError as exc:  # the batch goes on; only a crash from now on would cost more
+            self.journal_error = publish.io_error(exc)
+            print(f"warning: {self.journal_error}; the batch goes on, but a crash from now on "
+                  "would redo the runs it finished", file=sys.stderr)
+
+
+def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path, data_root: Path) -> int:
+    from analysis.journal import read_journal
+
+    digests = _frozen_digests(data_root, runs)
+    previous = publish.read_entries(out)  # a killed batch's journal included
+    pending = bool(read_journal(out))
     todo = [run for run in runs
             if args.force or not digests.up_to_date(run, previous.get(run.key), out)]
-    up_to_date = len(runs) - len(todo)
+    recording = Recording(out, publish.Recorder(out, data_root, digests),
+                          int(args.max_output_mb * 2**20))
     results: list[Result] = []
     interrupted = False
     if todo:
-        bar = tqdm(total=len(todo), unit="run", file=sys.stderr, disable=args.quiet,
-                   desc="briefs", dynamic_ncols=True)
-        failed = 0
-
-        def progress(result: Result) -> None:
-            nonlocal failed
-            failed += result.status != "ok"
-            bar.set_postfix_str(f"failed={failed}" if failed else "", refresh=False)
-            bar.update(1)
-
-        limit = int(args.max_kernel_memory * 2**20) if args.max_kernel_memory > 0 else None
         try:
-            asyncio.run(execute_all(todo, jobs=args.jobs, timeout=args.timeout,
-                                    fresh=args.fresh_kernels, cwd=notebooks_dir.resolve(),
-                                    publish=publish.Publisher(out), progress=progress,
-                                    results=results, memory_limit=limit, data_root=data_root))
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            interrupted = True
+            interrupted = _execute(args, todo, notebooks_dir, data_root, recording, results)
         except Exception as exc:  # noqa: BLE001 - the fork server could not start: one line
-            bar.close()
+            recording.journal.close()
             print(f"error: {_error_summary(exc)}", file=sys.stderr)
             return 1
-        bar.close()
-    # Even after Ctrl-C/SIGTERM the index and manifest list exactly the briefs on disk: record
-    # the runs that finished, with further signals held off for these two renames.
-    held = _hold_signals()
-    try:
-        order = {run.key: i for i, run in enumerate(runs)}
-        results.sort(key=lambda r: order[r.run.key])
-        entries, changed = publish.write_manifest(out, results, data_root, args.fresh_kernels,
-                                                  digests, previous)
-        if changed or not (out / "index.html").exists():
-            publish.write_index(out, entries, data_root)
-    finally:
-        _release_signals(held)
+    problem = _record(args, out, data_root, recording, previous, pending or bool(results))
     if interrupted:
         print(f"interrupted: {len(results)} run(s) finished and are listed in the index; "
               "nothing half-written", file=sys.stderr)
         return 130
-    print(publish.summary_table(results, up_to_date))
+    order = {run.key: i for i, run in enumerate(runs)}
+    results.sort(key=lambda r: order[r.run.key])
+    print(publish.summary_table(results, len(runs) - len(todo)))
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     print(f"index: {out / 'index.html'}")
     return 1 if any(r.status != "ok" for r in results) else 0
+
+
+def _execute(args, todo: list[Run], notebooks_dir: Path, data_root: Path, recording,
+             results: list) -> bool:
+    """Run `todo` with a progress bar; True when Ctrl-C or SIGTERM stopped the batch."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(todo), unit="run", file=sys.stderr, disable=args.quiet,
+               desc="briefs", dynamic_ncols=True)
+    failed = 0
+
+    def progress(result: Result) -> None:
+        nonlocal failed
+        failed += result.status != "ok"
+        bar.set_postfix_str(f"failed={failed}" if failed else "", refresh=False)
+        bar.update(1)
+
+    limit = int(args.max_kernel_memory * 2**20) if args.max_kernel_memory > 0 else None
+    try:
+        asyncio.run(execute_all(todo, jobs=args.jobs, timeout=args.timeout,
+                                fresh=args.fresh_kernels, cwd=notebooks_dir.resolve(),
+                                publish=recording, progress=progress, results=results,
+                                memory_limit=limit, data_root=data_root))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        return True
+    finally:
+        bar.close()
+    return False
+
+
+def _record(args, out: Path, data_root: Path, recording, previous: dict, pending: bool) -> str:
+    """Merge the finished runs into manifest.json and index.html, then drop the journal; ""
+    or the one line saying what could not be written (the journal then keeps the runs).
+    Even after Ctrl-C/SIGTERM: further signals are held off for these renames."""
+    held = _hold_signals()
+    try:
+        entries, changed = publish.write_manifest(out, recording.entries, recording.recorder,
+                                                  args.fresh_kernels, previous, pending)
+        if changed or not (out / "index.html").exists():
+            publish.write_index(out, entries, data_root)
+    except OSError as exc:
+        recording.journal.close()
+        kept = "" if recording.journal_error else (
+            f"; the finished runs stay in {recording.journal.path} for the next batch")
+        return publish.io_error(exc) + kept
+    finally:
+        _release_signals(held)
+    recording.journal.clear()
+    return ""
 
 
 def _hold_signals() -> dict:

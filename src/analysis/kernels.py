@@ -136,6 +136,35 @@ class ForkServer:
             process.stdout.close()
 
 
+KERNEL_DIR_PREFIX = "dti-kernels-"
+
+
+def kernel_dir_prefix() -> str:
+    """Prefix of this batch's temporary kernel folder: it names the owner's pid, so that a later
+    batch can tell a folder whose batch died (kill -9) from one in use."""
+    return f"{KERNEL_DIR_PREFIX}{os.getpid()}-"
+
+
+def remove_dead_kernel_dirs(tmp: Path | None = None) -> list[Path]:
+    """Remove the kernel folders (connection files, sockets) of batches whose process is gone;
+    returns them. Folders of running batches, and any folder not named by a pid, are kept."""
+    import shutil
+    import tempfile
+
+    removed = []
+    for folder in Path(tmp or tempfile.gettempdir()).glob(f"{KERNEL_DIR_PREFIX}*-*"):
+        owner = folder.name[len(KERNEL_DIR_PREFIX):].split("-", 1)[0]
+        if not owner.isdigit() or int(owner) == os.getpid() or pid_alive(int(owner)):
+            continue
+        try:
+            if folder.is_dir() and folder.stat().st_uid == os.getuid():
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+        except OSError:
+            continue
+    return removed
+
+
 def rss_bytes(pid: int) -> int:
     """Resident memory of one process (0 when it is gone)."""
     try:
