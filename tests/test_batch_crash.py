@@ -103,29 +103,40 @@ def _full_disk_for(word: str, monkeypatch, code=errno.ENOSPC):
                 raise OSError(code, os.strerror(code), str(path))
         return real(items, **kwargs)
 
+    write_many.__wrapped__ = real
     monkeypatch.setattr(publish, "write_many", write_many)
 
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
-def test_a_brief_that_cannot_be_written_fails_its_run_not_the_batch(tmp_path, monkeypatch,
-                                                                    capsys, code):
+def test_a_brief_that_cannot_be_written_fails_its_run_and_stops_the_batch_cleanly(
+        tmp_path, monkeypatch, capsys, code):
     import os
 
     nb, out = tmp_path / "nb", tmp_path / "out"
     write_notebook(nb, "01_plain", "print(year)")
+    args = ["--notebooks-dir", str(nb), "--years", "2020,2021,2022", "--jobs", "1",
+            "--out", str(out), "--quiet"]
     _full_disk_for("/2021/", monkeypatch, code)
-    status = batch.main(["--notebooks-dir", str(nb), "--years", "2020,2021,2022", "--jobs", "2",
-                         "--out", str(out), "--quiet"])
+    status = batch.main(args)
     captured = capsys.readouterr()
     assert status == 1
     assert "Traceback" not in captured.err + captured.out
     line = [x for x in captured.out.splitlines() if x.startswith("failed")]
     assert len(line) == 1
     assert f"cannot write {out}/2021/all/01_plain.vi.ipynb: {os.strerror(code)}" in line[0]
-    assert "0 up to date, 2 rebuilt, 1 failed" in captured.out
-    assert briefs(out) == {"2020/all/01_plain.vi.html", "2022/all/01_plain.vi.html"}
+    assert "0 up to date, 1 rebuilt, 1 failed" in captured.out
+    # The later runs would fail the same way: none starts, and the batch says so in one line.
+    assert captured.err.strip().splitlines() == [
+        (f"stopped: 1 run(s) not started, the output folder cannot take more "
+         f"({os.strerror(code)}); free it and run again: the runs published are kept")]
+    assert briefs(out) == {"2020/all/01_plain.vi.html"}
     assert _manifest_html(out) == index_links(out) == briefs(out)
-    assert not list(out.rglob("*.tmp")) and not (out / "2021/all/01_plain.vi.ipynb").exists()
+    assert not list(out.rglob("*.tmp")) and not list(out.rglob("*2021*"))
+    # Once the disk takes files again, one plain run completes the rest.
+    monkeypatch.setattr(publish, "write_many", publish.write_many.__wrapped__)
+    assert batch.main(args) == 0
+    assert "1 up to date, 2 rebuilt, 0 failed" in capsys.readouterr().out
+    assert len(briefs(out)) == 3 and _manifest_html(out) == index_links(out) == briefs(out)
 
 
 def test_a_manifest_that_cannot_be_written_keeps_the_journal_for_the_next_batch(
@@ -155,3 +166,35 @@ def test_a_manifest_that_cannot_be_written_keeps_the_journal_for_the_next_batch(
     assert "2 up to date, 0 rebuilt, 0 failed" in capsys.readouterr().out
     assert _manifest_html(out) == index_links(out) == briefs(out)
     assert len(briefs(out)) == 2 and not (out / JOURNAL_NAME).exists()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 1 MB tmpfs (root only: skipped elsewhere)."""
+    import subprocess
+
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
+                          capture_output=True, check=False)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_really_full_disk_fails_runs_cleanly_and_lists_exactly_the_briefs(small_disk,
+                                                                             tmp_path):
+    nb, out = tmp_path / "nb", small_disk / "out"
+    # Each run prints ~150 KB, so a 1 MB disk takes a few briefs (notebook and HTML) only.
+    write_notebook(nb, "01_big", "print('x' * 150_000)")
+    proc = run_cli("--notebooks-dir", str(nb), "--years", "2020,2021,2022,2023,2024",
+                   "--jobs", "1", "--out", str(out))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "No space left on device" in proc.stdout
+    assert 1 <= len(briefs(out)) < 5
+    assert _manifest_html(out) == index_links(out) == briefs(out)
+    assert not list(out.rglob("*.tmp")) and not (out / JOURNAL_NAME).exists()

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import itertools
 import json
 import math
@@ -576,7 +577,8 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
                       publish, progress=None, results: list | None = None,
                       memory_limit: int | None = None, data_root: Path | None = None) -> list[Result]:
     """Run everything, `jobs` at a time, each on a new kernel; each result is published as it
-    completes (and appended to `results`, which the caller keeps if the batch is interrupted)."""
+    completes (and appended to `results`, which the caller keeps if the batch is interrupted).
+    No further run starts once `publish.stopped` (if it has one) is set."""
     from papermill.iorw import load_notebook_node  # gives every cell a `tags` list
 
     from analysis import kernels
@@ -601,7 +603,8 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
         ctx = Context(Path(ipc_dir), cwd, timeout, memory_limit, server, data_root, start)
 
         async def work() -> None:
-            while not queue.empty():
+            # `publish.stopped`: the output disk is full or read-only, later runs would only fail
+            while not queue.empty() and not getattr(publish, "stopped", ""):
                 run = queue.get_nowait()
                 try:
                     nb = _parameterised(run, sources[run.notebook.path])
@@ -707,6 +710,10 @@ def _frozen_digests(data_root: Path, runs: list[Run]):
     return digests
 
 
+# A full disk (or quota), a read-only folder: every later run would fail to write its brief too.
+STOP_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+
 class Recording:
     """Publishes each finished run and journals its manifest entry (fsynced) at once, so that a
     batch killed later keeps it (`analysis.journal`)."""
@@ -719,9 +726,12 @@ class Recording:
         self.journal = Journal(out)
         self.entries: list[dict] = []
         self.journal_error = ""
+        self.stopped = ""
 
     def __call__(self, result: Result, nb) -> None:
         self.publisher(result, nb)
+        if result.extra.get("io_errno") in STOP_ERRNOS and not self.stopped:
+            self.stopped = result.error  # the next runs would fail the same way: none starts
         entry = self.recorder.entry(result)
         self.entries.append(entry)
         if self.journal_error:
@@ -735,7 +745,7 @@ class Recording:
 
 
 def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path, data_root: Path) -> int:
-    from analysis.journal import read_journal
+    from analysis.journal import SpaceReserve, read_journal
 
     digests = _frozen_digests(data_root, runs)
     previous = publish.read_entries(out)  # a killed batch's journal included
@@ -747,12 +757,15 @@ def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path, data_root
     results: list[Result] = []
     interrupted = False
     if todo:
+        reserve = SpaceReserve(out, len(todo))  # room for manifest and index on a full disk
         try:
             interrupted = _execute(args, todo, notebooks_dir, data_root, recording, results)
         except Exception as exc:  # noqa: BLE001 - the fork server could not start: one line
             recording.journal.close()
             print(f"error: {_error_summary(exc)}", file=sys.stderr)
             return 1
+        finally:
+            reserve.release()
     problem = _record(args, out, data_root, recording, previous, pending or bool(results))
     if interrupted:
         print(f"interrupted: {len(results)} run(s) finished and are listed in the index; "
@@ -761,6 +774,10 @@ def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path, data_root
     order = {run.key: i for i, run in enumerate(runs)}
     results.sort(key=lambda r: order[r.run.key])
     print(publish.summary_table(results, len(runs) - len(todo)))
+    if recording.stopped and len(todo) > len(results):
+        print(f"stopped: {len(todo) - len(results)} run(s) not started, the output folder "
+              f"cannot take more ({recording.stopped.split(': ')[-1]}); free it and run again: "
+              "the runs published are kept", file=sys.stderr)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1

@@ -74,3 +74,38 @@ def read_journal(out: Path) -> list[dict]:
         if isinstance(entry, dict) and isinstance(entry.get("key"), str):
             entries.append(entry)
     return entries
+
+
+RESERVE_NAME = ".space-reserve"
+PER_RUN_BYTES = 4096  # a manifest entry is ~1.9 KB, an index line ~0.2 KB: twice that
+
+
+class SpaceReserve:
+    """Disk space held back, while runs write briefs, for what the batch writes last: when the
+    disk fills up, the reserve is given back and manifest.json and index.html still fit, so they
+    list exactly the briefs on disk. Not every file system can reserve (then there is none)."""
+
+    def __init__(self, out: Path, runs: int):
+        self.path: Path | None = Path(out) / RESERVE_NAME
+        current = sum(_size(Path(out) / name) for name in ("manifest.json", "index.html"))
+        size = 2 * current + PER_RUN_BYTES * runs + 65536  # old and new file side by side
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+            try:
+                os.posix_fallocate(fd, 0, size)
+            finally:
+                os.close(fd)
+        except (OSError, AttributeError):
+            self.release()
+
+    def release(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self.path = None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

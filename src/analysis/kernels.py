@@ -327,7 +327,8 @@ async def _handshake(km, kc, timeout: float) -> dict:
                     return reply
         except Empty:
             continue  # not up yet, or IOPub joined late: ask again
-    raise TimeoutError(f"kernel did not answer within {timeout:g} s")
+    # Not TimeoutError: that is what a run over --timeout raises, and this is not one.
+    raise KernelError(f"kernel did not answer within {timeout:g} s")
 
 
 async def run_silently(kc, code: str, timeout: float = 120) -> None:

@@ -125,6 +125,7 @@ class Publisher:
             write_many([(notebook, ipynb), (page, html)], fsync=True)
         except OSError as exc:
             result.status, result.error = "failed", io_error(exc)
+            result.extra["io_errno"] = exc.errno
             return
         result.ipynb, result.html = ipynb, html
         (self.out / FAILED_DIR / run.folder / f"{run.stem}.ipynb").unlink(missing_ok=True)
@@ -137,6 +138,8 @@ class Publisher:
         kept = self.out / run.folder / f"{run.stem}.html"
         if kept.exists():  # an earlier good brief stays published, untouched
             result.extra["previous_html"] = kept
+        if "io_errno" in result.extra:  # its own files could not be written: nor would this
+            return
         text = nbformat.writes(_mark_failed(clean, result.error)) + "\n"
         try:
             write_text_atomic(text, failed_copy)
@@ -254,10 +257,10 @@ def read_entries(out: Path) -> dict[str, dict]:
         if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
             continue
         entry.setdefault("variant", "")
+        # An entry with nothing on disk (deleted by hand, or a run that could write nothing)
+        # leaves what stood before it.
         if _on_disk(out, entry.get("html")) or _on_disk(out, entry.get("ipynb")):
             entries[entry["key"]] = entry
-        else:
-            entries.pop(entry["key"], None)  # e.g. a failed run with nothing written
     return entries
 
 
