@@ -490,7 +490,7 @@ class Context:
 
 async def _watch(kernel, coro, deadline: float, memory_limit: int | None) -> None:
     """Await `coro` (the cells); kill the kernel at the deadline or past the memory limit."""
-    from analysis.kernels import rss_bytes
+    from analysis.kernels import tree_rss_bytes
 
     task = asyncio.ensure_future(coro)
     # Its error is read below; on Ctrl-C nobody may be left to read it, so mark it read.
@@ -503,7 +503,7 @@ async def _watch(kernel, coro, deadline: float, memory_limit: int | None) -> Non
             done, _ = await asyncio.wait({task}, timeout=min(remaining, 0.25))
             if done:
                 break
-            if memory_limit and rss_bytes(kernel.pid) > memory_limit:
+            if memory_limit and tree_rss_bytes(kernel.pid) > memory_limit:
                 raise MemoryLimitExceeded
     finally:
         if not task.done():  # timeout, memory, Ctrl-C: stop the kernel, then the cell's task
@@ -525,9 +525,12 @@ async def _attempt(ctx: Context, run: Run, nb, result: Result, deadline: float):
     t0 = time.perf_counter()
     kernel = await ctx.kernel()
     try:
-        if ctx.fork_server is None:  # a kernel from scratch: record the data files it opens
+        if ctx.fork_server is None:  # a kernel from scratch: record the data files it opens,
+            # and adopt its orphans as a forked kernel does
             await kernels.run_silently(kernel.kc, "__import__('analysis.forkserver', fromlist="
-                                       f"['track_reads']).track_reads({str(ctx.data_root)!r})")
+                                       f"['track_reads']).track_reads({str(ctx.data_root)!r}); "
+                                       "__import__('analysis.forkserver', fromlist=['x'])"
+                                       ".become_subreaper()")
         t1 = time.perf_counter()
         result.timings["start"] = round(t1 - t0, 3)
         await _watch(kernel, _execute_cells(kernel, nb), deadline, ctx.memory_limit)

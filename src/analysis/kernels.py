@@ -36,7 +36,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.provisioner_base import KernelProvisionerBase
 
-from analysis.forkserver import kill_group, pid_alive
+from analysis.forkserver import descendants, kill_tree, pid_alive
 
 KERNEL_NAME = "dti-suite"
 HASH_SEED = "0"
@@ -174,6 +174,12 @@ def rss_bytes(pid: int) -> int:
         return 0
 
 
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a kernel and of every process below it (a notebook's subprocesses
+    count against the kernel's limit). Pages a forked child shares are counted in each."""
+    return rss_bytes(pid) + sum(rss_bytes(child) for child in descendants(pid))
+
+
 class ForkProvisioner(KernelProvisionerBase):
     """jupyter_client provisioner whose kernel is a child of the fork server."""
 
@@ -261,9 +267,10 @@ class Kernel:
         return process.pid if process is not None else None
 
     def kill(self) -> None:
-        """Kill the process now, without an event loop (timeout, Ctrl-C, memory limit)."""
+        """Kill the kernel and every process it started, now, without an event loop (end of
+        run, timeout, Ctrl-C, memory limit)."""
         if self.pid is not None:
-            kill_group(self.pid)
+            kill_tree(self.pid)
 
     async def stop(self) -> None:
         self.kc.stop_channels()
