@@ -36,9 +36,13 @@ PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbclient",
 
 
 def remove_stale_temp_files(out: Path) -> None:
-    """Temporary files a killed run left behind (`.<name>.<random>.tmp`, see analysis.atomic)."""
+    """Temporary files a killed run left behind (`.<name>.<random>.tmp`, see analysis.atomic),
+    and its space reserve (`analysis.journal.SpaceReserve`); its journal is kept: it is merged."""
+    from analysis.journal import RESERVE_NAME
+
     for path in out.rglob(".*.tmp"):
         path.unlink(missing_ok=True)
+    (out / RESERVE_NAME).unlink(missing_ok=True)
 
 
 def _mark_failed(nb, error: str):
