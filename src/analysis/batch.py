@@ -771,6 +771,8 @@ def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path, data_root
             reserve.release()
     problem = _record(args, out, data_root, recording, previous, pending or bool(results))
     if interrupted:
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
         print(f"interrupted: {len(results)} run(s) finished and are listed in the index; "
               "nothing half-written", file=sys.stderr)
         return 130
