@@ -273,12 +273,14 @@ def descendants(pid: int) -> list[int]:
 
 def kill_tree(pid: int) -> None:
     """SIGKILL `pid`, its process group and every descendant, including those that left the
-    group for a new session. They are stopped first (SIGSTOP), so none can start another
-    process between the listing and the kill."""
+    group for a new session. The kernel, then each descendant found, is stopped first
+    (SIGSTOP), so none can start another process between the listing and the kill."""
+    _signal(pid, signal.SIGSTOP)
     found = descendants(pid)
     for child in found:
         _signal(child, signal.SIGSTOP)
-    found += [p for p in descendants(pid) if p not in found]  # started before they stopped
+    if found:  # one of them may have started a process before it stopped
+        found += [p for p in descendants(pid) if p not in found]
     kill_group(pid)
     for child in found:
         _signal(child, signal.SIGKILL)
