@@ -233,6 +233,26 @@ def test_rank_against_target_uses_the_data_values():
     pdt.assert_frame_equal(out, expected)
 
 
+@pytest.mark.parametrize("goal, within", [
+    (10, True),    # rank == goal: "in the top 10" includes 10th
+    (9, False),    # rank one above the goal (one place worse) is not within it
+    (11, True),    # one place better than needed
+])
+def test_rank_against_target_boundary(goal, within):
+    targets = pd.DataFrame({"target_id": ["T01"], "horizon": pd.array([2025], dtype="Int64"),
+                            "comparator": ["top_n"], "value": pd.array([goal], dtype="Float64")})
+    out = cmp.rank_against_target(SYNTHETIC_PREF, targets, province="Alpha", years=[2020])
+    assert out["rank"].tolist() == [10] and out["target_rank"].tolist() == [goal]
+    assert out["within_target"].tolist() == [within]
+
+
+def test_rank_against_target_without_a_rank_gives_no_verdict():
+    targets = SYNTHETIC_TARGETS.head(1)
+    out = cmp.rank_against_target(SYNTHETIC_PREF, targets, province="Alpha", years=[2022])
+    assert out["rank"].isna().all() and out["within_target"].isna().all()
+    assert out["target_rank"].tolist() == [11]
+
+
 def test_rank_against_target_default_years_and_empty():
     out = cmp.rank_against_target(SYNTHETIC_PREF, SYNTHETIC_TARGETS, province="Alpha")
     assert sorted(set(out["year"])) == [2020, 2021, 2024]

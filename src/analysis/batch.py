@@ -36,8 +36,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import itertools
 import json
+import math
 import os
 import signal
 import sys
@@ -51,7 +53,7 @@ from pathlib import Path
 # (this process only, not the kernels) turns that optional import off.
 sys.modules.setdefault("rfc3987_syntax", None)
 
-from analysis import publish
+from analysis import datalock, publish
 from analysis.errors import UserError
 from analysis.measures import HOME_PROVINCE as DEFAULT_PROVINCE
 from analysis.measures import LANGS
@@ -64,6 +66,7 @@ ALL_PROVINCES_DIR = "all"
 LOCK_NAME = ".run.lock"
 AXES = ("year", "province", "lang")
 DEFAULT_MEMORY_LIMIT_MB = 1024
+DEFAULT_OUTPUT_LIMIT_MB = 20
 
 # --- command line -----------------------------------------------------------------------------
 
@@ -108,12 +111,57 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-kernel-memory", type=float, default=DEFAULT_MEMORY_LIMIT_MB,
                    metavar="MB", help="stop a run whose kernel uses more resident memory than "
                                       f"this (default: {DEFAULT_MEMORY_LIMIT_MB:g}; 0: no limit)")
+    p.add_argument("--max-output-mb", type=float, default=DEFAULT_OUTPUT_LIMIT_MB, metavar="MB",
+                   help="fail a run whose brief or executed notebook would be larger than this "
+                        f"(default: {DEFAULT_OUTPUT_LIMIT_MB:g})")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 
 def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+LIST_OPTIONS = {"years": "--years", "provinces": "--provinces", "notebooks": "--notebooks",
+                "lang": "--lang"}
+
+
+def _out_problem(out: Path) -> str | None:
+    """Why `out` cannot be the output folder (None: it is a folder, or can be created)."""
+    if out.exists():
+        return None if out.is_dir() else f"--out: {out} exists and is not a folder"
+    for parent in out.parents:  # the nearest existing ancestor must be a writable folder
+        if parent.exists():
+            if not parent.is_dir():
+                return f"--out: {parent} is not a folder, so {out} cannot be created"
+            if not os.access(parent, os.W_OK | os.X_OK):
+                return f"--out: cannot create {out}: {parent} is not writable"
+            return None
+    return None
+
+
+def check_options(args, out: Path) -> None:
+    """The options that need no data or notebook: UserError, one line per problem, before
+    anything is written or started (a NaN timeout would turn the limit off, a negative one
+    would fail every run after starting its kernel)."""
+    problems = []
+    if args.jobs < 1:
+        problems.append("--jobs: must be at least 1")
+    if not (math.isfinite(args.timeout) and args.timeout > 0):
+        problems.append(f"--timeout: {args.timeout:g} is not a number of seconds > 0")
+    if not (math.isfinite(args.max_kernel_memory) and args.max_kernel_memory >= 0):
+        problems.append(f"--max-kernel-memory: {args.max_kernel_memory:g} is not a number of "
+                        "MB >= 0 (0: no limit)")
+    if not (math.isfinite(args.max_output_mb) and args.max_output_mb > 0):
+        problems.append(f"--max-output-mb: {args.max_output_mb:g} is not a number of MB > 0")
+    for name, option in LIST_OPTIONS.items():
+        if not _split(getattr(args, name)):
+            problems.append(f"{option}: empty list; give comma-separated values, or all")
+    problem = _out_problem(out)
+    if problem:
+        problems.append(problem)
+    if problems:
+        raise UserError("\n".join(problems))
 
 
 # --- plan: notebooks, parameters, checks ------------------------------------------------------
@@ -442,7 +490,7 @@ class Context:
 
 async def _watch(kernel, coro, deadline: float, memory_limit: int | None) -> None:
     """Await `coro` (the cells); kill the kernel at the deadline or past the memory limit."""
-    from analysis.kernels import rss_bytes
+    from analysis.kernels import tree_rss_bytes
 
     task = asyncio.ensure_future(coro)
     # Its error is read below; on Ctrl-C nobody may be left to read it, so mark it read.
@@ -455,7 +503,7 @@ async def _watch(kernel, coro, deadline: float, memory_limit: int | None) -> Non
             done, _ = await asyncio.wait({task}, timeout=min(remaining, 0.25))
             if done:
                 break
-            if memory_limit and rss_bytes(kernel.pid) > memory_limit:
+            if memory_limit and tree_rss_bytes(kernel.pid) > memory_limit:
                 raise MemoryLimitExceeded
     finally:
         if not task.done():  # timeout, memory, Ctrl-C: stop the kernel, then the cell's task
@@ -477,9 +525,12 @@ async def _attempt(ctx: Context, run: Run, nb, result: Result, deadline: float):
     t0 = time.perf_counter()
     kernel = await ctx.kernel()
     try:
-        if ctx.fork_server is None:  # a kernel from scratch: record the data files it opens
+        if ctx.fork_server is None:  # a kernel from scratch: record the data files it opens,
+            # and adopt its orphans as a forked kernel does
             await kernels.run_silently(kernel.kc, "__import__('analysis.forkserver', fromlist="
-                                       f"['track_reads']).track_reads({str(ctx.data_root)!r})")
+                                       f"['track_reads']).track_reads({str(ctx.data_root)!r}); "
+                                       "__import__('analysis.forkserver', fromlist=['x'])"
+                                       ".become_subreaper()")
         t1 = time.perf_counter()
         result.timings["start"] = round(t1 - t0, 3)
         await _watch(kernel, _execute_cells(kernel, nb), deadline, ctx.memory_limit)
@@ -529,7 +580,8 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
                       publish, progress=None, results: list | None = None,
                       memory_limit: int | None = None, data_root: Path | None = None) -> list[Result]:
     """Run everything, `jobs` at a time, each on a new kernel; each result is published as it
-    completes (and appended to `results`, which the caller keeps if the batch is interrupted)."""
+    completes (and appended to `results`, which the caller keeps if the batch is interrupted).
+    No further run starts once `publish.stopped` (if it has one) is set."""
     from papermill.iorw import load_notebook_node  # gives every cell a `tags` list
 
     from analysis import kernels
@@ -545,7 +597,8 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
     start = start_kernel_hook()
     loop = asyncio.get_running_loop()
 
-    with tempfile.TemporaryDirectory(prefix="dti-kernels-") as ipc_dir:  # mode 0700
+    kernels.remove_dead_kernel_dirs()  # what batches killed with -9 left behind
+    with tempfile.TemporaryDirectory(prefix=kernels.kernel_dir_prefix()) as ipc_dir:  # 0700
         server = None
         if not fresh:
             warm = set().union(*(kernels.imported_modules(nb) for nb in sources.values()))
@@ -553,7 +606,8 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
         ctx = Context(Path(ipc_dir), cwd, timeout, memory_limit, server, data_root, start)
 
         async def work() -> None:
-            while not queue.empty():
+            # `publish.stopped`: the output disk is full or read-only, later runs would only fail
+            while not queue.empty() and not getattr(publish, "stopped", ""):
                 run = queue.get_nowait()
                 try:
                     nb = _parameterised(run, sources[run.notebook.path])
@@ -605,10 +659,8 @@ def main(argv: list[str] | None = None) -> int:
         args.data = os.environ[DATA_DIR_ENV]
     notebooks_dir = args.notebooks_dir or Path(os.environ.get(NOTEBOOKS_ENV) or NOTEBOOKS_DIR)
     out = (args.out or OUTPUTS_DIR).resolve()
-    if args.jobs < 1:
-        print("error: --jobs: must be at least 1", file=sys.stderr)
-        return 2
     try:
+        check_options(args, out)
         runs = plan(args, notebooks_dir)
     except UserError as exc:
         for line in str(exc).splitlines():
@@ -634,7 +686,9 @@ def main(argv: list[str] | None = None) -> int:
         previous_handler = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
         publish.remove_stale_temp_files(out)
-        return _run_locked(args, runs, out, notebooks_dir)
+        data_root = resolve_data_dir(args.data).resolve()
+        with datalock.reading(data_root):  # import-dti and build wait until the batch ends
+            return _run_locked(args, runs, out, notebooks_dir, data_root)
     finally:
         if previous_handler is not None:
             signal.signal(signal.SIGTERM, previous_handler)
@@ -647,64 +701,155 @@ def threading_is_main() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path) -> int:
-    from tqdm import tqdm
-
-    from analysis.dataset import write_dataset
+def _frozen_digests(data_root: Path, runs: list[Run]):
+    """The batch's input digests, data files and notebooks hashed now, before any run reads
+    them (see `InputDigests.freeze_data`)."""
     from analysis.incremental import InputDigests
 
-    data_root = resolve_data_dir(args.data).resolve()
     digests = InputDigests(data_root)
-    previous = publish.read_entries(out)
+    digests.freeze_data()
+    for path in {run.notebook.path for run in runs}:  # as read for this batch, not at its end
+        digests.file(Path(path).resolve())
+    return digests
+
+
+# A full disk (or quota), a read-only folder: every later run would fail to write its brief too.
+STOP_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+
+class Recording:
+    """Publishes each finished run and journals its manifest entry (fsynced) at once, so that a
+    batch killed later keeps it (`analysis.journal`)."""
+
+    def __init__(self, out: Path, recorder, max_bytes: int | None):
+        from analysis.journal import Journal
+
+        self.publisher = publish.Publisher(out, max_bytes)
+        self.recorder = recorder
+        self.journal = Journal(out)
+        self.entries: list[dict] = []
+        self.journal_error = ""
+        self.stopped = ""
+
+    def __call__(self, result: Result, nb) -> None:
+        self.publisher(result, nb)
+        if result.extra.get("io_errno") in STOP_ERRNOS and not self.stopped:
+            self.stopped = result.error  # the next runs would fail the same way: none starts
+        entry = self.recorder.entry(result)
+        self.entries.append(entry)
+        if self.journal_error:
+            return
+        try:
+            self.journal.append(entry)
+        except OSError as exc:  # the batch goes on; only a crash from now on would cost more
+            self.journal_error = publish.io_error(exc)
+            print(f"warning: {self.journal_error}; the batch goes on, but a crash from now on "
+                  "would redo the runs it finished", file=sys.stderr)
+
+
+def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path, data_root: Path) -> int:
+    from analysis.journal import SpaceReserve, read_journal
+
+    digests = _frozen_digests(data_root, runs)
+    previous = publish.read_entries(out)  # a killed batch's journal included
+    pending = bool(read_journal(out))
     todo = [run for run in runs
             if args.force or not digests.up_to_date(run, previous.get(run.key), out)]
-    up_to_date = len(runs) - len(todo)
+    recording = Recording(out, publish.Recorder(out, data_root, digests),
+                          int(args.max_output_mb * 2**20))
     results: list[Result] = []
     interrupted = False
     if todo:
-        bar = tqdm(total=len(todo), unit="run", file=sys.stderr, disable=args.quiet,
-                   desc="briefs", dynamic_ncols=True)
-        failed = 0
-
-        def progress(result: Result) -> None:
-            nonlocal failed
-            failed += result.status != "ok"
-            bar.set_postfix_str(f"failed={failed}" if failed else "", refresh=False)
-            bar.update(1)
-
-        limit = int(args.max_kernel_memory * 2**20) if args.max_kernel_memory > 0 else None
+        reserve = SpaceReserve(out, len(todo))  # room for manifest and index on a full disk
         try:
-            asyncio.run(execute_all(todo, jobs=args.jobs, timeout=args.timeout,
-                                    fresh=args.fresh_kernels, cwd=notebooks_dir.resolve(),
-                                    publish=publish.Publisher(out), progress=progress,
-                                    results=results, memory_limit=limit, data_root=data_root))
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            interrupted = True
+            interrupted = _execute(args, todo, notebooks_dir, data_root, recording, results)
         except Exception as exc:  # noqa: BLE001 - the fork server could not start: one line
-            bar.close()
+            recording.journal.close()
             print(f"error: {_error_summary(exc)}", file=sys.stderr)
             return 1
-        bar.close()
-    # Even after Ctrl-C/SIGTERM the index and manifest list exactly the briefs on disk: record
-    # the runs that finished, with further signals held off for these two renames.
-    held = _hold_signals()
-    try:
-        order = {run.key: i for i, run in enumerate(runs)}
-        results.sort(key=lambda r: order[r.run.key])
-        entries, changed = publish.write_manifest(out, results, data_root, args.fresh_kernels,
-                                                  digests, previous)
-        changed |= bool(write_dataset(out, data_root))  # <out>/data/, only files that changed
-        if changed or not (out / "index.html").exists():
-            publish.write_index(out, entries, data_root)
-    finally:
-        _release_signals(held)
+        finally:
+            reserve.release()
+    problem = _record(args, out, data_root, recording, previous, pending or bool(results))
     if interrupted:
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
         print(f"interrupted: {len(results)} run(s) finished and are listed in the index; "
               "nothing half-written", file=sys.stderr)
         return 130
-    print(publish.summary_table(results, up_to_date))
+    order = {run.key: i for i, run in enumerate(runs)}
+    results.sort(key=lambda r: order[r.run.key])
+    print(publish.summary_table(results, len(runs) - len(todo)))
+    if recording.stopped and len(todo) > len(results):
+        print(f"stopped: {len(todo) - len(results)} run(s) not started, the output folder "
+              f"cannot take more ({recording.stopped.split(': ')[-1]}); free it and run again: "
+              "the runs published are kept", file=sys.stderr)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     print(f"index: {out / 'index.html'}")
     return 1 if any(r.status != "ok" for r in results) else 0
+
+
+def _execute(args, todo: list[Run], notebooks_dir: Path, data_root: Path, recording,
+             results: list) -> bool:
+    """Run `todo` with a progress bar; True when Ctrl-C or SIGTERM stopped the batch."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(todo), unit="run", file=sys.stderr, disable=args.quiet,
+               desc="briefs", dynamic_ncols=True)
+    failed = 0
+
+    def progress(result: Result) -> None:
+        nonlocal failed
+        failed += result.status != "ok"
+        bar.set_postfix_str(f"failed={failed}" if failed else "", refresh=False)
+        bar.update(1)
+
+    limit = int(args.max_kernel_memory * 2**20) if args.max_kernel_memory > 0 else None
+    try:
+        asyncio.run(execute_all(todo, jobs=args.jobs, timeout=args.timeout,
+                                fresh=args.fresh_kernels, cwd=notebooks_dir.resolve(),
+                                publish=recording, progress=progress, results=results,
+                                memory_limit=limit, data_root=data_root))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        return True
+    finally:
+        bar.close()
+    return False
+
+
+def _record(args, out: Path, data_root: Path, recording, previous: dict, pending: bool) -> str:
+    """Merge the finished runs into manifest.json and index.html, then drop the journal; ""
+    or the one line saying what could not be written (the journal then keeps the runs).
+    Even after Ctrl-C/SIGTERM: further signals are held off for these renames."""
+    held = _hold_signals()
+    try:
+        entries, changed = publish.write_manifest(out, recording.entries, recording.recorder,
+                                                  args.fresh_kernels, previous, pending)
+        if changed or not (out / "index.html").exists():
+            publish.write_index(out, entries, data_root)
+    except OSError as exc:
+        recording.journal.close()
+        kept = "" if recording.journal_error else (
+            f"; the finished runs stay in {recording.journal.path} for the next batch")
+        return publish.io_error(exc) + kept
+    finally:
+        _release_signals(held)
+    recording.journal.clear()
+    _publish_dataset(out, data_root)
+    return ""
+
+
+def _publish_dataset(out: Path, data_root: Path) -> None:
+    """<out>/data/ (only the files that changed), after the briefs are listed: a disk too full
+    for it costs the dataset, one warning line, never the index."""
+    from analysis.dataset import write_dataset
+
+    try:
+        write_dataset(out, data_root)
+    except OSError as exc:
+        print(f"warning: {publish.io_error(exc)}; the dataset in {out / 'data'} was not updated",
+              file=sys.stderr)
 
 
 def _hold_signals() -> dict:

@@ -50,14 +50,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_build(args) -> int:
+    from analysis import datalock
     from analysis.build import write_processed
     from analysis.validate import build_checked
 
     root = data_dir(args.data)
-    built, problems = build_checked(root)
-    if problems:
-        raise UserError(problems)
-    write_processed(built, root)
+    with datalock.writing(root):  # running batches finish on the tables they started with
+        built, problems = build_checked(root)
+        if problems:
+            raise UserError(problems)
+        write_processed(built, root)
     print(f"built {len(built.tables)} tables in {root / 'processed'}; all checks passed")
     return 0
 

@@ -154,6 +154,7 @@ def _child(request: dict, server_pid: int, protocol_fd: int) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.setpgid(0, 0)
+        become_subreaper()  # the kernel's descendants stay its own, see kill_tree
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1):
             os.dup2(devnull, fd)
@@ -211,8 +212,12 @@ def serve(stdin, stdout) -> None:
             stdout.write(json.dumps({"pid": pid}) + "\n")
             stdout.flush()
     finally:
+        # The runner is gone or done: every kernel goes, with whatever it started (and the
+        # orphans of killed kernels, which this subreaper adopted).
         for pid in children:
-            kill_group(pid)
+            kill_tree(pid)
+        for pid in descendants(server_pid):
+            _signal(pid, signal.SIGKILL)
 
 
 def _reap(signum, frame) -> None:
@@ -240,6 +245,54 @@ def pid_alive(pid: int) -> bool:
         return True
 
 
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+
+
+def become_subreaper() -> bool:
+    """Make this process adopt its orphaned descendants (Linux `prctl(PR_SET_CHILD_SUBREAPER)`):
+    a process a notebook starts in a new session, whose parent then exits, stays under the
+    kernel instead of going to init, so the runner finds it and stops it with its run."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):  # not Linux: the process group still covers most cases
+        return False
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (children, their children, …), whatever session or group."""
+    import psutil
+
+    try:
+        return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL `pid`, its process group and every descendant, including those that left the
+    group for a new session. The kernel, then each descendant found, is stopped first
+    (SIGSTOP), so none can start another process between the listing and the kill."""
+    _signal(pid, signal.SIGSTOP)
+    found = descendants(pid)
+    for child in found:
+        _signal(child, signal.SIGSTOP)
+    if found:  # one of them may have started a process before it stopped
+        found += [p for p in descendants(pid) if p not in found]
+    kill_group(pid)
+    for child in found:
+        _signal(child, signal.SIGKILL)
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def kill_group(pid: int) -> None:
     """SIGKILL the process group `pid` leads (a kernel and anything it started), else `pid`."""
     try:
@@ -264,6 +317,7 @@ def main() -> None:
     # From here on, a stray print (ours or a module's) cannot corrupt the protocol.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
+    become_subreaper()  # orphans of killed kernels come here, and go when the batch ends
     stdout.write(json.dumps({"ready": os.getpid()}) + "\n")
     stdout.flush()
     serve(sys.stdin, stdout)

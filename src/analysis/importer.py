@@ -14,13 +14,13 @@ import re
 import shutil
 import tempfile
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from analysis import official_table
+from analysis import datalock, official_table
 from analysis.atomic import write_bytes_atomic
 from analysis.build import (
     PROVENANCE_COLUMNS,
@@ -185,6 +185,19 @@ def import_dti(file, year: int, source_url: str, unit_system: int = 63, data_dir
     file, root = Path(file), resolve_data_dir(data_dir)
     _check_arguments(file, year, source_url, unit_system, table, date_published, date_accessed)
     rows, kind, fmt = parse_file(file, unit_system, root, table, sheet)
+    # A real import writes data/: it waits for running batches (they hold the lock shared), so
+    # that no batch reads half old, half new tables; a dry run writes nothing and does not wait.
+    with nullcontext() if dry_run else datalock.writing(root):
+        return _import(file, root, rows, kind, fmt, year=year, source_url=source_url,
+                       unit_system=unit_system, publisher=publisher, title=title,
+                       date_published=date_published, sheet=sheet, dry_run=dry_run,
+                       date_accessed=date_accessed)
+
+
+def _import(file: Path, root: Path, rows, kind: str, fmt: str, *, year: int, source_url: str,
+            unit_system: int, publisher, title, date_published: str, sheet, dry_run: bool,
+            date_accessed: str) -> ImportResult:
+    """import_dti once the table is parsed (and, unless dry_run, the data folder locked)."""
     content = file.read_bytes()
     digest = hashlib.sha256(content).hexdigest()
     relative = f"{OFFICIAL_DIR}/dti_{year}_{unit_system}_{kind}_{digest[:12]}.{fmt}"

@@ -67,14 +67,28 @@ class InputDigests:
                  lock_file: Path = LOCK_FILE):
         self.data_root = Path(data_root).resolve()
         self._files: dict[Path, str] = {}
+        self._frozen = False
         self.analysis = tree_digest(package_dir, exclude=(TEMPLATES,))
         self.template = tree_digest(package_dir / TEMPLATES)
         lock = sha256_file(lock_file) if lock_file.exists() else "no lock file"
         self.environment = hashlib.sha256(
             f"{lock}\npython {platform.python_version()}".encode()).hexdigest()
 
+    def freeze_data(self) -> None:
+        """Hash every data file now, before any run reads one, and answer from these digests
+        for the rest of the batch (a data file that appears later is "missing"). So a run is
+        recorded with the data as it was when the batch started: a file changed during the batch
+        no longer matches on the next batch, which redoes the runs that opened it, whether they
+        read the old or the new content (make's rule: judge by what was read, not by the end
+        state)."""
+        for rel in self._all_data_files():
+            self.file(self.data_root / rel)
+        self._frozen = True
+
     def file(self, path: Path) -> str:
         if path not in self._files:
+            if self._frozen and path.is_relative_to(self.data_root):
+                return "missing"
             self._files[path] = sha256_file(path) if path.is_file() else "missing"
         return self._files[path]
 

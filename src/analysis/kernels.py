@@ -36,7 +36,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.provisioner_base import KernelProvisionerBase
 
-from analysis.forkserver import kill_group, pid_alive
+from analysis.forkserver import descendants, kill_tree, pid_alive
 
 KERNEL_NAME = "dti-suite"
 HASH_SEED = "0"
@@ -136,6 +136,35 @@ class ForkServer:
             process.stdout.close()
 
 
+KERNEL_DIR_PREFIX = "dti-kernels-"
+
+
+def kernel_dir_prefix() -> str:
+    """Prefix of this batch's temporary kernel folder: it names the owner's pid, so that a later
+    batch can tell a folder whose batch died (kill -9) from one in use."""
+    return f"{KERNEL_DIR_PREFIX}{os.getpid()}-"
+
+
+def remove_dead_kernel_dirs(tmp: Path | None = None) -> list[Path]:
+    """Remove the kernel folders (connection files, sockets) of batches whose process is gone;
+    returns them. Folders of running batches, and any folder not named by a pid, are kept."""
+    import shutil
+    import tempfile
+
+    removed = []
+    for folder in Path(tmp or tempfile.gettempdir()).glob(f"{KERNEL_DIR_PREFIX}*-*"):
+        owner = folder.name[len(KERNEL_DIR_PREFIX):].split("-", 1)[0]
+        if not owner.isdigit() or int(owner) == os.getpid() or pid_alive(int(owner)):
+            continue
+        try:
+            if folder.is_dir() and folder.stat().st_uid == os.getuid():
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+        except OSError:
+            continue
+    return removed
+
+
 def rss_bytes(pid: int) -> int:
     """Resident memory of one process (0 when it is gone)."""
     try:
@@ -143,6 +172,12 @@ def rss_bytes(pid: int) -> int:
             return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a kernel and of every process below it (a notebook's subprocesses
+    count against the kernel's limit). Pages a forked child shares are counted in each."""
+    return rss_bytes(pid) + sum(rss_bytes(child) for child in descendants(pid))
 
 
 class ForkProvisioner(KernelProvisionerBase):
@@ -232,9 +267,10 @@ class Kernel:
         return process.pid if process is not None else None
 
     def kill(self) -> None:
-        """Kill the process now, without an event loop (timeout, Ctrl-C, memory limit)."""
+        """Kill the kernel and every process it started, now, without an event loop (end of
+        run, timeout, Ctrl-C, memory limit)."""
         if self.pid is not None:
-            kill_group(self.pid)
+            kill_tree(self.pid)
 
     async def stop(self) -> None:
         self.kc.stop_channels()
@@ -298,7 +334,8 @@ async def _handshake(km, kc, timeout: float) -> dict:
                     return reply
         except Empty:
             continue  # not up yet, or IOPub joined late: ask again
-    raise TimeoutError(f"kernel did not answer within {timeout:g} s")
+    # Not TimeoutError: that is what a run over --timeout raises, and this is not one.
+    raise KernelError(f"kernel did not answer within {timeout:g} s")
 
 
 async def run_silently(kc, code: str, timeout: float = 120) -> None:

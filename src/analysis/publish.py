@@ -18,6 +18,7 @@ leaves no half-written file and an earlier brief intact.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -26,7 +27,7 @@ import time
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
-from analysis.atomic import write_bytes_atomic, write_text_atomic
+from analysis.atomic import write_many, write_text_atomic
 from analysis.incremental import sha256_file
 
 FAILED_DIR = "_failed"
@@ -35,9 +36,13 @@ PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbclient",
 
 
 def remove_stale_temp_files(out: Path) -> None:
-    """Temporary files a killed run left behind (`.<name>.<random>.tmp`, see analysis.atomic)."""
+    """Temporary files a killed run left behind (`.<name>.<random>.tmp`, see analysis.atomic),
+    and its space reserve (`analysis.journal.SpaceReserve`); its journal is kept: it is merged."""
+    from analysis.journal import RESERVE_NAME
+
     for path in out.rglob(".*.tmp"):
         path.unlink(missing_ok=True)
+    (out / RESERVE_NAME).unlink(missing_ok=True)
 
 
 def _mark_failed(nb, error: str):
@@ -50,48 +55,103 @@ def _mark_failed(nb, error: str):
     return nb
 
 
-class Publisher:
-    """Writes one run's files (atomically) as soon as it finishes."""
+def io_error(exc: OSError) -> str:
+    """One line for a file that could not be written: its path and the system's message."""
+    where = exc.filename or "a file"
+    return f"cannot write {where}: {exc.strerror or exc}"
 
-    def __init__(self, out: Path):
+
+class Publisher:
+    """Writes one run's files (atomically) as soon as it finishes. A file that cannot be written
+    (disk full, read-only folder) fails that run with one line, never the batch; a brief or
+    executed notebook over `max_bytes` fails its run instead of being published."""
+
+    def __init__(self, out: Path, max_bytes: int | None = None):
         self.out = out
+        self.max_bytes = max_bytes
 
     def __call__(self, result, nb) -> None:
         import nbformat
 
-        from analysis.html_export import external_resources, normalise, render_brief, topic
+        from analysis.html_export import normalise
 
-        run = result.run
         started = time.perf_counter()
         clean = normalise(nb)
-        failed_copy = self.out / FAILED_DIR / run.folder / f"{run.stem}.ipynb"
+        page = self._render(result, clean) if result.status == "ok" else None
+        notebook = (nbformat.writes(clean) + "\n").encode("utf-8")
         if result.status == "ok":
-            result.title = _title(run, topic(clean))
-            try:
-                page = render_brief(clean, title=result.title, kicker=_kicker(run),
-                                    lang=run.lang or "vi")
-            except Exception as exc:  # noqa: BLE001 - this run fails, the others go on
-                result.status, result.error = "failed", f"brief rendering failed: {exc!r}"[:300]
-            else:
-                bad = external_resources(page)
-                if bad:
-                    result.status = "failed"
-                    result.error = f"brief would load {bad[0]} from the network"
+            self._check_size(result, notebook, page)
         exported = time.perf_counter()
         result.timings["export"] = round(exported - started, 3)
         if result.status == "ok":
-            result.ipynb = self.out / run.folder / f"{run.stem}.ipynb"
-            result.html = self.out / run.folder / f"{run.stem}.html"
-            write_text_atomic(nbformat.writes(clean) + "\n", result.ipynb)
-            write_bytes_atomic(page.encode("utf-8"), result.html)
-            failed_copy.unlink(missing_ok=True)
-        else:
-            result.ipynb = failed_copy
-            kept = self.out / run.folder / f"{run.stem}.html"
-            if kept.exists():  # an earlier good brief stays published, untouched
-                result.extra["previous_html"] = kept
-            write_text_atomic(nbformat.writes(_mark_failed(clean, result.error)) + "\n", failed_copy)
+            self._write_brief(result, notebook, page)
+        if result.status != "ok":
+            self._write_failed(result, clean)
         result.timings["write"] = round(time.perf_counter() - exported, 3)
+
+    def _render(self, result, clean) -> bytes | None:
+        """The brief's HTML, or None with the run failed (rendering error, network load)."""
+        from analysis.html_export import external_resources, render_brief, topic
+
+        run = result.run
+        result.title = _title(run, topic(clean))
+        try:
+            page = render_brief(clean, title=result.title, kicker=_kicker(run),
+                                lang=run.lang or "vi")
+        except Exception as exc:  # noqa: BLE001 - this run fails, the others go on
+            result.status, result.error = "failed", f"brief rendering failed: {exc!r}"[:300]
+            return None
+        bad = external_resources(page)
+        if bad:
+            result.status = "failed"
+            result.error = f"brief would load {bad[0]} from the network"
+            return None
+        return page.encode("utf-8")
+
+    def _check_size(self, result, notebook: bytes, page: bytes) -> None:
+        if self.max_bytes is None:
+            return
+        for what, data in (("brief", page), ("executed notebook", notebook)):
+            if len(data) > self.max_bytes:
+                result.status = "failed"
+                result.error = (f"the {what} would be {len(data) / 2**20:.1f} MB, over the "
+                                f"{self.max_bytes / 2**20:g} MB cap (--max-output-mb): "
+                                "does a cell print or draw far more than it should?")
+                return
+
+    def _write_brief(self, result, notebook: bytes, page: bytes) -> None:
+        run = result.run
+        ipynb = self.out / run.folder / f"{run.stem}.ipynb"
+        html = self.out / run.folder / f"{run.stem}.html"
+        try:
+            # Both complete and on disk before either name changes, and before the journal
+            # records them: a crash or a full disk never pairs a new notebook with an old brief.
+            write_many([(notebook, ipynb), (page, html)], fsync=True)
+        except OSError as exc:
+            result.status, result.error = "failed", io_error(exc)
+            result.extra["io_errno"] = exc.errno
+            return
+        result.ipynb, result.html = ipynb, html
+        (self.out / FAILED_DIR / run.folder / f"{run.stem}.ipynb").unlink(missing_ok=True)
+
+    def _write_failed(self, result, clean) -> None:
+        import nbformat
+
+        run = result.run
+        failed_copy = self.out / FAILED_DIR / run.folder / f"{run.stem}.ipynb"
+        kept = self.out / run.folder / f"{run.stem}.html"
+        if kept.exists():  # an earlier good brief stays published, untouched
+            result.extra["previous_html"] = kept
+        if "io_errno" in result.extra:  # its own files could not be written: nor would this
+            return
+        text = nbformat.writes(_mark_failed(clean, result.error)) + "\n"
+        try:
+            write_text_atomic(text, failed_copy)
+        except OSError as exc:  # the run has failed already: say why its notebook is missing
+            if not result.error.startswith("cannot write"):
+                result.error = f"{result.error}; and {io_error(exc)}"[:600]
+            return
+        result.ipynb = failed_copy
 
 
 def _kicker(run) -> str:
@@ -137,6 +197,29 @@ def _versions() -> dict[str, str]:
     return versions
 
 
+class Recorder:
+    """What a batch records about each run, computed once per batch: the git commit and the data
+    checksums (from the batch's frozen digests, so as the data was when the batch started)."""
+
+    def __init__(self, out: Path, data_root: Path, digests=None):
+        self.out, self.data_root, self.digests = out, data_root, digests
+        self.checksums = data_checksums(data_root, digests.file if digests is not None
+                                        else sha256_file)
+        self.data_digest = hashlib.sha256(json.dumps(self.checksums, sort_keys=True)
+                                          .encode()).hexdigest()
+
+    @functools.cached_property
+    def commit(self) -> str:
+        return _git_commit()  # two git calls: only when a run is recorded
+
+    def entry(self, result) -> dict:
+        """The manifest entry of one finished run."""
+        entry = _entry(result, self.out, self.commit, self.data_digest, self.digests)
+        if "previous_html" in result.extra:
+            entry["previous_html"] = result.extra["previous_html"].relative_to(self.out).as_posix()
+        return entry
+
+
 def _entry(result, out: Path, commit: str, data_digest: str, digests=None) -> dict:
     run = result.run
 
@@ -160,19 +243,31 @@ def _entry(result, out: Path, commit: str, data_digest: str, digests=None) -> di
 
 
 def read_entries(out: Path) -> dict[str, dict]:
-    """The previous manifest's entries whose brief or failed notebook is still on disk."""
+    """The previous manifest's entries, then those of a journal a killed batch left (a later
+    entry wins), that still have their brief or failed notebook on disk."""
+    from analysis.journal import read_journal
+
     manifest_path = out / "manifest.json"
-    entries: dict[str, dict] = {}
+    recorded: list = []
     if manifest_path.exists():
         try:
-            for entry in json.loads(manifest_path.read_text(encoding="utf-8")).get("runs", []):
-                entry.setdefault("variant", "")
-                if (entry.get("html") and (out / entry["html"]).exists()) or \
-                        (entry.get("ipynb") and (out / entry["ipynb"]).exists()):
-                    entries[entry["key"]] = entry
-        except (ValueError, KeyError, TypeError, AttributeError):
-            entries = {}
+            recorded = list(json.loads(manifest_path.read_text(encoding="utf-8")).get("runs", []))
+        except (ValueError, TypeError, AttributeError):
+            recorded = []
+    entries: dict[str, dict] = {}
+    for entry in [*recorded, *read_journal(out)]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+            continue
+        entry.setdefault("variant", "")
+        # An entry with nothing on disk (deleted by hand, or a run that could write nothing)
+        # leaves what stood before it.
+        if _on_disk(out, entry.get("html")) or _on_disk(out, entry.get("ipynb")):
+            entries[entry["key"]] = entry
     return entries
+
+
+def _on_disk(out: Path, relative) -> bool:
+    return isinstance(relative, str) and bool(relative) and (out / relative).exists()
 
 
 def _order(entry: dict):
@@ -180,17 +275,17 @@ def _order(entry: dict):
             entry.get("variant") or "", entry["lang"] or "")
 
 
-def write_manifest(out: Path, results: list, data_root: Path, fresh: bool,
-                   digests=None, previous: dict | None = None) -> tuple[list[dict], bool]:
-    """Merge this invocation's runs into manifest.json (earlier briefs still on disk stay
-    listed); returns every entry, sorted, and whether anything changed. With no run executed and
-    no entry changed, nothing is written (an unchanged rerun leaves every file as it was).
-    `previous`: `read_entries(out)`, when the caller has read it already."""
+def write_manifest(out: Path, new_entries: list[dict], recorder: Recorder, fresh: bool,
+                   previous: dict | None = None, pending: bool = False) -> tuple[list[dict], bool]:
+    """Merge this invocation's entries into manifest.json (earlier briefs still on disk stay
+    listed); returns every entry, sorted, and whether anything changed. With no run executed, no
+    entry changed and nothing `pending` (a killed batch's journal), nothing is written (an
+    unchanged rerun leaves every file as it was). `previous`: `read_entries(out)`."""
     manifest_path = out / "manifest.json"
     if previous is None:
         previous = read_entries(out)
     entries = dict(previous)
-    if not results:
+    if not new_entries and not pending:
         ordered = sorted(entries.values(), key=_order)
         try:
             old = json.loads(manifest_path.read_text(encoding="utf-8")).get("runs", [])
@@ -198,27 +293,25 @@ def write_manifest(out: Path, results: list, data_root: Path, fresh: bool,
             old = None
         if old is not None and [e.get("key") for e in old] == [e["key"] for e in ordered]:
             return ordered, False
-    checksums = data_checksums(data_root, digests.file if digests is not None else sha256_file)
-    data_digest = hashlib.sha256(json.dumps(checksums, sort_keys=True).encode()).hexdigest()
-    commit = _git_commit()
-    for result in results:
-        entry = _entry(result, out, commit, data_digest, digests)
-        if "previous_html" in result.extra:
-            entry["previous_html"] = result.extra["previous_html"].relative_to(out).as_posix()
-        entries[entry["key"]] = entry
+    for entry in new_entries:
+        # A run of which nothing could be written (disk full) changes nothing: what stood
+        # before (an earlier brief, still on disk) stands.
+        if entry.get("html") or entry.get("ipynb"):
+            entries[entry["key"]] = entry
     ordered = sorted(entries.values(), key=_order)
     manifest = {
         "command": "python -m analysis run",
-        "git_commit": commit,
+        "git_commit": recorder.commit,
         "kernels": ("started from scratch for every run" if fresh
                     else "a new kernel per run, forked from a warm template process"),
         "packages": _versions(),
-        "data_dir": str(data_root),
-        "data_sha256": data_digest,
-        "data_files": checksums,
+        "data_dir": str(recorder.data_root),
+        "data_sha256": recorder.data_digest,
+        "data_files": recorder.checksums,
         "runs": ordered,
     }
-    write_text_atomic(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", manifest_path)
+    write_text_atomic(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", manifest_path,
+                      fsync=True)  # durable before the journal it replaces is removed
     return ordered, True
 
 
