@@ -72,7 +72,9 @@ def test_source_list_resolves_every_mark_and_dates_in_the_language(lang, date):
     marks = cites.marks(["syn-press", "syn-portal"])
     listing = cites.sources_html()
     assert listing.startswith('<ol class="sources"><li id="src-1">Synthetic Press, '
-                              '<a href="https://example.org/press">Press page</a>, ' + date)
+                              '<a href="https://example.org/press" '
+                              'data-print="https://example.org/press">'
+                              'Press page</a>, ' + date)
     for target in re.findall(r'href="#([^"]+)"', marks):
         assert f'id="{target}"' in listing
     assert "syn-press" not in listing and "syn-portal" not in listing
@@ -375,3 +377,14 @@ def test_the_links_survive_the_sanitiser_and_nothing_else_relative_does():
     nav = brief.nav_html("01_year_profile", 2021, "Hải Dương", "vi")
     assert sanitize_html(nav) == nav
     assert 'href' not in sanitize_html('<a href="../x.sh">a</a><a href="//evil.example/a.html">b</a>')
+
+
+def test_a_long_or_garbled_address_prints_short_and_links_whole():
+    from analysis.citations import PRINTED_URL_CHARS, printed_url
+
+    garbled = ("http://foreign.haiduong.gov.vn/chi-tiet-bai-viet/digitalisation-to-pave-way-for-"
+               "hai-duong%EF%BF%BD%EF%BF%BD%EF%BF%BDs-development-2229-25.html")
+    short = printed_url(garbled)
+    assert short.startswith("http://foreign.haiduong.gov.vn/…") and "\ufffd" not in short
+    assert short.endswith("s-development-2229-25.html") and len(short) <= PRINTED_URL_CHARS
+    assert printed_url("https://example.org/a") == "https://example.org/a"

@@ -50,7 +50,7 @@ def _cells(page: str) -> list[str]:
 
 def test_gaps_are_a_dash_with_one_legend_line_and_empty_rows_columns_go():
     page = tables.render(FIGURES, "vi", table_id="profile")
-    assert page.count('<table class="brief-table" id="tbl-profile">') == 1
+    assert page.count('<table class="brief-table short" id="tbl-profile">') == 1  # prints whole
     assert page.count('<p class="legend">') == 1
     assert page.endswith(f'<p class="legend">{i18n.t("table.legend", "vi")}</p>')
     assert "chưa công bố" not in page.split('<p class="legend">')[0]

@@ -409,7 +409,9 @@ class Citations:
         when = _text(row.get("date_published"))
         date = i18n.date(when, self.lang) if when else ""
         if url.startswith(("http://", "https://")):
-            title_html = f'<a href="{html.escape(url, quote=True)}">{html.escape(title)}</a>'
+            printed = html.escape(printed_url(url), quote=True)
+            title_html = (f'<a href="{html.escape(url, quote=True)}" data-print="{printed}">'
+                          f"{html.escape(title)}</a>")
         else:
             title_html = html.escape(title)
         parts = [p for p in (html.escape(publisher), title_html, html.escape(date)) if p]
@@ -476,6 +478,24 @@ def threshold_figure(status: str, row, cites) -> Html:
                           year=_year_of(row["as_of"]), unit=HOME_PROVINCE, measure="ALL",
                           suffix=text[len(digits):])
     return figure
+
+
+PRINTED_URL_CHARS = 90
+
+
+def printed_url(url: str) -> str:
+    """A page's address as printed under the source list: whole when it fits one line, else its
+    host and the end of its path around "…" (the link keeps the whole address). Runs of
+    replacement characters (an address garbled before it was collected) count as one "…"."""
+    from urllib.parse import unquote
+
+    shown = re.sub(r"\ufffd+", "…", unquote(url, errors="replace"))
+    if len(shown) <= PRINTED_URL_CHARS:
+        return shown
+    scheme, _, rest = shown.partition("://")
+    host, _, path = rest.partition("/")
+    room = PRINTED_URL_CHARS - len(scheme) - len(host) - 5
+    return f"{scheme}://{host}/…{path[-room:]}" if room > 10 else shown[:PRINTED_URL_CHARS] + "…"
 
 
 def ids_of(figures) -> list[str]:

@@ -86,7 +86,8 @@ def _measure_head(lang: str) -> str:
 
 
 def _grid(head: str, rows: list[str], table_id: str) -> str:
-    return (f'<table class="brief-table grid" id="{html.escape(tables.table_id(table_id))}">'
+    return (f'<table class="{tables.table_class(rows, "grid")}" '
+            f'id="{html.escape(tables.table_id(table_id))}">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 

@@ -79,7 +79,7 @@ SANITIZE_ATTRIBUTES = {
     **{f"h{n}": _ANCHORED for n in range(1, 7)},
     "section": _ANCHORED, "figure": _ANCHORED, "sup": _ANCHORED, "li": _ANCHORED,
     "table": _ANCHORED,
-    "a": {"href", "download"},
+    "a": {"href", "download", "data-print"},
     "img": {"src", "alt", "width", "height"},
     "ol": {"start"},
     "th": {"colspan", "rowspan", "scope", "style"},
@@ -95,7 +95,7 @@ _GRID_SHADES = {*(f"heat-{n}" for n in range(1, 6)), "merged", "not-comparable",
                 "cov-rank", "cov-score"}
 SANITIZE_CLASSES = {
     "section": {"glance"},
-    "table": {"brief-table", "dataframe", "grid"},
+    "table": {"brief-table", "dataframe", "grid", "short"},
     "p": {"legend", "gap", "missing", "chart-source", "brief-nav"},
     "span": {"note", "swatch", "fig", "tentative", "disputed", "flag", "n-units", *_GRID_SHADES},
     "td": {"num", "cite-col", *_GRID_SHADES},

@@ -203,9 +203,19 @@ def _status_with_threshold(record: dict, cites, lang: str) -> str:
 
 def _table(table_id: str, head: str, rows: list[str], any_missing: bool, lang: str) -> str:
     """The table element, then the one legend line when a cell reads "—"."""
-    out = (f'<table class="brief-table" id="{html.escape(_id(table_id), quote=True)}">'
+    out = (f'<table class="{table_class(rows)}" id="{html.escape(_id(table_id), quote=True)}">'
            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
     return out + (legend(lang) if any_missing else "")
+
+
+# A table this short is printed whole, on one page (a longer one may break between rows).
+SHORT_TABLE_ROWS = 15
+
+
+def table_class(rows: list[str], *extra: str) -> str:
+    """The table's classes: `short` when it has at most SHORT_TABLE_ROWS rows."""
+    return " ".join(["brief-table", *extra, *(["short"] if len(rows) <= SHORT_TABLE_ROWS
+                                              else [])])
 
 
 def _id(text: str) -> str:
