@@ -245,3 +245,16 @@ def test_the_audit_accepts_a_revision_s_wording_only_as_the_report_gives_it():
            "year": rev["horizon"]}
     assert check_stated(row, rev["source_id"], data) is None
     assert check_stated(row | {"kind": "revision_from"}, rev["source_id"], data) is not None
+
+
+def test_the_quote_is_the_passage_that_states_the_figure_marked_when_in_another_language():
+    from analysis.citations import quote_of
+
+    note = "English; 'Network Information Security' leads; 'ranking 6th out of 63'"
+    assert quote_of(note, "6") == "ranking 6th out of 63"
+    assert quote_of("'Network Information Security'", "6") == ""  # a name is no evidence
+    assert quote_of("'điểm 0,6383 năm 2022'", "0.6383") == "điểm 0,6383 năm 2022"
+    sources = pd.read_csv(io.StringIO(SYNTHETIC_SOURCES), keep_default_na=False)
+    dti = _frame(SYNTHETIC_DTI.replace("'điểm 0,6123'", "'a score of 0.6123 in 2022'"))
+    tip = Citations(sources, "vi", dti=dti).score(0.6123, **_where("Synth A"))
+    assert "“a score of 0.6123 in 2022” (nguyên văn tiếng Anh)" in tip

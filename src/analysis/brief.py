@@ -31,6 +31,7 @@ from analysis.citations import (
     say,
     status_count,
     target_rank_figure,
+    where_of,
 )
 from analysis.comparisons import published_figure
 from analysis.measures import (
@@ -144,18 +145,14 @@ def glance_html(facts: list[Fact], missing: str | None, cites: Citations) -> str
             f"{cites.legend_html()}</section>")
 
 
-def _where(row) -> dict:
-    return {"year": int(row["year"]), "unit": row["unit"], "unit_system": row["unit_system"],
-            "measure": row["measure"]}
-
 
 def _overall_fact(row, lang, cites) -> Fact:
     values = {"year": int(row["year"]), "n_units": n_units_html(row["unit_system"])}
     has_rank, has_score = not i18n.is_missing(row["rank"]), not i18n.is_missing(row["score"])
     if has_rank:
-        values["rank"] = cites.rank(row["rank"], **_where(row))
+        values["rank"] = cites.rank(row["rank"], **where_of(row))
     if has_score:
-        values["score"] = cites.score(row["score"], **_where(row))
+        values["score"] = cites.score(row["score"], **where_of(row))
     key = "glance.overall" if has_rank and has_score else (
         "glance.overall_rank_only" if has_rank else "glance.overall_score_only")
     return _fact(key, lang, **values)
@@ -180,8 +177,8 @@ def _change_fact(pref, province, year, lang, cites) -> Fact | None:
     change = rows.iloc[0]
     previous = published_figure(pref, province, int(change["previous_year"]))
     current = published_figure(pref, province, year)
-    before = cites.rank(previous["rank"], **_where(previous))
-    now = cites.rank(current["rank"], **_where(current))
+    before = cites.rank(previous["rank"], **where_of(previous))
+    now = cites.rank(current["rank"], **where_of(current))
     step = int(change["change"])
     if step == 0:
         return _fact("glance.same", lang, previous_year=int(change["previous_year"]),
@@ -198,8 +195,8 @@ def _average_fact(pref, row, year, lang, cites) -> Fact | None:
         return None
     mean = average.iloc[0]
     key = "glance.above_average" if row["score"] >= mean["score"] else "glance.below_average"
-    return _fact(key, lang, score=cites.score(row["score"], **_where(row)),
-                 average=cites.score(mean["score"], **_where(mean)))
+    return _fact(key, lang, score=cites.score(row["score"], **where_of(row)),
+                 average=cites.score(mean["score"], **where_of(mean)))
 
 
 def _target_fact(pref, targets, province, year, lang, cites) -> Fact | None:
@@ -210,7 +207,7 @@ def _target_fact(pref, targets, province, year, lang, cites) -> Fact | None:
     row = published_figure(pref, province, year)
     if table.empty or row is None:
         return None
-    rank = cites.rank(row["rank"], **_where(row))
+    rank = cites.rank(row["rank"], **where_of(row))
     clauses = [say("glance.within_target" if bool(r["within_target"]) else
                    "glance.short_of_target", lang, horizon=int(r["target_horizon"]),
                    top=target_rank_figure(targets, int(r["target_horizon"]), cites))
@@ -229,7 +226,7 @@ def _strongest_fact(pref, province, year, lang, cites) -> Fact | None:
         return None
     best = ranked.sort_values(["rank", "measure"]).iloc[0]
     return _fact("glance.strongest", lang, measure=label(best["measure"], lang),
-                 rank=cites.rank(best["rank"], **_where(best)))
+                 rank=cites.rank(best["rank"], **where_of(best)))
 
 
 def profile_facts(pref: pd.DataFrame, province: str, year: int, lang: str, *,
@@ -259,9 +256,9 @@ def profile_facts(pref: pd.DataFrame, province: str, year: int, lang: str, *,
 
 def _merged_fact(row, province, lang, cites) -> Fact:
     values = {"year": int(row["year"]), "unit": row["unit"], "province": province,
-              "rank": cites.rank(row["rank"], **_where(row)), "n_units": n_units_html(row["unit_system"])}
+              "rank": cites.rank(row["rank"], **where_of(row)), "n_units": n_units_html(row["unit_system"])}
     if not i18n.is_missing(row["score"]):
-        values["score"] = cites.score(row["score"], **_where(row))
+        values["score"] = cites.score(row["score"], **where_of(row))
     return _fact("glance.merged_score" if "score" in values else "glance.merged", lang, **values)
 
 
@@ -307,7 +304,7 @@ def trend_facts(pref: pd.DataFrame, province: str, years, lang: str, *,
     if rows:
         last = rows[-1]
         facts.append(_fact("glance.latest_rank", lang, province=province,
-                           rank=cites.rank(last["rank"], **_where(last)),
+                           rank=cites.rank(last["rank"], **where_of(last)),
                            n_units=n_units_html(last["unit_system"]), year=int(last["year"])))
         change = _change_fact(pref, province, int(last["year"]), lang, cites)
         if change:
@@ -316,9 +313,9 @@ def trend_facts(pref: pd.DataFrame, province: str, years, lang: str, *,
         worst = max(rows, key=lambda r: (int(r["rank"]), -int(r["year"])))
         if int(best["rank"]) != int(worst["rank"]):
             facts.append(_fact("glance.best_rank", lang,
-                               rank=cites.rank(best["rank"], **_where(best)),
+                               rank=cites.rank(best["rank"], **where_of(best)),
                                year=int(best["year"]),
-                               worst=cites.rank(worst["rank"], **_where(worst)),
+                               worst=cites.rank(worst["rank"], **where_of(worst)),
                                worst_year=int(worst["year"])))
     if successor:
         for year in years:

@@ -42,6 +42,7 @@ STATUSES = ("firm", "tentative", "disputed")
 FLAGS = {"tentative": "*", "disputed": "†"}
 CSV_COLUMNS = ["year", "unit", "unit_system", "measure", "kind", "value", "status", "source_url",
                "publisher", "title", "date_published", "quote", "source_id", "derived_from"]
+_VIETNAMESE_LETTERS = set("àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ")
 _STATUS_NUMBER = re.compile(r"(\d+)pct")
 _DATA_CSV = re.compile(r'data-csv="(\d+)"')
 _QUOTE = re.compile(r"'([^']{6,})'")
@@ -143,12 +144,25 @@ def _int_or_none(value) -> int | None:
     return None if i18n.is_missing(value) else int(value)
 
 
-def quote_of(note) -> str:
-    """The source's own words kept in a transcriber's note (the first passage in quotes)."""
+def where_of(row) -> dict:
+    """The year, unit, unit system and measure of a preferred_dti() row: what a DTI figure is."""
+    return {"year": int(row["year"]), "unit": row["unit"], "unit_system": row["unit_system"],
+            "measure": row["measure"]}
+
+
+def quote_of(note, value: str = "") -> str:
+    """The source's own words kept in a transcriber's note: the first passage in quotes that
+    states `value` (as "0.6383" or "0,6383"), else the first that states a figure in words
+    ("ranked 3rd", three words or more, with a digit); a quoted name alone ("Network
+    Information Security") is not the figure's evidence."""
     if i18n.is_missing(note):
         return ""
-    match = _QUOTE.search(str(note))
-    return match[1].strip() if match else ""
+    passages = [m.strip() for m in _QUOTE.findall(str(note))]
+    forms = {value, value.replace(".", ",")} - {""}
+    stating = [p for p in passages if any(re.search(rf"(?<![\d.,]){re.escape(f)}(?![\d])", p)
+                                          for f in forms)]
+    phrases = [p for p in passages if len(p.split()) >= 3 and re.search(r"\d", p)]
+    return next(iter(stating or phrases), "")
 
 
 class Citations:
@@ -258,12 +272,20 @@ class Citations:
             parts.append(f"{publisher}, {i18n.date(when, self.lang)}" if when else publisher)
         text = "; ".join(parts)
         if figure.quote:
-            text += f" — “{figure.quote}”"
+            text += f" — “{figure.quote}”" + self._quote_language(figure.quote)
         if figure.inputs:
             text = i18n.t("cite.derived", self.lang, sources=text)
         if figure.status != "firm":
             text += " (" + i18n.t(f"cite.status_{figure.status}", self.lang) + ")"
         return text
+
+    def _quote_language(self, quote: str) -> str:
+        """" (in Vietnamese)" / " (nguyên văn tiếng Anh)" after a source's words in the other
+        language: quoted as the source wrote them, said so in the brief's language."""
+        vietnamese = any(ch in _VIETNAMESE_LETTERS for ch in quote.lower())
+        other = "en" if (self.lang == "vi" and not vietnamese and quote.isascii()) else (
+            "vi" if self.lang == "en" and vietnamese else "")
+        return f" ({i18n.t(f'cite.quote_in_{other}', self.lang)})" if other else ""
 
     def legend_html(self) -> str:
         """One legend line per mark used so far in the brief (and not yet explained)."""
@@ -303,8 +325,8 @@ class Citations:
         same = [r for r in given if _equal(r[column], value, kind)]
         status = "disputed" if len(same) < len(given) else (
             "tentative" if any("TENTATIVE" in str(r[3]) for r in same) else "firm")
-        quote = next((q for q in (quote_of(r[3]) for r in same) if q), "")
         shown = f"{float(value):.4f}" if kind != "rank" else str(int(value))
+        quote = next((q for q in (quote_of(r[3], shown) for r in same) if q), "")
         return Figure(int(year), unit, system, measure, kind, shown,
                       tuple(dict.fromkeys(r[0] for r in same)), status, quote)
 

@@ -36,6 +36,7 @@ from analysis.citations import (
     target_figure,
     target_rank_figure,
     threshold_figure,
+    where_of,
 )
 from analysis.errors import UserError
 from analysis.measures import (
@@ -95,10 +96,6 @@ def _say(key: str, lang: str, count: int | None = None, **values) -> Markdown:
 def _plain(cites, lang: str) -> Citations:
     return cites if cites is not None else Citations.plain(lang)
 
-
-def _where(row) -> dict:
-    return {"year": int(row["year"]), "unit": row["unit"], "unit_system": row["unit_system"],
-            "measure": row["measure"]}
 
 
 def ordinal_of(rank: Fig, lang: str) -> Markdown:
@@ -293,7 +290,7 @@ def rank_phrase(row: pd.Series, lang: str = "vi", cites: Citations | None = None
     """"thứ 13/63 tỉnh, thành phố (đứng trên 81% số đơn vị còn lại)" from a preferred row."""
     _check_lang(lang)
     cites = _plain(cites, lang)
-    rank = cites.rank(row["rank"], **_where(row))
+    rank = cites.rank(row["rank"], **where_of(row))
     text = _say("narrative.rank", lang, ordinal=ordinal_of(rank, lang),
                 n_units=n_units_html(_n_units(row["unit_system"])),
                 units=_unit_words(row["unit_system"], lang))
@@ -310,7 +307,7 @@ def _figure_sentence(unit: str, year: int, row: pd.Series, lang: str,
     parts.append(_say("narrative.figure_rank", lang, rank=rank_phrase(row, lang, cites))
                  if not _missing(row["rank"]) else _say("narrative.figure_no_rank", lang))
     parts.append(_say("narrative.figure_score", lang,
-                      score=cites.score(row["score"], **_where(row)))
+                      score=cites.score(row["score"], **where_of(row)))
                  if not _missing(row["score"]) else _say("narrative.figure_no_score", lang))
     return _say("narrative.sentence_end", lang, text=Markdown("".join(parts)))
 
@@ -436,9 +433,9 @@ def change_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "v
     change = (int(match["change"].iloc[0]) if len(match) and not _missing(match["change"].iloc[0])
               else int(before["rank"]) - int(row["rank"]))
     cites = _plain(cites, lang)
-    was = cites.rank(before["rank"], **_where(before))
+    was = cites.rank(before["rank"], **where_of(before))
     if change:
-        now = cites.rank(row["rank"], **_where(row))
+        now = cites.rank(row["rank"], **where_of(row))
         step = cites.derived("difference", str(abs(change)), [now, was])
         verb = _say("narrative.rose" if change > 0 else "narrative.fell", lang, count=step)
     else:
@@ -605,7 +602,7 @@ def rank_target_sentence(pref: pd.DataFrame, targets: pd.DataFrame, year: int,
                     resolution=RESOLUTION, province=province)
     cites = _plain(cites, lang)
     own = comparisons.published_figure(pref, province, year)
-    rank = cites.rank(own["rank"], **_where(own))
+    rank = cites.rank(own["rank"], **where_of(own))
     clauses = []
     for _, row in rows.sort_values("target_horizon").iterrows():
         if _missing(row["target_rank"]):
@@ -642,7 +639,7 @@ def rank_target_sentences(pref: pd.DataFrame, targets: pd.DataFrame, years, lang
     for year in ranked:
         own = comparisons.published_figure(pref, province, year)
         items.append(_say("narrative.rank_target_item", lang, year=_year(year),
-                          rank=ordinal_of(cites.rank(own["rank"], **_where(own)), lang)))
+                          rank=ordinal_of(cites.rank(own["rank"], **where_of(own)), lang)))
     clauses = [_say("narrative.rank_target_within" if within else "narrative.rank_target_short",
                     lang, horizon=_year(horizon), top=target_rank_figure(targets, int(horizon),
                                                                          cites))

@@ -18,8 +18,8 @@ import re
 
 import pandas as pd
 
-from analysis import i18n, narrative
-from analysis.citations import n_units_html
+from analysis import citations, i18n, narrative
+from analysis.citations import n_units_html, say
 from analysis.measures import NATIONAL_AVERAGE_UNIT, UNITS_BEFORE_MERGER, label
 
 SOURCE_COLUMNS = ("source_id", "source_ids")
@@ -142,8 +142,6 @@ def render(frame: pd.DataFrame, lang: str, *, table_id: str, cites=None, year=No
 
 def _row_figures(record: dict, year, cites, lang: str) -> dict[str, str]:
     """The row's figures as elements, by column (columns without a figure are left out)."""
-    from analysis import citations
-
     get = record.get
     where = {"year": get("year", year), "unit": get("unit", ""),
              "unit_system": get("unit_system", UNITS_BEFORE_MERGER),
@@ -194,10 +192,8 @@ def _row_figures(record: dict, year, cites, lang: str) -> dict[str, str]:
 
 
 def _status_with_threshold(record: dict, cites, lang: str) -> str:
-    from analysis import citations
-
     kind = "at_least" if "at_least" in str(record["status"]) else "at"
-    return citations.say(f"status.template.{kind}", lang,
+    return say(f"status.template.{kind}", lang,
                          pct=citations.threshold_figure(record["status"], record, cites))
 
 
@@ -318,8 +314,6 @@ def targets(frame: pd.DataFrame, lang: str, *, cites, table_id: str = "targets",
     `drafts`, said to be the draft and cited to it; a paraphrase said to be one), else the
     project's marked translation; wording and value are figures, each row cites its figures."""
     i18n.check_lang(lang)
-    from analysis import citations
-
     heads = ["target_id", "horizon", "label", "value_text", "unit"]
     head = "".join(f'<th scope="col">{html.escape(header(c, lang))}</th>' for c in heads)
     rows, any_missing = [], False
@@ -353,8 +347,6 @@ def revisions(frame: pd.DataFrame, lang: str, *, cites, gap: str | None = None) 
 def wording_html(goal, lang: str, cites, drafts: pd.DataFrame | None = None) -> str:
     """A target's wording as a figure (cited to the page whose words it is), followed by what
     it is when it is a draft or a paraphrase; "—" when the data has none."""
-    from analysis import citations
-
     wording = narrative.target_wording_shown(goal, lang, drafts)
     if not wording.text:
         return i18n.MISSING
@@ -372,8 +364,6 @@ def progress(frame: pd.DataFrame, lang: str, *, cites, table_id: str = "progress
     """Reported progress: target, when, what was reported (a figure of kind progress: the
     number, or the report's words), unit; each row cites its report."""
     i18n.check_lang(lang)
-    from analysis import citations
-
     heads = ["target_id", "as_of", "value_text", "unit"]
     head = "".join(f'<th scope="col">{html.escape(header(c, lang))}</th>' for c in heads)
     rows = []
@@ -397,8 +387,6 @@ def unit_html(text, lang: str) -> str:
     """A target's unit in words. Units that are a ranking ("rank of 63 (DTI value 0.3504)") or
     a count of the Resolution's targets are said by the catalog, so that no figure hides in
     a unit's words."""
-    from analysis.citations import n_units_html, say
-
     text = "" if i18n.is_missing(text) else str(text)
     if text.startswith("rank"):
         return say("table.unit_rank", lang, n=n_units_html(UNITS_BEFORE_MERGER))
