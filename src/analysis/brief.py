@@ -411,13 +411,14 @@ def chart_gap(key: str, lang: str, **values) -> str:
     return i18n.t("brief.no_chart", lang, what=what(key, lang, **values))
 
 
-def show_chart(draw, *args, figsize=(9, 5), when: bool = True, gap_text: str | None = None,
+def show_chart(draw, *args, figsize=None, when: bool = True, gap_text: str | None = None,
                cites: Citations | None = None, figures: pd.DataFrame | None = None,
                **kwargs) -> None:
     """In a notebook: draw a chart on a new figure and show it, or, when `when` is False (nothing
     published to draw), show the one gap sentence instead. With `cites`, the chart's sources
     are also cited by number under it, and `figures` (preferred_dti() rows the chart draws)
-    go into the brief's CSV."""
+    go into the brief's CSV. `figsize`: default, the chart's own (`charts.FIGSIZES`), sized to
+    print readable on A4."""
     from IPython.display import HTML, Image, display
 
     if not when:
@@ -426,9 +427,9 @@ def show_chart(draw, *args, figsize=(9, 5), when: bool = True, gap_text: str | N
         return
     import matplotlib.pyplot as plt
 
-    from analysis.charts import chart_source_ids, figure_png, hide_source_line
+    from analysis.charts import chart_source_ids, figure_png, figsize_of, hide_source_line
 
-    fig, ax = plt.subplots(figsize=figsize)
+    fig, ax = plt.subplots(figsize=figsize or figsize_of(draw))
     try:
         draw(*args, ax=ax, **kwargs)
         ids = chart_source_ids(ax)

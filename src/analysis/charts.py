@@ -19,6 +19,7 @@ import textwrap
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
@@ -162,6 +163,23 @@ def _date_text(iso: str, lang: str) -> str:
 # are sized so that they print at least CAPTION_PRINT_PT points even when the image is shrunk.
 PRINT_WIDTH_IN = 7.0
 CAPTION_PRINT_PT = 7.5
+# The smallest text a chart writes: 7 pt or more once printed, at the sizes of FIGSIZES.
+MIN_TEXT_PT = 8
+
+# Each chart's figure size in the briefs (inches): narrow enough that the tight image, shrunk to
+# PRINT_WIDTH_IN on A4, keeps every text at 7 pt or more (tests/test_chart_print.py).
+FIGSIZES = {
+    "indicator_profile": (6.2, 5.5),
+    "rank_trajectories": (6.4, 5.4),
+    "target_revisions": (6.2, 4.5),
+    "target_progress": (7, 4),
+    "rank_against_target_chart": (6.6, 4.5),
+}
+
+
+def figsize_of(draw) -> tuple[float, float]:
+    """The figure size a brief draws chart function `draw` at."""
+    return FIGSIZES.get(getattr(draw, "__name__", ""), (7, 4.5))
 
 
 def _caption_size(ax, widen: float = 1.2) -> float:
@@ -231,15 +249,93 @@ def _not_published_handle(lang: str) -> Patch:
     return Patch(label=_t("not_published", lang), **NOT_PUBLISHED_STYLE)
 
 
-def _mark_unpublished_years(ax, years, lang, half_width=0.22, label=None, text_y=0.5):
-    """A hatched band over each year without a figure, captioned 'not published' at height
-    text_y (axes fraction; chosen per chart to stay clear of lines and labels)."""
+def _draws_a_gap(ax) -> bool:
+    """Whether the chart hatches anything as 'not found' (then, and only then, its key says so)."""
+    return any(patch.get_gid() == "not-published" for patch in ax.patches)
+
+
+def _with_gap_key(ax, handles, lang, label=None) -> list:
+    """The key's handles, with the hatching's entry when the chart draws a hatched band."""
+    if not _draws_a_gap(ax):
+        return list(handles)
+    handle = _not_published_handle(lang)
+    if label:
+        handle.set_label(label)
+    return [*handles, handle]
+
+
+def _mark_unpublished_years(ax, years, lang, half_width=0.22, label=None):
+    """A hatched band over each year without a figure, captioned short ("not found"; the key
+    says it whole). `_place_band_labels` then moves each caption clear of lines and texts."""
     for year in years:
         ax.axvspan(year - half_width, year + half_width, zorder=0, gid="not-published",
                    **NOT_PUBLISHED_STYLE)
-        ax.text(year, text_y, label or _t("not_published", lang), transform=ax.get_xaxis_transform(),
-                rotation=90, ha="center", va="center", fontsize=8, color="#555555",
-                style="italic", zorder=1, bbox=WHITE_BOX)
+        ax.text(year, 0.5, label or _t("not_found_short", lang),
+                transform=ax.get_xaxis_transform(), rotation=90, ha="center", va="center",
+                fontsize=MIN_TEXT_PT, color="#555555", style="italic", zorder=1, bbox=WHITE_BOX,
+                gid="band-label")
+
+
+def _points_along(line, step_px: float = 2.0):
+    """Display points along a drawn line, every `step_px` pixels (to test what lies on it)."""
+    xy = line.get_transform().transform(np.column_stack(line.get_data()).astype(float))
+    points = [xy[:1]]
+    for a, b in zip(xy[:-1], xy[1:]):
+        n = max(int(np.hypot(*(b - a)) / step_px), 1)
+        points.append(a + (b - a) * np.linspace(0, 1, n + 1)[1:, None])
+    return np.concatenate(points)
+
+
+def _data_line_points(ax) -> list:
+    """Points along each line that carries data (not grid lines, not markers alone)."""
+    return [_points_along(line) for line in ax.get_lines()
+            if line.get_visible() and line.get_linestyle() not in ("None", "none", "")]
+
+
+def _is_clear(box, boxes, line_points) -> bool:
+    """Whether a display box overlaps none of `boxes` and no point of the lines."""
+    if any(_overlap(box, other) for other in boxes):
+        return False
+    return not any(((p[:, 0] > box.x0) & (p[:, 0] < box.x1) & (p[:, 1] > box.y0)
+                    & (p[:, 1] < box.y1)).any() for p in line_points)
+
+
+def _overlap(a, b, tolerance: float = 0.5) -> bool:
+    return (min(a.x1, b.x1) - max(a.x0, b.x0) > tolerance
+            and min(a.y1, b.y1) - max(a.y0, b.y0) > tolerance)
+
+
+def _text_box(text, renderer):
+    """A text's own extent (an annotation's arrow left out), where it is drawn now: an
+    annotation's offset is placed only at draw time, so it is placed here first."""
+    if isinstance(text, mpl.text.Annotation):
+        text.update_positions(renderer)
+    return mpl.text.Text.get_window_extent(text, renderer)
+
+
+BAND_LABEL_HEIGHTS = (0.5, 0.62, 0.38, 0.74, 0.26, 0.86, 0.14)
+
+
+def _place_band_labels(ax) -> None:
+    """Each band's caption at the first height (middle first) where it lies on no data line and
+    no other text, inside the axes. Call once the limits and the other texts are set."""
+    captions = [t for t in ax.texts if t.get_gid() == "band-label"]
+    if not captions:
+        return
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [_text_box(t, renderer) for t in ax.texts
+             if t.get_gid() != "band-label" and t.get_visible() and t.get_text().strip()]
+    lines = _data_line_points(ax)
+    inside = ax.get_window_extent(renderer)
+    for caption in captions:
+        for height in BAND_LABEL_HEIGHTS:
+            caption.set_y(height)
+            box = _text_box(caption, renderer)
+            if box.y0 >= inside.y0 and box.y1 <= inside.y1 and _is_clear(box, boxes, lines):
+                break
+        else:
+            caption.set_y(0.5)
+        boxes.append(_text_box(caption, renderer))
 
 
 def _rank_ticks(ax, bottom):
@@ -326,14 +422,7 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
 
     successor = _successor_or_none(province, provinces)
     merged = ranks_of.get((successor, MERGED_SYSTEM), {})
-    for year, (rank, source_id) in merged.items():
-        ax.plot([year], [rank], linestyle="none", marker="D", markersize=9,
-                markerfacecolor="white", markeredgecolor=PROVINCE_COLOR, markeredgewidth=2,
-                zorder=5, gid="merged-rank")
-        name = _t("successor", lang).format(unit=successor, n=MERGED_SYSTEM,
-                                            members=_members_text(successor, provinces, lang))
-        labels.append((year, rank, textwrap.fill(f"{name}: {rank}", 28), PROVINCE_COLOR, True))
-        drawn_sources.append(source_id)
+    drawn_sources += [source_id for _, source_id in merged.values()]
 
     # Years without the province's own rank: hatched band (its successor's rank sits on it).
     own = ranks_of.get((province, PROVINCE_SYSTEM), {})
@@ -342,7 +431,7 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
     _mark_unpublished_years(ax, unpublished, lang, half_width=0.18,
                             label=f"{province}: {_t('not_found_short', lang)}")
 
-    lowest = max([r for _, r, *_ in labels], default=PROVINCE_SYSTEM)
+    lowest = max([r for _, r, *_ in labels], default=PROVINCE_SYSTEM - 1)
     bottom = PROVINCE_SYSTEM + 1 if lowest > 40 else lowest + 6
     ax.set_ylim(bottom, 0)
     _rank_ticks(ax, bottom)
@@ -363,26 +452,60 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
                 va="bottom", style="italic", gid="no-rank-note")
     # The key lists only what the chart draws (a 2022 chart has no rank among 34).
     handles = []
-    if len(labels) > len(merged):
+    if labels:
         handles.append(Line2D([], [], color="#555555", marker="o",
                               label=_t("ranked_among_63", lang)))
     if merged:
-        handles.append(Line2D([], [], linestyle="none", marker="D", markerfacecolor="white",
-                              markeredgecolor=PROVINCE_COLOR, markeredgewidth=2,
-                              label=_t("ranked_among_34", lang)))
-    if unpublished:
-        handles.append(Patch(label=f"{province}: {_t('not_published', lang)}",
-                             **NOT_PUBLISHED_STYLE))
+        handles.append(Line2D([], [], linestyle="none", **MERGED_MARKER, label=_t(
+            "ranked_among_34", lang).format(unit=successor, n=MERGED_SYSTEM,
+                                            members=_members_text(successor, provinces, lang))))
+    handles = _with_gap_key(ax, handles, lang,
+                            label=f"{province}: {_t('not_published', lang)}")
     for handle in handles:
-        # Narrower than the others: "not found in the sources collected" is long.
-        width = 28 if isinstance(handle, Patch) else 40
-        handle.set_label(textwrap.fill(handle.get_label(), width))
+        handle.set_label(textwrap.fill(handle.get_label(), 34))
     if handles:  # under the plot, so that it covers neither a line nor a label
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.13), fontsize=8,
-                  frameon=False, ncol=3)
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.13),
+                  fontsize=MIN_TEXT_PT, frameon=False, ncol=min(len(handles), 2))
     _label_line_ends(ax, labels)
+    _place_band_labels(ax)
+    if merged:
+        _merged_rank_panel(ax, merged, successor, lang)
     _add_source_line(ax, drawn_sources, sources, lang)
     return ax
+
+
+MERGED_MARKER = {"marker": "D", "markersize": 9, "markerfacecolor": "white",
+                 "markeredgecolor": PROVINCE_COLOR, "markeredgewidth": 2}
+
+
+def _merged_rank_panel(ax, merged: dict, unit: str, lang: str):
+    """The post-merger unit's ranks among 34 on a narrow panel of their own (rank 1-34), right
+    of the plot and of its line names: never on the 1-63 axis, where 3 would read as 3rd of 63."""
+    renderer = ax.figure.canvas.get_renderer()
+    right = max([_text_box(t, renderer).x1 for t in ax.texts if t.get_gid() == "line-label"],
+                default=ax.bbox.x1)
+    gap = 14 * ax.figure.dpi / 72
+    start = (max(right, ax.bbox.x1) + gap - ax.bbox.x0) / ax.bbox.width
+    width = 0.45 * ax.figure.dpi / ax.bbox.width * len(merged) ** 0.5
+    panel = ax.inset_axes([start, 0, width, 1])
+    years = sorted(merged)
+    for year in years:
+        rank = merged[year][0]
+        panel.plot([year], [rank], linestyle="none", zorder=5, gid="merged-rank", **MERGED_MARKER)
+        panel.annotate(f"{rank}", xy=(year, rank), xytext=(0, 9), textcoords="offset points",
+                       ha="center", va="bottom", fontsize=9.5, fontweight="bold",
+                       color=PROVINCE_COLOR)
+    panel.set_ylim(MERGED_SYSTEM + 1, 0)
+    panel.set_yticks([1, 10, 20, 30, MERGED_SYSTEM])
+    panel.yaxis.tick_right()
+    panel.tick_params(labelsize=MIN_TEXT_PT + 1)
+    panel.set_xlim(years[0] - 0.6, years[-1] + 0.6)
+    panel.set_xticks(years)
+    _year_ticks(panel.xaxis)
+    # Named under its year, as the main plot's axis is: above it would meet the main title.
+    panel.set_xlabel(_t("merged_panel_title", lang).format(unit=unit, n=MERGED_SYSTEM),
+                     fontsize=MIN_TEXT_PT + 1)
+    return panel
 
 
 def _peer_palette():
@@ -398,26 +521,54 @@ def _successor_or_none(province, provinces):
     return str(match.iloc[0]) if len(match) else None
 
 
+def _nearest_free(want: float, half: float, top: float, bottom: float, pad: float,
+                  blocked) -> float | None:
+    """The centre nearest `want` for a label of half-height `half` between `bottom` and `top`
+    that keeps `pad` clear of every blocked (low, high) interval; None if there is none."""
+    free = [(bottom + half, top - half)]
+    for low, high in sorted(blocked):
+        cut_low, cut_high = low - half - pad, high + half + pad
+        free = [piece for a, b in free
+                for piece in ((a, min(b, cut_low)), (max(a, cut_high), b)) if piece[0] <= piece[1]]
+    candidates = [min(max(want, a), b) for a, b in free]
+    return min(candidates, key=lambda y: abs(y - want)) if candidates else None
+
+
 def _spread_down(centers: list[float], heights: list[float], top: float, bottom: float,
-                 pad: float) -> list[float]:
+                 pad: float, blocked: list | None = None) -> list[float]:
     """Centres (display units, y growing upwards) for labels of the given heights, in the
     order of their wanted centres, none overlapping: stacked from the top down where they
     collide, then lifted together if they run below `bottom` (never above `top`). When there
-    is no room they run below the axes rather than overlap."""
+    is no room they run below the axes rather than overlap. `blocked[i]`: (low, high) heights
+    label i must stay clear of (the lines that run across it), where room allows."""
+    blocked = blocked or [[] for _ in centers]
     order = sorted(range(len(centers)), key=lambda i: (-centers[i], i))
     placed = [0.0] * len(centers)
     edge = None
     for i in order:
-        y = min(centers[i], top - heights[i] / 2)
-        if edge is not None:
-            y = min(y, edge - pad - heights[i] / 2)
+        ceiling = top if edge is None else edge - pad
+        y = min(centers[i], ceiling - heights[i] / 2)
+        if blocked[i]:
+            free = _nearest_free(centers[i], heights[i] / 2, ceiling, bottom, pad, blocked[i])
+            y = y if free is None else free
         placed[i] = y
         edge = y - heights[i] / 2
-    if order and edge < bottom:
+    if order and edge < bottom and not any(blocked):
         highest = placed[order[0]] + heights[order[0]] / 2
         lift = min(bottom - edge, top - highest)
         placed = [y + max(lift, 0) for y in placed]
     return placed
+
+
+def _heights_crossed(line_points, x0: float, x1: float) -> list[tuple[float, float]]:
+    """(low, high) display heights each line takes between x0 and x1 (lines that run across
+    the place of a label: the edition's lines that go on to the next edition)."""
+    spans = []
+    for points in line_points:
+        ys = points[(points[:, 0] >= x0) & (points[:, 0] <= x1), 1]
+        if len(ys):
+            spans.append((float(ys.min()), float(ys.max())))
+    return spans
 
 
 LABEL_GAP_PT = 9.0  # from a line's last point to its name: clear of the largest marker
@@ -445,19 +596,23 @@ def _label_line_ends(ax, labels):
             gid="line-label")
 
     renderer = ax.figure.canvas.get_renderer()
-    heights = []
+    heights, spans = [], []
     for entry in labels:
         probe = name(*entry)
-        heights.append(mpl.text.Text.get_window_extent(probe, renderer).height)
+        extent = _text_box(probe, renderer)
+        heights.append(extent.height)
+        spans.append((extent.x0, extent.x1))
         probe.remove()
     wanted = [ax.transData.transform((x, rank))[1] for x, rank, *_ in labels]
     box = ax.bbox
     pad = 1.5 * ax.figure.dpi / 72
+    lines = _data_line_points(ax)
     shifts = [0.0] * len(labels)
     for column in sorted({x for x, *_ in labels}):
         members = [i for i, (x, *_) in enumerate(labels) if x == column]
         placed = _spread_down([wanted[i] for i in members], [heights[i] for i in members],
-                              box.y1, box.y0, pad)
+                              box.y1, box.y0, pad,
+                              [_heights_crossed(lines, *spans[i]) for i in members])
         for i, y in zip(members, placed):
             shift = (y - wanted[i]) * 72 / ax.figure.dpi
             shifts[i] = shift if abs(shift) > 0.5 else 0.0
@@ -502,7 +657,7 @@ def indicator_profile(pref: pd.DataFrame, province: str, peers, year: int,
     table = table[table["measure"].isin(measures)]
     palette = _peer_palette()
     low, high = (0.0, 1.0) if value == "percentile" else (1, PROVINCE_SYSTEM)
-    drawn_sources, shown_units = [], set()
+    drawn_sources, shown_units, missing_counts = [], set(), {}
     n_units = 1 + len(peers)
     for row, measure in enumerate(measures):
         cells = table[table["measure"] == measure]
@@ -529,13 +684,12 @@ def indicator_profile(pref: pd.DataFrame, province: str, peers, year: int,
         if province in set(missing["unit"]):
             ax.add_patch(Rectangle((low, row - 0.3), (high - low), 0.6, zorder=1,
                                    gid="not-published", **NOT_PUBLISHED_STYLE))
-            ax.text((low + high) / 2, row, f"{province}: {_t('not_published', lang)}",
-                    ha="center", va="center", fontsize=8, style="italic", color="#555555",
-                    zorder=2, bbox={**WHITE_BOX, "facecolor": NOT_PUBLISHED_STYLE["facecolor"]})
-        if len(missing):
-            ax.annotate(_t("missing_peers", lang).format(k=len(missing), n=n_units),
-                        xy=(1.01, row), xycoords=("axes fraction", "data"), va="center",
-                        fontsize=7.5, color="#666666", gid="missing-count")
+            ax.text((low + high) / 2, row, f"{province}: {_t('not_found_short', lang)}",
+                    ha="center", va="center", fontsize=MIN_TEXT_PT, style="italic",
+                    color="#555555", zorder=2,
+                    bbox={**WHITE_BOX, "facecolor": NOT_PUBLISHED_STYLE["facecolor"]})
+        missing_counts[row] = int(missing["unit"].isin(peers).sum())
+    _peers_missing_column(ax, missing_counts, len(peers), lang)
     ax.set_yticks(range(len(measures)))
     ax.set_yticklabels([label(m, lang) for m in measures])
     ax.set_ylim(len(measures) - 0.5, -0.5)
@@ -543,27 +697,42 @@ def indicator_profile(pref: pd.DataFrame, province: str, peers, year: int,
         ax.set_xlim(-0.03, 1.03)
         axis_label = _t("percentile_axis", lang)
         if province in shown_units:  # the red dot is promised only where one is drawn
-            axis_label += "; " + _t("percentile_axis_dot", lang).format(province=province)
+            axis_label += "\n" + _t("percentile_axis_dot", lang).format(province=province)
         ax.set_xlabel(axis_label)
     else:
         ax.set_xlim(PROVINCE_SYSTEM + 1, 0)
         ax.set_xlabel(_t("rank_axis_63", lang))
     _number_ticks(ax.xaxis, lang, integer=value == "rank")
-    silent = [u for u in [province, *peers] if u not in shown_units]
+    silent = [u for u in peers if u not in shown_units]
     note_lines = 0
     if silent:
-        note = textwrap.fill(_t("no_data_units", lang).format(units=", ".join(silent)), 100)
+        note = textwrap.fill(_t("no_data_units", lang).format(
+            k=len(silent), n=len(peers), units=i18n.join(silent, lang)), 80)
         note_lines = note.count("\n") + 1
-        ax.text(0.0, 1.015, note, transform=ax.transAxes, fontsize=7.5, color="#555555",
-                style="italic", va="bottom", gid="no-data-note")
+        ax.text(0.0, 1.015, note, transform=ax.transAxes, fontsize=MIN_TEXT_PT,
+                color="#555555", style="italic", va="bottom", gid="no-data-note")
     ax.set_title(_t("profile_title", lang).format(province=province, year=year), loc="left",
-                 pad=6 + 11 * note_lines)
+                 pad=6 + 11.5 * note_lines)
     handles, _ = ax.get_legend_handles_labels()
-    handles.append(_not_published_handle(lang))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False,
-              fontsize=8, ncol=4)
+    ax.legend(handles=_with_gap_key(ax, handles, lang), loc="upper center",
+              bbox_to_anchor=(0.5, -0.2), frameon=False, fontsize=MIN_TEXT_PT, ncol=3)
     _add_source_line(ax, drawn_sources, sources, lang)
     return ax
+
+
+def _peers_missing_column(ax, counts: dict, n_peers: int, lang: str) -> None:
+    """Right of the plot, one column: per row, how many of the peers have no figure ("9/10"),
+    under one heading that says what the column counts (the rows with none say nothing)."""
+    if not n_peers or not any(counts.values()):
+        return
+    for row, k in counts.items():
+        if k:
+            ax.annotate(f"{k}/{n_peers}", xy=(1.02, row), xycoords=("axes fraction", "data"),
+                        va="center", ha="left", fontsize=MIN_TEXT_PT, color="#666666",
+                        gid="missing-count")
+    ax.annotate(_t("missing_peers_head", lang), xy=(1.02, 1.0), xycoords="axes fraction",
+                va="bottom", ha="left", fontsize=MIN_TEXT_PT, color="#666666",
+                gid="missing-count-head")
 
 
 # --- target revisions -------------------------------------------------------------------------
@@ -572,7 +741,7 @@ def _is_count_unit(unit: str) -> bool:
     return "enterprise" in unit or "doanh nghiệp" in unit
 
 
-def _target_label(target_id, horizon, targets, revision, lang, width=46):
+def _target_label(target_id, horizon, targets, revision, lang, width=36):
     """Label of a target: its full wording in the chart's language (the source's own, else the
     project's marked translation, from targets.csv; else the revision's original wording),
     wrapped over lines, never shortened."""
@@ -654,10 +823,10 @@ def target_revisions(revisions: pd.DataFrame, targets: pd.DataFrame, kind: str =
                                            on=i18n.date(rev["proposed_on"], lang), status=status)
         new_wording = _revision_wording(rev, "to", lang)
         if end == start and new_wording and _revision_wording(rev, "from", lang) != new_wording:
-            note = textwrap.fill(f"{_t('same_value', lang)}: «{new_wording}»", 95,
+            note = textwrap.fill(f"{_t('same_value', lang)}: «{new_wording}»", 80,
                                  break_long_words=False) + f"\n{note}"
         ax.annotate(note, xy=(0, row), xycoords=("axes fraction", "data"), xytext=(4, -12),
-                    textcoords="offset points", ha="left", va="top", fontsize=7.5,
+                    textcoords="offset points", ha="left", va="top", fontsize=MIN_TEXT_PT,
                     color="#555555", style="italic", gid="proposal")
     ax.set_yticks(range(len(chosen)))
     ax.set_yticklabels([_target_label(r["target_id"], r["horizon"], targets, r, lang)
@@ -690,7 +859,7 @@ def target_revisions(revisions: pd.DataFrame, targets: pd.DataFrame, kind: str =
                Line2D([], [], marker="o", linestyle="none", color=TARGET_COLOR,
                       label=_t("revised", lang))]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2,
-              fontsize=8, frameon=False)
+              fontsize=MIN_TEXT_PT, frameon=False)
     _add_source_line(ax, chosen["source_id"], sources, lang)
     return ax
 
@@ -750,9 +919,10 @@ def target_progress(progress: pd.DataFrame, targets: pd.DataFrame, target_id: st
     reported_years = {int(y) for y in reports["as_of_year"].dropna()}
     unpublished = [y for y in years if y not in reported_years]
     band = 0.22
-    _mark_unpublished_years(ax, unpublished, lang, half_width=band, text_y=0.2)
+    _mark_unpublished_years(ax, unpublished, lang, half_width=band)
     estimated = reports.apply(_is_estimate, axis=1).astype(bool) if len(reports) \
         else pd.Series(dtype=bool)
+    value_texts = []
     for kind, rows, face in (("reported", reports[~estimated], PROVINCE_COLOR),
                              ("estimate", reports[estimated], "white")):
         if not len(rows):
@@ -764,9 +934,10 @@ def target_progress(progress: pd.DataFrame, targets: pd.DataFrame, target_id: st
             text = _format_value(float(value), unit, lang)
             if kind == "estimate":
                 text = _t("estimate_value", lang).format(value=text)
-            ax.annotate(text, xy=(int(year), float(value)), xytext=(8, 0),
-                        textcoords="offset points", va="center", fontsize=10,
-                        fontweight="bold", color=PROVINCE_COLOR, gid=f"{kind}-value")
+            value_texts.append(ax.annotate(
+                text, xy=(int(year), float(value)), xytext=(8, 0), textcoords="offset points",
+                va="center", fontsize=10, fontweight="bold", color=PROVINCE_COLOR,
+                gid=f"{kind}-value"))
     goal_texts = []
     for index, goal in enumerate(goals.itertuples(index=False)):
         ax.axhline(float(goal.value), color=TARGET_COLOR, linestyle="--", linewidth=1.2,
@@ -792,12 +963,13 @@ def target_progress(progress: pd.DataFrame, targets: pd.DataFrame, target_id: st
         ax.set_ylim(0, max(values, default=1) * 1.25)
     if not len(reports) and not len(goals):
         _empty_message(ax, lang)
-    _clear_of_bands(ax, goal_texts, [(y - band, y + band) for y in unpublished])
+    _clear_of_bands(ax, goal_texts + value_texts, [(y - band, y + band) for y in unpublished])
+    _place_band_labels(ax)
     ax.set_ylabel(i18n.data_text(unit, lang) if isinstance(unit, str) else "")
     ax.set_xlabel(_t("year", lang))
     handles, _ = ax.get_legend_handles_labels()
-    handles.append(_not_published_handle(lang))
-    ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True, framealpha=0.95)
+    ax.legend(handles=_with_gap_key(ax, handles, lang), loc="lower right", fontsize=MIN_TEXT_PT,
+              frameon=True, framealpha=0.95)
     _add_source_line(ax, list(reports["source_id"]) + list(goals["source_id"]), sources, lang)
     return ax
 
@@ -819,15 +991,17 @@ def rank_against_target_chart(pref: pd.DataFrame, targets: pd.DataFrame, provinc
     for year, (rank, _) in ranks.items():
         ax.annotate(f"{rank}", xy=(year, rank), xytext=(0, 9), textcoords="offset points",
                     ha="center", fontsize=10, fontweight="bold", color=PROVINCE_COLOR)
-    _mark_unpublished_years(ax, [y for y in all_years if y not in ranks], lang, text_y=0.85)
+    _mark_unpublished_years(ax, [y for y in all_years if y not in ranks], lang)
     goals = table.drop_duplicates("target_horizon")[["target_horizon", "target_rank"]]
     for horizon, value in zip(goals["target_horizon"], goals["target_rank"]):
         ax.axhline(int(value), color=TARGET_COLOR, linestyle="--", linewidth=1.2, zorder=2,
                    gid="target-line")
-        ax.annotate(_t("rank_target_line", lang).format(horizon=int(horizon), value=int(value)),
-                    xy=(1.0, int(value)), xycoords=("axes fraction", "data"), xytext=(-4, 3),
-                    textcoords="offset points", ha="right", va="bottom", fontsize=8.5,
-                    color=TARGET_COLOR, bbox=WHITE_BOX, zorder=5)
+        # In the right margin, beside its line: clear of the ranks and of the bands.
+        ax.annotate(textwrap.fill(_t("rank_target_line", lang).format(
+                        horizon=int(horizon), value=int(value)), 22),
+                    xy=(1.0, int(value)), xycoords=("axes fraction", "data"), xytext=(4, 0),
+                    textcoords="offset points", ha="left", va="center", fontsize=8.5,
+                    color=TARGET_COLOR, zorder=5, annotation_clip=False, gid="target-label")
     deepest = max([r for r, _ in ranks.values()] + [int(v) for v in goals["target_rank"]],
                   default=20)
     ax.set_ylim(deepest + 6, 0)
@@ -842,9 +1016,10 @@ def rank_against_target_chart(pref: pd.DataFrame, targets: pd.DataFrame, provinc
     ax.set_ylabel(_t("rank_axis", lang))
     ax.set_xlabel(_t("edition", lang))
     ax.set_title(_t("rank_target_title", lang).format(province=province), loc="left")
+    _place_band_labels(ax)
     handles, _ = ax.get_legend_handles_labels()
-    handles.append(_not_published_handle(lang))
-    ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=True)
+    ax.legend(handles=_with_gap_key(ax, handles, lang), loc="lower left", fontsize=MIN_TEXT_PT,
+              frameon=True)
     figures = province_year_sources(pref, province, all_years)
     goal_sources = targets.loc[(targets["comparator"] == "top_n"), "source_id"]
     _add_source_line(ax, figures + list(goal_sources), sources, lang)
