@@ -9,7 +9,6 @@ import itertools
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
-import numpy as np
 import pytest
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
@@ -135,23 +134,13 @@ def _data_lines(ax) -> list[Line2D]:
             if line.get_visible() and line.get_linestyle() not in ("None", "none", "")]
 
 
-def _points_along(line, step_px=2.0):
-    """Display points along a line, every `step_px` pixels."""
-    xy = line.get_transform().transform(np.column_stack(line.get_data()).astype(float))
-    points = [xy[:1]]
-    for a, b in zip(xy[:-1], xy[1:]):
-        n = max(int(np.hypot(*(b - a)) / step_px), 1)
-        points.append(a + (b - a) * np.linspace(0, 1, n + 1)[1:, None])
-    return np.concatenate(points)
-
-
 @pytest.mark.parametrize("year, lang, name, draw, args, kwargs", CHARTS)
 def test_no_text_lies_on_a_data_line(year, lang, name, draw, args, kwargs):
     fig, ax = _draw(draw, args, kwargs)
     renderer = fig.canvas.get_renderer()
     crossed = []
     for line in _data_lines(ax):
-        points = _points_along(line)
+        points = charts._points_along(line)  # sampled every 2 px
         for text in _texts(fig):
             box = _box(text, renderer).expanded(1.0, 1.0)
             inside = ((points[:, 0] > box.x0 + 1) & (points[:, 0] < box.x1 - 1)
@@ -164,7 +153,7 @@ def test_no_text_lies_on_a_data_line(year, lang, name, draw, args, kwargs):
 
 @pytest.mark.parametrize("year, lang, name, draw, args, kwargs", CHARTS)
 def test_the_key_lists_only_what_is_drawn(year, lang, name, draw, args, kwargs):
-    fig, ax = _draw(draw, args, kwargs)
+    fig, _ax = _draw(draw, args, kwargs)
     legends = [a for a in fig.findobj(Legend)]
     hatched_key = any(isinstance(h, Patch) and h.get_hatch()
                       for legend in legends for h in legend.legend_handles)
@@ -180,11 +169,11 @@ def test_the_key_lists_only_what_is_drawn(year, lang, name, draw, args, kwargs):
 
 @pytest.mark.parametrize("year, lang, name, draw, args, kwargs", CHARTS)
 def test_a_rank_among_34_never_sits_on_a_1_to_63_axis(year, lang, name, draw, args, kwargs):
-    fig, ax = _draw(draw, args, kwargs)
+    fig, _ax = _draw(draw, args, kwargs)
     merged = [a for a in fig.findobj() if a.get_gid() == "merged-rank"]
     axes_of_merged = {a.axes for a in merged}
     plt.close(fig)
     for axes in axes_of_merged:
-        low, high = sorted(axes.get_ylim())
+        _low, high = sorted(axes.get_ylim())
         assert high <= charts.MERGED_SYSTEM + 1, f"rank among 34 on an axis to {high}"
         assert "34" in axes.get_ylabel() + axes.get_xlabel() + axes.get_title(loc="left")

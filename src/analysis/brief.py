@@ -427,7 +427,7 @@ def show_chart(draw, *args, figsize=None, when: bool = True, gap_text: str | Non
         return
     import matplotlib.pyplot as plt
 
-    from analysis.charts import chart_source_ids, figure_png, figsize_of, hide_source_line
+    from analysis.charts import chart_source_ids, figsize_of, figure_png, hide_source_line
 
     fig, ax = plt.subplots(figsize=figsize or figsize_of(draw))
     try:

@@ -14,6 +14,7 @@ Every chart
 
 from __future__ import annotations
 
+import itertools
 import re
 import textwrap
 
@@ -280,7 +281,7 @@ def _points_along(line, step_px: float = 2.0):
     """Display points along a drawn line, every `step_px` pixels (to test what lies on it)."""
     xy = line.get_transform().transform(np.column_stack(line.get_data()).astype(float))
     points = [xy[:1]]
-    for a, b in zip(xy[:-1], xy[1:]):
+    for a, b in itertools.pairwise(xy):
         n = max(int(np.hypot(*(b - a)) / step_px), 1)
         points.append(a + (b - a) * np.linspace(0, 1, n + 1)[1:, None])
     return np.concatenate(points)
