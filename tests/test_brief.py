@@ -388,3 +388,20 @@ def test_a_long_or_garbled_address_prints_short_and_links_whole():
     assert short.startswith("http://foreign.haiduong.gov.vn/…") and "\ufffd" not in short
     assert short.endswith("s-development-2229-25.html") and len(short) <= PRINTED_URL_CHARS
     assert printed_url("https://example.org/a") == "https://example.org/a"
+
+
+@pytest.mark.parametrize("edition, lang, later", [
+    (2020, "vi", " (sau kỳ DTI 2020)"), (2021, "en", " (after DTI 2021)"), (2024, "en", "")])
+def test_a_revision_later_than_the_edition_is_said_to_be_so_and_credited(edition, lang, later):
+    # Reads the project's data: the revisions proposed on 6 April 2023 (Báo Hải Dương).
+    sources, revisions = data.load_sources(), data.load_target_revisions()
+    cites = brief.Citations(sources, lang)
+    facts = brief.target_facts(data.preferred_dti(), data.load_targets(),
+                               data.load_target_status(), revisions,
+                               [y for y in data.editions() if y <= edition], lang, cites=cites)
+    text = next(re.sub(r"<[^>]+>", "", f.html) for f in facts if "6/4/2023" in f.html
+                or "6 April 2023" in f.html)
+    assert ("Báo Hải Dương" in text) and text.endswith(f"chỉ tiêu{later}" if lang == "vi"
+                                                       else f"targets{later}")
+    assert ("Ban Thường vụ Tỉnh ủy" if lang == "vi" else "Provincial Party Standing Committee") \
+        in text

@@ -359,8 +359,7 @@ def target_facts(pref: pd.DataFrame, targets: pd.DataFrame, target_status: pd.Da
     if len(revisions):
         first = revisions.sort_values("proposed_on").iloc[0]
         same_day = revisions[revisions["proposed_on"].eq(first["proposed_on"])]
-        facts.append(_fact("glance.revisions", lang, date=i18n.date(first["proposed_on"], lang),
-                           count=revised_count(same_day, cites)))
+        facts.append(_revisions_fact(first, revised_count(same_day, cites), years, lang, cites))
     ranked = [y for y in years if published_figure(pref, HOME_PROVINCE, int(y)) is not None]
     if ranked:
         last = int(max(ranked))
@@ -369,6 +368,19 @@ def target_facts(pref: pd.DataFrame, targets: pd.DataFrame, target_status: pd.Da
         if target:
             facts.append(target)
     return facts[:5]
+
+
+def _revisions_fact(first: pd.Series, count, years, lang: str, cites: Citations) -> Fact:
+    """"As reported by <paper> (<month>): on <date> <body> proposed revising <n> targets", said
+    to come after the brief's edition when it does (a 2020 brief reports a 2023 proposal)."""
+    edition = int(max(years)) if len(years) else None
+    proposed_year = int(str(first["proposed_on"])[:4])
+    later = (i18n.t("glance.after_edition", lang, year=edition)
+             if edition is not None and proposed_year > edition else "")
+    by = reported_by(first["source_id"], cites)
+    return _fact("glance.revisions" if by else "glance.revisions_unsourced", lang,
+                 date=i18n.date(first["proposed_on"], lang), count=count,
+                 body=i18n.body(first["proposed_by"], lang), later=later, **by)
 
 
 def target_missing(pref: pd.DataFrame, targets: pd.DataFrame, target_status: pd.DataFrame,

@@ -68,12 +68,6 @@ def _t(key: str, lang: str) -> str:
     return i18n.t(f"chart.{key}", lang)
 
 
-def _body(name, lang: str) -> str:
-    """A body named in the data (e.g. who proposed a revision) in the chart's language."""
-    key = f"chart.body.{name}"
-    return i18n.t(key, lang) if key in i18n.catalog(lang) else i18n.data_text(str(name), lang)
-
-
 def set_theme(**rc) -> None:
     """Theme of the suite, set once per session: seaborn's whitegrid with a font that has the
     Vietnamese diacritics, and settings that make saved figures byte-for-byte repeatable."""
@@ -820,7 +814,7 @@ def target_revisions(revisions: pd.DataFrame, targets: pd.DataFrame, kind: str =
                             ha="right" if is_lower else "left", va="center", fontsize=9.5,
                             fontweight="bold" if bold else "normal", color=TARGET_COLOR)
         status = status_label(rev["status"], lang)
-        note = _t("proposed", lang).format(by=_body(rev["proposed_by"], lang),
+        note = _t("proposed", lang).format(by=i18n.body(rev["proposed_by"], lang),
                                            on=i18n.date(rev["proposed_on"], lang), status=status)
         new_wording = _revision_wording(rev, "to", lang)
         if end == start and new_wording and _revision_wording(rev, "from", lang) != new_wording:

@@ -285,6 +285,13 @@ def translate(text, lang: str, data_dir=None) -> Translation:
                        translated_by=row.translated_by, translated_from=row.translated_from)
 
 
+def body(name, lang: str) -> str:
+    """A body named in the data (e.g. who proposed a revision) in `lang`: the catalog's name
+    for it (`[chart.body]`), else the data's text."""
+    key = f"chart.body.{name}"
+    return t(key, lang) if key in catalog(lang) else data_text(str(name), lang)
+
+
 def data_text(text, lang: str, data_dir=None) -> str:
     """Text that comes from the data (a target's wording, a unit such as "% of GRDP") in `lang`.
     Translations live in `data/translations.csv` with who made them and from what; a translation
