@@ -110,3 +110,19 @@ def test_a_chart_keeps_its_own_alt_text():
         metadata={"image/png": {"alt": "Hạng DTI của Hải Dương qua các kỳ"}})])
     page, _ = DtiBriefExporter().from_notebook_node(new_notebook(cells=[chart]))
     assert re.findall(r'<img [^>]*alt="([^"]*)"', page) == ["Hạng DTI của Hải Dương qua các kỳ"]
+
+
+def test_a_heading_moves_into_the_output_after_it_so_print_keeps_them_together():
+    from analysis.brief_exporter import _keep_headings_with_next
+
+    child = ('<div class="jp-OutputArea-child">\n<div class="jp-RenderedHTMLCommon '
+             'jp-RenderedMarkdown jp-OutputArea-output " data-mime-type="text/markdown">\n{}\n'
+             '</div>\n</div>\n')
+    page = (child.format('<h2 id="Method">Method<a class="anchor-link" href="#Method">¶</a></h2>')
+            + child.format("<p>The index is published yearly.</p>"))
+    kept = _keep_headings_with_next(page)
+    assert kept.count('<div class="jp-OutputArea-child">') == 1
+    assert re.search(r"</h2>\s*<p>The index", kept)
+    # A heading with text of its own in its output stays where it is.
+    mixed = child.format("<h2>Sources</h2><ol><li>a</li></ol>") + child.format("<p>x</p>")
+    assert _keep_headings_with_next(mixed) == mixed

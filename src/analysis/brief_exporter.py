@@ -124,6 +124,21 @@ def _tidy_blank_lines(html: str) -> str:
     return "".join(parts)
 
 
+# An output that is only a heading, and the output after it (nbconvert's markup).
+_HEADING_ALONE = re.compile(
+    r'<div class="jp-OutputArea-child">\s*<div class="[^"]*jp-OutputArea-output[^"]*"[^>]*>\s*'
+    r'(<h([234])\b[^>]*>(?:(?!</h\2>).)*</h\2>)\s*</div>\s*</div>\s*'
+    r'(<div class="jp-OutputArea-child">\s*<div class="[^"]*jp-OutputArea-output[^"]*"[^>]*>)',
+    re.DOTALL)
+
+
+def _keep_headings_with_next(html: str) -> str:
+    """Each heading moved into the output that follows it, so that print never ends a page on
+    a heading: Chromium keeps a heading with what follows it inside one output (break-after:
+    avoid, break-inside of a chart), not across two outputs."""
+    return _HEADING_ALONE.sub(lambda m: f"{m[3]}\n{m[1]}\n", html)
+
+
 class DtiBriefExporter(HTMLExporter):
     """An executed notebook -> the brief's offline HTML (see the module docstring).
 
@@ -185,4 +200,4 @@ class DtiBriefExporter(HTMLExporter):
         self.register_filter("highlight_code", highlight_code)
         self.register_filter("filter_data_type", filter_data_type)
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-        return _tidy_blank_lines(html).strip() + "\n", resources
+        return _tidy_blank_lines(_keep_headings_with_next(html)).strip() + "\n", resources
