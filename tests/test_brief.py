@@ -186,8 +186,16 @@ def test_same_rank_says_the_rank_and_cites_it():
 
 
 def test_trend_facts_give_best_and_lowest_only_when_they_differ():
+    three = synthetic_pref("""year,unit_system,unit,measure,score,rank,source_id
+2020,63,Synth A,dti,,12,syn-press
+2021,63,Synth A,dti,,5,syn-press
+2022,63,Synth A,dti,,8,syn-portal
+""")
+    texts = [f.text for f in brief.trend_facts(three, "Synth A", [2020, 2021, 2022], "en")]
+    assert "Best rank: 5 (DTI 2021); lowest: 12 (DTI 2020)" in texts
+    # The latest edition the best (or the lowest): the item above says it, nothing is added.
     texts = [f.text for f in brief.trend_facts(_pref(), "Synth A", [2021, 2022], "en")]
-    assert "Best rank: 8 (DTI 2022); lowest: 10 (DTI 2021)" in texts
+    assert not any(t.startswith("Best rank") for t in texts)
     pref = _pref()
     pref.loc[pref["unit"].eq("Synth A") & pref["measure"].eq("dti"), "rank"] = 8
     texts = [f.text for f in brief.trend_facts(pref, "Synth A", [2021, 2022], "en")]

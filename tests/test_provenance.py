@@ -9,8 +9,10 @@ rank from two sources, and a source that gives the rank among 34 but not among 6
 from __future__ import annotations
 
 import base64
+import collections
 import csv
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -186,11 +188,15 @@ def large_run(tmp_path_factory) -> Path:
                 "--provinces", "all", "--notebooks", "all")
 
 
-def test_every_figure_of_the_default_set_cites_the_sources_that_state_it(tmp_path):
+@pytest.fixture(scope="module")
+def default_set(tmp_path_factory) -> Path:
     """The default set (every edition, Hải Dương, every notebook), in both languages."""
-    out = _run(tmp_path)
+    return _run(tmp_path_factory.mktemp("default-set"))
+
+
+def test_every_figure_of_the_default_set_cites_the_sources_that_state_it(default_set):
     data = Data(DATA / "processed", DATA / "translations.csv")
-    briefs = _briefs(out)
+    briefs = _briefs(default_set)
     assert len(briefs) == 30
     problems = [p for path in briefs for p in audit_brief(path, data)]
     assert problems == [], f"{len(problems)} problems, e.g.\n" + "\n".join(problems[:20])
@@ -258,3 +264,18 @@ def test_the_quote_is_the_passage_that_states_the_figure_marked_when_in_another_
     dti = _frame(SYNTHETIC_DTI.replace("'điểm 0,6123'", "'a score of 0.6123 in 2022'"))
     tip = Citations(sources, "vi", dti=dti).score(0.6123, **_where("Synth A"))
     assert "“a score of 0.6123 in 2022” (nguyên văn tiếng Anh)" in tip
+
+
+_FIGURE = re.compile(r'<span class="fig[^"]*" data-csv="(\d+)"')
+
+
+@pytest.mark.parametrize("run", ["default_set", "large_run"])
+def test_a_figure_is_said_at_most_twice_in_the_glance_and_summary(run, request):
+    """Tables aside: the glance and the summary (all that comes before a brief's first table)
+    say each figure at most twice."""
+    for path in _briefs(request.getfixturevalue(run)):
+        page = path.read_text(encoding="utf-8")
+        opening = page[page.find("<main"):]
+        opening = opening[:opening.find("<table")]
+        counts = collections.Counter(_FIGURE.findall(opening))
+        assert not counts or max(counts.values()) <= 2, (path, counts.most_common(3))

@@ -55,6 +55,7 @@ from analysis.narrative import (
     move_phrases,
     reported_by,
     revised_count,
+    said_before,
 )
 
 __all__ = [
@@ -225,8 +226,10 @@ def _strongest_fact(pref, province, year, lang, cites) -> Fact | None:
     if ranked.empty:
         return None
     best = ranked.sort_values(["rank", "measure"]).iloc[0]
-    return _fact("glance.strongest", lang, measure=label(best["measure"], lang),
-                 rank=cites.rank(best["rank"], **where_of(best)))
+    rank = cites.rank(best["rank"], **where_of(best))
+    if said_before(rank, cites):
+        return None  # one of the biggest moves: the glance and the summary say it already
+    return _fact("glance.strongest", lang, measure=label(best["measure"], lang), rank=rank)
 
 
 def profile_facts(pref: pd.DataFrame, province: str, year: int, lang: str, *,
@@ -311,7 +314,10 @@ def trend_facts(pref: pd.DataFrame, province: str, years, lang: str, *,
             facts.append(change)
         best = min(rows, key=lambda r: (int(r["rank"]), int(r["year"])))
         worst = max(rows, key=lambda r: (int(r["rank"]), -int(r["year"])))
-        if int(best["rank"]) != int(worst["rank"]):
+        # Said only when it adds something: not when the latest edition is the best or the
+        # lowest (its rank is the item above), nor when every edition ranked the same.
+        if int(best["rank"]) != int(worst["rank"]) and int(last["year"]) not in (
+                int(best["year"]), int(worst["year"])):
             facts.append(_fact("glance.best_rank", lang,
                                rank=cites.rank(best["rank"], **where_of(best)),
                                year=int(best["year"]),

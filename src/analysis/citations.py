@@ -192,6 +192,9 @@ class Citations:
         self.flags_used: set[str] = set()
         self._dti_index: dict | None = None
         self.markup = True
+        # How often each figure was made into an element so far: a brief says a figure at most
+        # twice in its glance and summary, so a sentence may leave out one said twice already.
+        self.times_made: dict[tuple, int] = {}
 
     # --- numbering of sources ---------------------------------------------------------------
 
@@ -248,6 +251,7 @@ class Citations:
         if not self.markup:
             return Fig(html.escape(text) + html.escape(suffix), figure)
         row = self.register(figure)
+        self.times_made[figure.key] = self.times_made.get(figure.key, 0) + 1
         for sid in figure.source_ids:
             self.number(sid)
         flag = FLAGS.get(figure.status, "")

@@ -413,9 +413,10 @@ def moves_sentence(pref: pd.DataFrame, province: str, years, lang: str = "vi",
 
 
 def change_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "vi",
-                    cites: Citations | None = None) -> str | None:
+                    cites: Citations | None = None, *, say_previous: bool = True) -> str | None:
     """The overall rank's change since the previous edition (positive = improved), or why it
-    cannot be given. None when the edition's own rank is missing (already said elsewhere)."""
+    cannot be given. None when the edition's own rank is missing (already said elsewhere).
+    `say_previous=False`: the previous rank is not repeated (the sentence before said it)."""
     _check_lang(lang)
     row = comparisons.published_figure(pref, province, year)
     if row is None or _missing(row["rank"]):
@@ -440,6 +441,9 @@ def change_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "v
         verb = _say("narrative.rose" if change > 0 else "narrative.fell", lang, count=step)
     else:
         verb = _say("narrative.kept", lang)
+    if not say_previous:
+        return _say("narrative.change_since", lang, previous=_year(previous),
+                    province=province, verb=verb)
     return _say("narrative.change", lang, previous=_year(previous),
                 was=ordinal_of(was, lang), province=province, verb=verb)
 
@@ -472,12 +476,16 @@ def strengths_sentence(pref: pd.DataFrame, province: str, year: int, lang: str =
     cites = _plain(cites, lang)
     system = UNITS_BEFORE_MERGER
 
+    def named(measure, rank) -> str:
+        figure = cites.rank(rank, year=year, unit=province, unit_system=system, measure=measure)
+        if said_twice(figure, cites):  # a biggest move: its rank is in the glance and above
+            return label(measure, lang)
+        return _say("narrative.measure_rank", lang, measure=label(measure, lang),
+                    rank=ordinal_of(figure, lang))
+
     def listing(position: str) -> str:
         part = table[table["position"].eq(position)]
-        return i18n.join([_say("narrative.measure_rank", lang, measure=label(m, lang),
-                               rank=ordinal_of(cites.rank(r, year=year, unit=province,
-                                                          unit_system=system, measure=m), lang))
-                          for m, r in zip(part["measure"], part["rank"])], lang)
+        return i18n.join([named(m, r) for m, r in zip(part["measure"], part["rank"])], lang)
 
     text = _say("narrative.strengths", lang, year=_year(year), province=province,
                 kind=i18n.t("narrative.kind_pillars" if is_pillar else "narrative.kind_indicators",
@@ -516,12 +524,26 @@ def gap_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "vi",
                 clauses=Markdown(i18n.t("narrative.clause_separator", lang).join(clauses)))
 
 
+def said_before(figure: Fig, cites: Citations, times: int = 1) -> bool:
+    """Whether the brief had already said this figure `times` times before the sentence that
+    just made it (a brief says a figure at most twice in its glance and summary)."""
+    return cites.markup and cites.times_made.get(figure.figure.key, 0) > times
+
+
+def said_twice(figure: Fig, cites: Citations) -> bool:
+    """Whether the brief has already said this figure twice (glance and summary, before the
+    sentence that just made it): that sentence then names it without the number."""
+    return said_before(figure, cites, times=2)
+
+
 def _status_phrase(row, lang: str, cites: Citations) -> str:
     status = str(row["status"])
     count = status_count(row, "n_targets", cites)
     if status in ("completed", "initially_deployed"):
-        return _say(f"narrative.status_{status}", lang, count=count,
-                    total=status_count(row, "of_total", cites), resolution=RESOLUTION)
+        total = status_count(row, "of_total", cites)
+        key = f"narrative.status_{status}" + ("_said" if said_twice(total, cites)
+                                              and status == "completed" else "")
+        return _say(key, lang, count=count, total=total, resolution=RESOLUTION)
     if _STATUS_NUMBER.search(status):
         kind = "at_least" if "at_least" in status else "at"
         return _say(f"narrative.status_{kind}", lang, count=count,
@@ -586,7 +608,8 @@ def targets_identified_sentence(targets: pd.DataFrame, target_status: pd.DataFra
     found = identified_count(targets, cites)
     total = (status_count(target_status.iloc[0], "of_total", cites)
              if target_status is not None and not target_status.empty else None)
-    of = _say("narrative.targets_found_of", lang, found=found, total=total) if total else found
+    of = (_say("narrative.targets_found_of", lang, found=found, total=total)
+          if total and not said_twice(total, cites) else found)
     return _say("narrative.targets_found", lang, of=of, resolution=RESOLUTION)
 
 
@@ -613,6 +636,9 @@ def rank_target_sentence(pref: pd.DataFrame, targets: pd.DataFrame, year: int,
                             top=target_rank_figure(targets, int(row["target_horizon"]), cites)))
     if not clauses:
         return _say("narrative.rank_target_none", lang, resolution=RESOLUTION)
+    if said_twice(rank, cites):
+        return _say("narrative.rank_target_said", lang, year=_year(year),
+                    clauses=Markdown(i18n.join(clauses, lang)), resolution=RESOLUTION)
     return _say("narrative.rank_target", lang, year=_year(year), rank=ordinal_of(rank, lang),
                 clauses=Markdown(i18n.join(clauses, lang)), resolution=RESOLUTION)
 
@@ -676,11 +702,12 @@ def rank_target_dispute_sentence(targets: pd.DataFrame, lang: str = "vi",
     figure = cites.stated("target", i18n.integer(row["value"], lang), source_ids=row["source_id"],
                           year=row["horizon"], unit=HOME_PROVINCE, measure=row["target_id"],
                           status="disputed", quote=str(row["quote"]))
-    return _say("narrative.rank_target_disputed_figures" if by
-                else "narrative.rank_target_disputed_figures_unsourced", lang,
-                resolution=RESOLUTION, target_id=str(row["target_id"]),
-                horizon=_year(row["horizon"]),
-                top=target_rank_figure(targets, int(row["horizon"]), cites), other=figure, **by)
+    top = target_rank_figure(targets, int(row["horizon"]), cites)
+    # The Resolution's own level said twice already (glance, comparison): named, not repeated.
+    key = "narrative.rank_target_disputed_" + ("said" if said_twice(top, cites) else "figures")
+    return _say(key if by else key + "_unsourced", lang, resolution=RESOLUTION,
+                target_id=str(row["target_id"]), horizon=_year(row["horizon"]), top=top,
+                other=figure, **by)
 
 
 def _rank_target_disputed(targets: pd.DataFrame) -> bool:
@@ -801,13 +828,19 @@ def trend_sentences(pref: pd.DataFrame, province: str, years: Iterable[int], lan
     years = list(years)
     moves = moves_sentence(pref, province, years, lang, cites)
     sentences = [moves] if moves else []
+    said = None  # the edition whose rank the sentence before gave
     for year in years:
         own = comparisons.published_figure(pref, province, year)
         sentences.append(overall_sentence(pref, province, year, lang, sources, cites))
-        if own is not None:
-            change = change_sentence(pref, province, year, lang, cites)
+        previous = _previous_edition(pref, year)
+        # Edition by edition the first has no earlier one (nothing to say), and the rank just
+        # given is not said again in the change that follows it.
+        if own is not None and previous is not None:
+            change = change_sentence(pref, province, year, lang, cites,
+                                     say_previous=said != previous)
             if change:
                 sentences.append(change)
+        said = year if own is not None and not _missing(own["rank"]) else None
         merged = merged_sentence(pref, province, year, provinces, lang, sources, cites)
         if merged:
             sentences.append(merged)
