@@ -15,7 +15,7 @@ from data_helpers import copy_data
 
 from analysis import data
 from analysis.errors import UserError
-from analysis.importer import import_dti
+from analysis.ingest.importer import import_dti
 
 FIXTURES = Path(__file__).parent / "fixtures" / "official"
 COMMA = FIXTURES / "synthetic_detail_2022_comma.csv"
@@ -73,7 +73,7 @@ def test_import_keeps_the_raw_file_with_provenance_and_registers_the_source(root
     provenance = (root / "raw/provenance.csv").read_text(encoding="utf-8")
     assert kept[0].name in provenance and NEW_PAGE in provenance
     assert NEW_PAGE in set(data.load_sources(root)["url"])
-    from analysis.validate import validate
+    from analysis.ingest.validate import validate
 
     assert validate(root) == []
 
@@ -231,7 +231,7 @@ def test_detail_table_from_xlsx_with_title_rows_two_line_headers_and_numeric_cel
     assert new.loc[("Đà Nẵng", "dti"), "rank"] == 1
     assert new.loc[("Hải Dương", "awareness"), "score"] == pytest.approx(0.7001)
     assert (root / result.raw_file).read_bytes() == book.read_bytes()  # kept as received
-    from analysis.validate import validate
+    from analysis.ingest.validate import validate
 
     assert validate(root) == []  # the build reads the kept workbook again
 
@@ -279,7 +279,7 @@ def test_sheet_option_picks_the_named_sheet(root, tmp_path):
     assert result.changed and result.rows == 18
     provenance = (root / "raw/provenance.csv").read_text(encoding="utf-8")
     assert ",detail,Chi tiết\n" in provenance  # the rebuild reads the same sheet
-    from analysis.validate import validate
+    from analysis.ingest.validate import validate
 
     assert validate(root) == []
     with pytest.raises(UserError, match="--sheet: 'Bảng 2': no such sheet .*sheets: Ghi chú, Chi tiết"):

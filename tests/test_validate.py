@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from data_helpers import OBSERVATIONS, REAL_DATA, copy_data, edit_raw, line_of
 
-from analysis.build import build_all
-from analysis.schemas import check_tables
-from analysis.validate import validate
+from analysis.ingest.build import build_all
+from analysis.ingest.schemas import check_tables
+from analysis.ingest.validate import validate
 
 HD_2020 = "2020,Hải Dương,63,dti,0.3504,14,https://tab.baohaiduong"
 
@@ -182,7 +182,7 @@ def test_a_better_rank_with_a_lower_score_from_one_source_is_one_line_with_file_
 
 
 def _build_problems(root):
-    from analysis.validate import build_checked
+    from analysis.ingest.validate import build_checked
 
     return [str(p) for p in build_checked(root)[1]]
 

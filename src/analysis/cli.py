@@ -51,8 +51,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _cmd_build(args) -> int:
     from analysis import datalock
-    from analysis.build import write_processed
-    from analysis.validate import build_checked
+    from analysis.ingest.build import write_processed
+    from analysis.ingest.validate import build_checked
 
     root = data_dir(args.data)
     with datalock.writing(root):  # running batches finish on the tables they started with
@@ -65,7 +65,7 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_validate(args) -> int:
-    from analysis.validate import validate
+    from analysis.ingest.validate import validate
 
     root = data_dir(args.data)
     problems = validate(root)
@@ -86,7 +86,7 @@ def _cmd_conflicts(args) -> int:
 
 
 def _cmd_import(args) -> int:
-    from analysis.importer import import_dti
+    from analysis.ingest.importer import import_dti
 
     result = import_dti(args.file, year=args.year, source_url=args.source_url,
                         unit_system=args.unit_system, data_dir=args.data, publisher=args.publisher,

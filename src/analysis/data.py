@@ -10,11 +10,11 @@ import functools
 import pandas as pd
 
 from analysis.errors import Problem, UserError
+from analysis.ingest.sources import PRECEDENCE_RULE, TIER_PRESS, TIER_PROVINCE
 from analysis.measures import NATIONAL_UNITS, PROVINCE_MEASURES
 from analysis.names import NameResolver, match_key, strip_diacritics
 from analysis.paths import data_dir as resolve_data_dir
 from analysis.paths import processed_dir
-from analysis.sources import PRECEDENCE_RULE, TIER_PRESS, TIER_PROVINCE
 
 PREFERRED_KEY = ["year", "unit_system", "unit", "measure"]
 # aliases.csv kind of a historical province name: `canonical` is its successor, which the name

@@ -27,7 +27,7 @@ import pandas as pd
 from analysis import data
 from analysis.atomic import write_bytes_atomic
 from analysis.errors import UserError
-from analysis.sources import PRECEDENCE_RULE
+from analysis.ingest.sources import PRECEDENCE_RULE
 
 DATA_SUBDIR = "data"
 DESCRIPTOR = "datapackage.json"

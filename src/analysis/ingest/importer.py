@@ -20,9 +20,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import datalock, official_table
+from analysis import datalock
 from analysis.atomic import write_bytes_atomic
-from analysis.build import (
+from analysis.errors import Problem, UserError
+from analysis.ingest import official_table
+from analysis.ingest.build import (
     PROVENANCE_COLUMNS,
     PROVENANCE_FILE,
     build_aliases,
@@ -32,11 +34,10 @@ from analysis.build import (
     resolvers,
     write_processed,
 )
-from analysis.errors import Problem, UserError
+from analysis.ingest.sources import host_of, source_id
 from analysis.measures import FIRST_EDITION, UNIT_SYSTEMS
 from analysis.paths import data_dir as resolve_data_dir
 from analysis.paths import processed_dir, raw_dir
-from analysis.sources import host_of, source_id
 
 OFFICIAL_DIR = "official"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
@@ -233,7 +234,7 @@ def _import(file: Path, root: Path, rows, kind: str, fmt: str, *, year: int, sou
 @contextmanager
 def _staged(root: Path, relative: str, content: bytes, record: dict):
     """A copy of data/ with the import applied and rebuilt, and the problems validation found."""
-    from analysis.validate import build_checked
+    from analysis.ingest.validate import build_checked
 
     with tempfile.TemporaryDirectory(dir=root.parent, prefix=f".{root.name}-import-") as tmp:
         staging = Path(tmp) / root.name

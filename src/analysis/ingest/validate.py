@@ -8,10 +8,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.build import PROCESSED_FILES, PROVENANCE_COLUMNS, PROVENANCE_FILE, Built, build_all
 from analysis.errors import Problem
+from analysis.ingest.build import (
+    PROCESSED_FILES,
+    PROVENANCE_COLUMNS,
+    PROVENANCE_FILE,
+    Built,
+    build_all,
+)
+from analysis.ingest.schemas import ISO_DATE_OR_BLANK, check_tables
 from analysis.paths import processed_dir, raw_dir
-from analysis.schemas import ISO_DATE_OR_BLANK, check_tables
 
 REQUIRED_PROVENANCE = ("file", "kind", "publisher", "title", "url", "date_accessed", "sha256")
 

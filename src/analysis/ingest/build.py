@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import official_table
 from analysis.errors import Problem
+from analysis.ingest import official_table
+from analysis.ingest.sources import build_registry, read_notes, source_id, split_urls
 from analysis.measures import NATIONAL_UNITS
 from analysis.names import NameResolver, nfc, slugify
 from analysis.paths import processed_dir, raw_dir
-from analysis.sources import build_registry, read_notes, source_id, split_urls
 
 REFERENCE = "reference"
 PROVENANCE_FILE = "provenance.csv"
@@ -307,7 +307,7 @@ def build_target_revisions(ref: Path) -> pd.DataFrame:
 def build_target_drafts(ref: Path) -> pd.DataFrame:
     """Vietnamese wordings of targets as a draft put them (before adoption): kept apart from
     `targets.csv` so that a draft's words can never pass for the adopted text."""
-    from analysis.sources import parse_date
+    from analysis.ingest.sources import parse_date
 
     raw = read_csv_lines(ref / DRAFT_WORDINGS)
     return pd.DataFrame({
@@ -343,7 +343,7 @@ def build_target_restatements(ref: Path) -> pd.DataFrame:
 def _describe_drafts(registry: pd.DataFrame, ref: Path) -> pd.DataFrame:
     """The draft-wordings file names its page's publisher, title and date; a page the reference
     notes do not describe takes them from there."""
-    from analysis.sources import parse_date
+    from analysis.ingest.sources import parse_date
 
     raw = read_csv_lines(ref / DRAFT_WORDINGS).drop_duplicates("source_url")
     for record in raw.to_dict("records"):

@@ -12,8 +12,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.errors import Problem
+from analysis.ingest.sources import TIER_NAMES
 from analysis.measures import FIRST_EDITION, MEASURES, NATIONAL_UNITS, UNIT_SYSTEMS
-from analysis.sources import TIER_NAMES
 
 DTI_KEY = ["year", "unit_system", "unit", "measure", "source_id"]
 ISO_DATE_OR_BLANK = r"^(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)?$"
