@@ -17,7 +17,7 @@ from analysis import data
 from analysis.errors import UserError
 from analysis.ingest.importer import import_dti
 
-FIXTURES = Path(__file__).parent / "fixtures" / "official"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "official"
 COMMA = FIXTURES / "synthetic_detail_2022_comma.csv"
 SEMICOLON = FIXTURES / "synthetic_detail_2022_semicolon_bom_crlf.csv"
 PORTAL_2022 = "https://dti.gov.vn/xep-hang-2022"
