@@ -484,13 +484,25 @@ def test_a_better_rank_with_a_lower_score_is_refused_naming_file_line_and_rule(r
     assert _snapshot(root) == before
 
 
-@pytest.mark.parametrize("date", ["2023-7-5", "12/7/2023", "2023", "July 2023", "2023-13", "2023-02-30"])
+@pytest.mark.parametrize("date", ["2023-7-5", "12/7/2023", "July 2023", "2023-13", "2023-02-30"])
 def test_date_published_must_be_an_iso_date(root, date):
-    with pytest.raises(UserError, match=f"--date-published: '{date}': "):
+    before = _snapshot(root)
+    with pytest.raises(UserError) as error:
         import_dti(COMMA, year=2022, source_url=NEW_PAGE, data_dir=root, date_published=date)
+    assert str(error.value) == (f"--date-published: {date!r}: must be a calendar date "
+                                "YYYY-MM-DD, YYYY-MM or YYYY (e.g. 2023-07-12)")
+    assert _snapshot(root) == before
 
 
-@pytest.mark.parametrize("date", ["2023-07-12", "2023-07"])
+@pytest.mark.parametrize("date", ["2023-07", "2023-07-12 ", "2023-06-31"])
+def test_date_accessed_must_be_a_day(root, date):
+    with pytest.raises(UserError) as error:
+        import_dti(COMMA, year=2022, source_url=NEW_PAGE, data_dir=root, date_accessed=date)
+    assert str(error.value) == (f"--date-accessed: {date!r}: must be a calendar date "
+                                "YYYY-MM-DD (e.g. 2023-07-12)")
+
+
+@pytest.mark.parametrize("date", ["2023-07-12", "2023-07", "2023"])
 def test_iso_dates_are_accepted_and_reach_the_source_registry(root, date):
     import_dti(COMMA, year=2022, source_url=NEW_PAGE, data_dir=root, date_published=date)
     sources = data.load_sources(root).set_index("url")

@@ -202,24 +202,6 @@ def test_tied_ranks_may_have_different_scores(tmp_path):
     assert _build_problems(root) == []
 
 
-def test_a_provenance_date_that_is_not_iso_is_refused(tmp_path):
-    root = copy_data(tmp_path)
-    path = root / "raw/provenance.csv"
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    table.loc[0, "date_published"] = "2023-7-5"
-    table.to_csv(path, index=False, lineterminator="\n")
-    assert _problems(root) == [("raw/provenance.csv, line 2, column date_published: '2023-7-5': must be "
-                               "an ISO date YYYY-MM-DD or YYYY-MM (or YYYY), or blank")]
-
-
-def test_the_source_registry_refuses_a_date_that_does_not_compare_as_a_date():
-    built = build_all(REAL_DATA)
-    sources = built.tables["sources.csv"].copy()
-    sources.loc[0, "date_published"] = "2023-7-5"
-    problems = check_tables({**built.tables, "sources.csv": sources}, built.origins)
-    assert [p.rule for p in problems] == ["date_published must be YYYY, YYYY-MM or YYYY-MM-DD, or blank"]
-
-
 def test_a_translation_that_drops_a_number_is_reported_by_validate(tmp_path):
     root = copy_data(tmp_path)
     path = root / "translations.csv"
