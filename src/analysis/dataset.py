@@ -27,6 +27,7 @@ import pandas as pd
 from analysis import data
 from analysis.atomic import write_bytes_atomic
 from analysis.errors import UserError
+from analysis.ingest import sources
 from analysis.ingest.sources import PRECEDENCE_RULE
 
 DATA_SUBDIR = "data"
@@ -350,7 +351,6 @@ def write_dataset(out: Path, data_dir=None) -> list[Path]:
 
 
 STAMP = ".inputs.sha256"
-_CODE = ("dataset.py", "data.py", "sources.py")  # what builds the tables from the files
 INPUT_FILES = ("dti.csv", "sources.csv", "provinces.csv", "units_2025.csv", "aliases.csv",
                "list_mentions.csv", "targets.csv", "target_revisions.csv",
                "target_progress.csv", "target_status.csv", "target_drafts.csv",
@@ -371,7 +371,7 @@ def inputs_digest(data_dir=None) -> str:
     for name in INPUT_FILES:
         path = tables / name
         digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b""))
-    for name in _CODE:
-        digest.update((Path(__file__).with_name(name)).read_bytes())
+    for module in (sys.modules[__name__], data, sources):  # what builds the published tables
+        digest.update(Path(module.__file__).read_bytes())
     digest.update(f"{version('pandas')} {version('openpyxl')}".encode())
     return digest.hexdigest()
