@@ -11,12 +11,12 @@ import pandas as pd
 
 from analysis.errors import Problem, UserError
 from analysis.ingest.sources import PRECEDENCE_RULE, TIER_PRESS, TIER_PROVINCE
-from analysis.measures import NATIONAL_UNITS, PROVINCE_MEASURES
+from analysis.measures import DTI_KEY, NATIONAL_UNITS, PROVINCE_MEASURES
 from analysis.names import NameResolver, match_key, strip_diacritics
 from analysis.paths import data_dir as resolve_data_dir
 from analysis.paths import processed_dir
 
-PREFERRED_KEY = ["year", "unit_system", "unit", "measure"]
+PREFERRED_KEY = DTI_KEY[:-1]  # one figure, whichever source published it (a list of its own)
 # aliases.csv kind of a historical province name: `canonical` is its successor, which the name
 # does not resolve to (its figures are not the successor's); an error names the successor.
 KIND_FORMER = "former"

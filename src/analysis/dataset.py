@@ -29,6 +29,7 @@ from analysis.atomic import write_bytes_atomic
 from analysis.errors import UserError
 from analysis.ingest import sources
 from analysis.ingest.sources import PRECEDENCE_RULE
+from analysis.measures import DTI_KEY
 
 DATA_SUBDIR = "data"
 DESCRIPTOR = "datapackage.json"
@@ -79,12 +80,12 @@ TABLES = (
     Table("dti_figures", "One DTI figure per edition, unit system (63 provinces or 34 post-2025 "
           "units), unit and measure: the score and the rank chosen by the precedence rule, each "
           "with the source it comes from.", _figures,
-          ("year", "unit_system", "unit", "measure"),
+          tuple(data.PREFERRED_KEY),
           (("score_source_id", TO_SOURCES, "source_id"),
            ("rank_source_id", TO_SOURCES, "source_id"))),
     Table("dti_observations", "Every published DTI figure, one row per figure and source (sources "
           "that disagree both stay), with the file and line it was transcribed from.",
-          _observations, ("year", "unit_system", "unit", "measure", "source_id"),
+          _observations, tuple(DTI_KEY),
           (("source_id", TO_SOURCES, "source_id"),)),
     Table("sources", "The source registry: one row per page cited.", data.load_sources,
           ("source_id",)),

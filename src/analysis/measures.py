@@ -15,6 +15,9 @@ NATIONAL_MEASURES = (
     "national_average_pillar_economy", "national_average_pillar_society", "national_dti",
 )
 MEASURES = PROVINCE_MEASURES + NATIONAL_MEASURES
+# The key of dti.csv: a figure (edition, unit system, unit, measure) as one source published it.
+# Sources that disagree both stay; `analysis.data.preferred_dti` keeps one row per figure.
+DTI_KEY = ["year", "unit_system", "unit", "measure", "source_id"]
 # DTI 2020 used 3 pillars x 7 indicators: its indicator figures do not compare with later years.
 FIRST_YEAR_OF_EIGHT_INDICATORS = 2021
 FIRST_EDITION = 2020

@@ -16,7 +16,7 @@ import pandas as pd
 from analysis.errors import Problem
 from analysis.ingest import official_table
 from analysis.ingest.sources import build_registry, read_notes, source_id, split_urls
-from analysis.measures import NATIONAL_UNITS
+from analysis.measures import DTI_KEY, NATIONAL_UNITS
 from analysis.names import NameResolver, nfc, slugify
 from analysis.paths import processed_dir, raw_dir
 
@@ -28,7 +28,6 @@ PROVENANCE_COLUMNS = [
 ]
 # Official tables: `table` is detail or overall (empty: recognised by the header), `sheet` the
 # worksheet of a workbook (empty: the first).
-DTI_KEY = ["year", "unit_system", "unit", "measure", "source_id"]
 DTI_COLUMNS = [*DTI_KEY[:4], "score", "rank", "source_id", "note", "origin_file", "origin_line"]
 PROCESSED_FILES = (
     "dti.csv", "sources.csv", "provinces.csv", "units_2025.csv", "aliases.csv", "targets.csv",

@@ -14,9 +14,8 @@ import pandera.pandas as pa
 from analysis.errors import Problem
 from analysis.ingest import dates
 from analysis.ingest.sources import TIER_NAMES
-from analysis.measures import FIRST_EDITION, MEASURES, NATIONAL_UNITS, UNIT_SYSTEMS
+from analysis.measures import DTI_KEY, FIRST_EDITION, MEASURES, NATIONAL_UNITS, UNIT_SYSTEMS
 
-DTI_KEY = ["year", "unit_system", "unit", "measure", "source_id"]
 RANK_SCORE_ORDER = ("a better rank never has a lower score (within one year, unit system, "
                     "measure and source)")
 RANK_WITHIN_N = "rank must be within 1..N, N = the number of units in its unit system"
