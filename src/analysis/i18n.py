@@ -126,6 +126,11 @@ def t(key: str, lang: str, count: int | None = None, **values) -> str:
     return message.format(**values) if values else message
 
 
+def label(measure: str, lang: str = "vi") -> str:
+    """A measure's name in `lang` (catalog `[label.measures]`); an unknown measure as it is."""
+    return catalog(check_lang(lang)).get(f"label.measures.{measure}", measure)
+
+
 def is_missing(value) -> bool:
     if value is None or value is pd.NA:
         return True
