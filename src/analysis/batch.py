@@ -585,8 +585,8 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
     from papermill.iorw import load_notebook_node  # gives every cell a `tags` list
 
     from analysis import kernels
+    from analysis.brief_exporter import warm_up as warm_exporter
     from analysis.data import preferred_dti
-    from analysis.html_export import warm_up as warm_exporter
 
     results = [] if results is None else results
     sources = {path: load_notebook_node(str(path)) for path in {r.notebook.path for r in runs}}
