@@ -144,7 +144,7 @@ def no_kernels(monkeypatch):
     (["--lang", "fr"], "--lang: 'fr' is not a language of the briefs; valid: vi, en"),
     (["--notebooks", "09"], "--notebooks: '09' is not a notebook in"),
     (["-p", "peers=3"], "-p peers='3': expected list"),
-    (["-p", 'peers=["Bac Ninhh"]'], "-p parameter peers='Bac Ninhh' is not a known province"),
+    (["-p", 'peers=["Bac Ninhh"]'], "-p peers has unknown provinces: 'Bac Ninhh' (closest: Bắc Ninh"),
 ])
 def test_bad_parameters_exit_2_before_any_kernel(args, expected, no_kernels, tmp_path, capsys):
     code = batch.main(["--notebooks-dir", str(FIXTURES), "--out", str(tmp_path), *args])

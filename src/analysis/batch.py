@@ -56,7 +56,6 @@ sys.modules.setdefault("rfc3987_syntax", None)
 from analysis import datalock, publish
 from analysis.errors import UserError
 from analysis.measures import HOME_PROVINCE as DEFAULT_PROVINCE
-from analysis.measures import LANGS
 from analysis.names import slugify
 from analysis.paths import DATA_DIR_ENV, NOTEBOOKS_DIR, OUTPUTS_DIR
 from analysis.paths import data_dir as resolve_data_dir
@@ -262,9 +261,23 @@ def _parse_value(text: str):
         return text
 
 
+def _checked(texts: list[str], problems: list[str], check) -> list:
+    """The values `check` accepts, each once, in the order given; its problems added to
+    `problems`."""
+    chosen = []
+    for text in texts:
+        value, problem = check(text)
+        if problem:
+            problems.append(problem)
+        elif value not in chosen:
+            chosen.append(value)
+    return chosen
+
+
 def plan(args, notebooks_dir: Path) -> list[Run]:
     """Every run the arguments ask for; UserError (one line per problem) if any is wrong."""
-    from analysis.data import editions, load_provinces, resolve_province
+    from analysis import params
+    from analysis.data import editions, load_provinces
 
     problems: list[str] = []
     notebooks = discover(notebooks_dir) if notebooks_dir.is_dir() else []
@@ -287,39 +300,21 @@ def plan(args, notebooks_dir: Path) -> list[Run]:
                                 f"valid: {valid_ids}")
     declared = {name for nb in selected for name in nb.params}
 
+    # Years, provinces, languages and peers by the notebooks' own rules (`analysis.params`).
     data = args.data
     years = editions(data)
-    valid_years = ", ".join(map(str, years))
-    chosen_years: list[int] = []
     if args.years.strip().lower() == "all":
         chosen_years = years
     else:
-        for text in _split(args.years):
-            if text.isdigit() and int(text) in years:
-                chosen_years.append(int(text)) if int(text) not in chosen_years else None
-            else:
-                problems.append(f"--years: {text!r} is not a DTI edition with data; "
-                                f"valid: {valid_years}, or all")
-
-    chosen_provinces: list[str] = []
+        chosen_years = _checked(_split(args.years), problems, lambda text: params.check_year(
+            text, years, name="--years", also_valid="all"))
     if args.provinces.strip().lower() == "all":
         chosen_provinces = sorted(load_provinces(data)["name"])
     else:
-        for name in _split(args.provinces):
-            try:
-                canonical = resolve_province(name, data, parameter="--provinces")
-            except UserError as exc:
-                problems.append(str(exc).replace("parameter --provinces=", "--provinces: "))
-                continue
-            chosen_provinces.append(canonical) if canonical not in chosen_provinces else None
-
-    chosen_langs: list[str] = []
-    for lang in _split(args.lang):
-        if lang in LANGS:
-            chosen_langs.append(lang) if lang not in chosen_langs else None
-        else:
-            problems.append(f"--lang: {lang!r} is not a language of the briefs; "
-                            f"valid: {', '.join(LANGS)}")
+        chosen_provinces = _checked(_split(args.provinces), problems, lambda name: (
+            params.check_province(name, data, name="--provinces")))
+    chosen_langs = _checked(_split(args.lang), problems,
+                            lambda lang: params.check_lang(lang, name="--lang"))
 
     extra: dict[str, object] = {}
     for item in args.param:
@@ -343,11 +338,10 @@ def plan(args, notebooks_dir: Path) -> list[Run]:
             problems.append(f"-p {name}={text!r}: expected {' or '.join(sorted(wanted))}")
             continue
         if name == "peers":
-            names = value if isinstance(value, list) else [value]
-            try:
-                value = [resolve_province(str(n), data, parameter="peers") for n in names]
-            except UserError as exc:
-                problems.append(f"-p {exc}")
+            value, problem = params.resolve_peers(value if isinstance(value, list) else [value],
+                                                  data, name="-p peers")
+            if problem:
+                problems.append(problem)
                 continue
         extra[name] = value
 
