@@ -51,14 +51,6 @@ def test_every_figure_traces_to_a_registered_source_url():
     assert (sources["publisher"] != "").all()
 
 
-def test_source_ids_are_stable_functions_of_the_url():
-    from analysis.ingest.sources import source_id
-
-    assert source_id("https://dti.gov.vn/xep-hang-2022") == source_id("https://dti.gov.vn/xep-hang-2022")
-    assert source_id("https://dti.gov.vn/xep-hang-2022").startswith("dti-gov-vn-")
-    assert source_id("https://dti.gov.vn/a") != source_id("https://dti.gov.vn/b")
-
-
 def test_preferred_keeps_one_row_per_figure_and_flags_the_hanoi_2023_conflict():
     pref = data.preferred_dti()
     assert not pref.duplicated(["year", "unit_system", "unit", "measure"]).any()
