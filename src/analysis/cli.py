@@ -32,6 +32,7 @@ def default_jobs() -> int:
 
 
 def _data_arg(parser: argparse.ArgumentParser) -> None:
+    """The `--data DIR` option every command takes."""
     parser.add_argument("--data", metavar="DIR", default=None,
                         help=f"data folder (default: ${DATA_DIR_ENV}, else the repository's data/)")
 
