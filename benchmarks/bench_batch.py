@@ -50,7 +50,7 @@ from pathlib import Path
 
 import psutil
 
-from analysis.batch import default_jobs
+from analysis.cli import default_jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -172,10 +172,11 @@ def from_manifest(out: Path, result: dict) -> dict:
 
 def default_set() -> list[tuple[Path, dict]]:
     """(notebook, parameters) of the default run, from the runner's own plan."""
-    from analysis import batch
+    from analysis import batch, cli
+    from analysis.paths import NOTEBOOKS_DIR
 
-    args = batch._parser().parse_args([])
-    runs = batch.plan(args, batch.NOTEBOOKS_DIR)
+    args = cli.parser().parse_args(["run"])
+    runs = batch.plan(args, NOTEBOOKS_DIR)
     return [(run.notebook.path, run.parameters()) for run in runs]
 
 

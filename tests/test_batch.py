@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from analysis import batch
+from analysis import batch, cli
 from analysis.html_export import external_resources, normalise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,10 +144,10 @@ def no_kernels(monkeypatch):
     (["--lang", "fr"], "--lang: 'fr' is not a language of the briefs; valid: vi, en"),
     (["--notebooks", "09"], "--notebooks: '09' is not a notebook in"),
     (["-p", "peers=3"], "-p peers='3': expected list"),
-    (["-p", 'peers=["Bac Ninhh"]'], "-p parameter peers='Bac Ninhh' is not a known province"),
+    (["-p", 'peers=["Bac Ninhh"]'], "-p peers has unknown provinces: 'Bac Ninhh' (closest: Bắc Ninh"),
 ])
 def test_bad_parameters_exit_2_before_any_kernel(args, expected, no_kernels, tmp_path, capsys):
-    code = batch.main(["--notebooks-dir", str(FIXTURES), "--out", str(tmp_path), *args])
+    code = cli.main(["run", "--notebooks-dir", str(FIXTURES), "--out", str(tmp_path), *args])
     err = capsys.readouterr().err
     assert code == 2
     assert expected in err, err
@@ -156,7 +156,7 @@ def test_bad_parameters_exit_2_before_any_kernel(args, expected, no_kernels, tmp
 
 
 def test_every_problem_is_reported_at_once(no_kernels, tmp_path, capsys):
-    code = batch.main(["--notebooks-dir", str(FIXTURES), "--out", str(tmp_path), "--years",
+    code = cli.main(["run", "--notebooks-dir", str(FIXTURES), "--out", str(tmp_path), "--years",
                        "2019,2022", "--lang", "vi,fr", "-p", "yaer=1"])
     assert code == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 3
@@ -164,7 +164,7 @@ def test_every_problem_is_reported_at_once(no_kernels, tmp_path, capsys):
 
 
 def test_province_on_a_notebook_without_province_is_refused(no_kernels, tmp_path, capsys):
-    code = batch.main(["--notebooks-dir", str(FIXTURES), "--out", str(tmp_path),
+    code = cli.main(["run", "--notebooks-dir", str(FIXTURES), "--out", str(tmp_path),
                        "--notebooks", "03", "--provinces", "Bắc Ninh"])
     assert code == 2
     assert "no selected notebook has a 'province' parameter" in capsys.readouterr().err
@@ -172,7 +172,7 @@ def test_province_on_a_notebook_without_province_is_refused(no_kernels, tmp_path
 
 def test_a_second_run_on_the_same_out_exits_with_a_clear_message(no_kernels, tmp_path, capsys):
     with FileLock(str(tmp_path / batch.LOCK_NAME)):
-        code = batch.main(["--notebooks-dir", str(FIXTURES), "--out", str(tmp_path),
+        code = cli.main(["run", "--notebooks-dir", str(FIXTURES), "--out", str(tmp_path),
                            "--years", "2022"])
     assert code == 1
     assert "another `python -m analysis run` is writing to" in capsys.readouterr().err

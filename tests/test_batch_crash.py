@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from batch_notebooks import briefs, index_links, run_cli, start_cli, wait_for, write_notebook
 
-from analysis import batch, kernels, publish
+from analysis import cli, kernels, publish
 from analysis.journal import JOURNAL_NAME, Journal, read_journal
 
 HOLD = ("import os, pathlib, time\n"
@@ -117,7 +117,7 @@ def test_a_brief_that_cannot_be_written_fails_its_run_and_stops_the_batch_cleanl
     args = ["--notebooks-dir", str(nb), "--years", "2020,2021,2022", "--jobs", "1",
             "--out", str(out), "--quiet"]
     _full_disk_for("/2021/", monkeypatch, code)
-    status = batch.main(args)
+    status = cli.main(["run", *args])
     captured = capsys.readouterr()
     assert status == 1
     assert "Traceback" not in captured.err + captured.out
@@ -134,7 +134,7 @@ def test_a_brief_that_cannot_be_written_fails_its_run_and_stops_the_batch_cleanl
     assert not list(out.rglob("*.tmp")) and not list(out.rglob("*2021*"))
     # Once the disk takes files again, one plain run completes the rest.
     monkeypatch.setattr(publish, "write_many", publish.write_many.__wrapped__)
-    assert batch.main(args) == 0
+    assert cli.main(["run", *args]) == 0
     assert "1 up to date, 2 rebuilt, 0 failed" in capsys.readouterr().out
     assert len(briefs(out)) == 3 and _manifest_html(out) == index_links(out) == briefs(out)
 
@@ -151,7 +151,7 @@ def test_a_manifest_that_cannot_be_written_keeps_the_journal_for_the_next_batch(
         return real(text, path, **kwargs)
 
     monkeypatch.setattr(publish, "write_text_atomic", no_manifest)
-    status = batch.main(["--notebooks-dir", str(nb), "--years", "2020,2021", "--out", str(out),
+    status = cli.main(["run", "--notebooks-dir", str(nb), "--years", "2020,2021", "--out", str(out),
                          "--quiet"])
     captured = capsys.readouterr()
     assert status == 1 and "Traceback" not in captured.err
@@ -160,7 +160,7 @@ def test_a_manifest_that_cannot_be_written_keeps_the_journal_for_the_next_batch(
         f"error: cannot write {out}/manifest.json: No space left on device; the finished runs "
         f"stay in {out / JOURNAL_NAME} for the next batch")
     monkeypatch.setattr(publish, "write_text_atomic", real)
-    status = batch.main(["--notebooks-dir", str(nb), "--years", "2020,2021", "--out", str(out),
+    status = cli.main(["run", "--notebooks-dir", str(nb), "--years", "2020,2021", "--out", str(out),
                          "--quiet"])
     assert status == 0
     assert "2 up to date, 0 rebuilt, 0 failed" in capsys.readouterr().out

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import batch
+from analysis import batch, cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
@@ -46,7 +46,7 @@ def _files(folder: Path) -> list[Path]:
 def test_a_bad_option_exits_2_with_one_line_and_writes_nothing(args, expected, no_kernels,
                                                                tmp_path, capsys):
     out = tmp_path / "out"
-    code = batch.main(["--notebooks-dir", str(FIXTURES), "--out", str(out), *args])
+    code = cli.main(["run", "--notebooks-dir", str(FIXTURES), "--out", str(out), *args])
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("error: " + expected), err
@@ -57,7 +57,7 @@ def test_a_bad_option_exits_2_with_one_line_and_writes_nothing(args, expected, n
 def test_out_naming_an_existing_file_is_refused_and_the_file_kept(no_kernels, tmp_path, capsys):
     out = tmp_path / "briefs"
     out.write_text("mine")
-    code = batch.main(["--notebooks-dir", str(FIXTURES), "--out", str(out), "--years", "2022"])
+    code = cli.main(["run", "--notebooks-dir", str(FIXTURES), "--out", str(out), "--years", "2022"])
     err = capsys.readouterr().err
     assert code == 2
     assert err.strip() == f"error: --out: {out} exists and is not a folder"
@@ -67,7 +67,7 @@ def test_out_naming_an_existing_file_is_refused_and_the_file_kept(no_kernels, tm
 def test_out_under_a_file_cannot_be_created(no_kernels, tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("")
-    code = batch.main(["--notebooks-dir", str(FIXTURES), "--out", str(blocker / "out")])
+    code = cli.main(["run", "--notebooks-dir", str(FIXTURES), "--out", str(blocker / "out")])
     err = capsys.readouterr().err
     assert code == 2
     assert f"--out: {blocker} is not a folder, so {blocker / 'out'} cannot be created" in err

@@ -8,9 +8,9 @@ from data_helpers import REAL_DATA, copy_data
 
 from analysis import data
 from analysis.errors import UserError
+from analysis.ingest.sources import PRECEDENCE_RULE
+from analysis.ingest.validate import validate
 from analysis.measures import MEASURES, NATIONAL_UNITS
-from analysis.sources import PRECEDENCE_RULE
-from analysis.validate import validate
 
 
 def test_shipped_data_is_valid_and_processed_tables_are_current():
@@ -49,14 +49,6 @@ def test_every_figure_traces_to_a_registered_source_url():
         assert table["source_id"].isin(sources.index).all()
     assert sources["url"].str.startswith("http").all()
     assert (sources["publisher"] != "").all()
-
-
-def test_source_ids_are_stable_functions_of_the_url():
-    from analysis.sources import source_id
-
-    assert source_id("https://dti.gov.vn/xep-hang-2022") == source_id("https://dti.gov.vn/xep-hang-2022")
-    assert source_id("https://dti.gov.vn/xep-hang-2022").startswith("dti-gov-vn-")
-    assert source_id("https://dti.gov.vn/a") != source_id("https://dti.gov.vn/b")
 
 
 def test_preferred_keeps_one_row_per_figure_and_flags_the_hanoi_2023_conflict():

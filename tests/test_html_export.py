@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from analysis.brief_exporter import render_brief
 from analysis.html_export import (
     SANITIZE_TAGS,
     TEMPLATES,
     external_resources,
     normalise,
-    render_brief,
     sanitize_html,
 )
 

@@ -450,7 +450,8 @@ def test_real_babel_formats(real):
 
 
 def test_every_heading_and_measure_has_words_in_both_languages():
-    from analysis.measures import MEASURES, label
+    from analysis.i18n import label
+    from analysis.measures import MEASURES
     for lang in ("vi", "en"):
         for key in narrative.HEADINGS:
             assert narrative.heading(key, lang).startswith("## ")

@@ -5,10 +5,18 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from data_helpers import copy_data
 
 from analysis import comparisons, data
-from analysis.errors import UserError
-from analysis.params import Params, check_params
+from analysis.errors import UserError, given
+from analysis.params import (
+    Params,
+    check_lang,
+    check_params,
+    check_province,
+    check_year,
+    resolve_peers,
+)
 
 
 def test_defaults():
@@ -110,3 +118,62 @@ def test_language_suggestion(given, closest):
 
 def test_no_language_suggestion_when_nothing_is_close():
     assert "closest" not in _message(lang="fr")
+
+
+# --- the same rules, named as the command line names them (`python -m analysis run`) ------------
+
+def test_a_value_is_named_as_the_user_gave_it():
+    assert given("year", 2019) == "parameter year=2019"
+    assert given("--years", "2019") == "--years: '2019'"
+    assert given("peers") == "parameter peers" and given("-p peers") == "-p peers"
+
+
+def test_a_notebook_and_the_command_line_get_one_rule_and_one_message():
+    editions = data.editions()
+    _, in_notebook = check_year(2019, editions)
+    _, on_command_line = check_year("2019", editions, name="--years", also_valid="all")
+    assert in_notebook.removeprefix("parameter year=2019") == \
+        on_command_line.removeprefix("--years: '2019'").replace(", or all", "")
+    assert on_command_line.startswith("--years: '2019' is not a DTI edition with data; valid: ")
+    assert check_lang("fr")[1] == "parameter lang='fr' is not a language of the briefs; valid: vi, en"
+    assert check_lang("fr", name="--lang")[1] == \
+        "--lang: 'fr' is not a language of the briefs; valid: vi, en"
+
+
+def test_the_command_line_takes_what_a_notebook_takes():
+    assert check_year("2022", data.editions(), name="--years") == (2022, None)
+    assert check_lang("EN", name="--lang") == ("en", None)
+    assert check_province("hai duong", name="--provinces") == ("Hải Dương", None)
+    value, problem = check_province("Hai Duongg", name="--provinces")
+    assert value is None and problem.startswith("--provinces: 'Hai Duongg' is not a known province")
+
+
+def test_peers_resolve_in_order_each_as_given():
+    assert resolve_peers(["hung yen", "Hải Phòng", "Hung Yen"]) == (
+        ["Hưng Yên", "Hải Phòng", "Hưng Yên"], None)
+
+
+def test_unknown_peers_are_all_named_with_their_closest():
+    names, problem = resolve_peers(["Hai Phongg", "Ha Tayy", "Bắc Ninh"], name="-p peers")
+    assert names is None and problem.count("\n") == 0
+    assert problem.startswith("-p peers has unknown provinces: 'Hai Phongg' (closest: Hải Phòng")
+    assert "; 'Ha Tayy' (closest: " in problem
+    assert "Bắc Ninh" not in problem and problem.endswith(
+        "valid: the 63 names in data/processed/provinces.csv")
+
+
+def test_a_former_province_among_the_peers_names_its_successor(tmp_path):
+    root = copy_data(tmp_path)
+    aliases = root / "processed" / "aliases.csv"
+    source = aliases.read_text(encoding="utf-8").splitlines()[1].rsplit(",", 1)[1]
+    with aliases.open("a", encoding="utf-8") as handle:  # synthetic: the data records none
+        handle.write(f"Hà Tây,Hà Nội,former,{source}\n")
+    names, problem = resolve_peers(["Ha Tay"], root)
+    assert names is None
+    assert problem == ("parameter peers has unknown provinces: 'Ha Tay' (a former province, now "
+                       "part of Hà Nội: use 'Hà Nội'); valid: the 63 names in "
+                       "data/processed/provinces.csv")
+
+
+def test_an_empty_list_of_peers_resolves_to_an_empty_list():
+    assert resolve_peers([]) == ([], None)

@@ -3,10 +3,11 @@
 Default: every DTI edition with data x Hải Dương x every notebook in notebooks/, in Vietnamese.
 
 Order of work:
-1. plan: find the notebooks (`[0-9][0-9]_*.ipynb`), read their declared parameters with
-   papermill's `inspect_notebook`, and check every requested name and value (notebook ids, years
-   against `editions()`, provinces against `resolve_province`, languages, `-p NAME=VALUE`
-   extras). Any problem: one line each on stderr, exit 2, and no kernel has started.
+1. plan: the options as `analysis.cli` parsed them; find the notebooks (`[0-9][0-9]_*.ipynb`),
+   read their declared parameters with papermill's `inspect_notebook`, and check every requested
+   name and value (notebook ids; years, provinces, languages and `-p peers` by the notebooks'
+   own rules, `analysis.params`; other `-p NAME=VALUE` extras against the declared names and
+   types). Any problem: one line each on stderr, exit 2, and no kernel has started.
 2. lock `<out>/.run.lock` (filelock): a second run on the same folder exits with a message,
    or waits with `--wait`.
 3. skip what is up to date (`analysis.incremental`): a run whose previous result succeeded, is
@@ -34,7 +35,6 @@ Order of work:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import errno
 import itertools
@@ -56,67 +56,16 @@ sys.modules.setdefault("rfc3987_syntax", None)
 from analysis import datalock, publish
 from analysis.errors import UserError
 from analysis.measures import HOME_PROVINCE as DEFAULT_PROVINCE
-from analysis.measures import LANGS
 from analysis.names import slugify
-from analysis.paths import DATA_DIR_ENV, NOTEBOOKS_DIR, OUTPUTS_DIR
+from analysis.paths import DATA_DIR_ENV, OUTPUTS_DIR
 from analysis.paths import data_dir as resolve_data_dir
+from analysis.paths import notebooks_dir as resolve_notebooks_dir
 
-NOTEBOOKS_ENV = "DTI_NOTEBOOKS_DIR"
 ALL_PROVINCES_DIR = "all"
 LOCK_NAME = ".run.lock"
 AXES = ("year", "province", "lang")
-DEFAULT_MEMORY_LIMIT_MB = 1024
-DEFAULT_OUTPUT_LIMIT_MB = 20
 
-# --- command line -----------------------------------------------------------------------------
-
-def default_jobs() -> int:
-    """One kernel more than there are CPUs: each kernel waits on the runner between cells (for
-    the next cell, while the runner exports another brief), and the extra one fills those gaps
-    (measured here, 2 CPUs, 127 runs: 33 s with 2 kernels, 29.5 s with 3, no gain beyond)."""
-    return (os.cpu_count() or 1) + 1
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m analysis run",
-        description="Run the notebooks for every requested year x province x language and publish "
-                    "offline HTML briefs under --out.",
-        epilog="A notebook without a `province` parameter runs once per year and language, into "
-               "<out>/<year>/all/. Exit codes: 0 all published, 1 a run failed, 2 a bad parameter.")
-    p.add_argument("--years", default="all", help="comma-separated DTI years, or 'all' (default)")
-    p.add_argument("--provinces", default=DEFAULT_PROVINCE,
-                   help=f"comma-separated province names, or 'all' (default: {DEFAULT_PROVINCE})")
-    p.add_argument("--notebooks", default="all",
-                   help="comma-separated notebook ids (01, 02_trends…), or 'all' (default)")
-    p.add_argument("--lang", default="vi", help="comma-separated: vi, en (default: vi)")
-    p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="another notebook parameter (VALUE read as JSON, else as text), e.g. "
-                        "-p 'peers=[\"Bắc Ninh\"]'; passed to the notebooks that declare it")
-    p.add_argument("--jobs", type=int, default=default_jobs(),
-                   help="parallel worker kernels (default: CPU count + 1)")
-    p.add_argument("--timeout", type=float, default=600, help="seconds per run (default: 600)")
-    p.add_argument("--out", type=Path, default=None, help=f"output folder (default: {OUTPUTS_DIR})")
-    p.add_argument("--data", default=None, metavar="DIR",
-                   help=f"data folder (default: ${DATA_DIR_ENV}, else the repository's data/)")
-    p.add_argument("--notebooks-dir", type=Path, default=None,
-                   help=f"where the notebooks are (default: ${NOTEBOOKS_ENV}, else {NOTEBOOKS_DIR})")
-    p.add_argument("--wait", action="store_true",
-                   help="if another run holds --out, wait for it instead of exiting")
-    p.add_argument("--fresh-kernels", action="store_true",
-                   help="start every run's kernel from scratch instead of forking it from the "
-                        "warm template (slower; gives the same bytes)")
-    p.add_argument("--force", action="store_true",
-                   help="rerun every requested run, even those whose inputs did not change")
-    p.add_argument("--max-kernel-memory", type=float, default=DEFAULT_MEMORY_LIMIT_MB,
-                   metavar="MB", help="stop a run whose kernel uses more resident memory than "
-                                      f"this (default: {DEFAULT_MEMORY_LIMIT_MB:g}; 0: no limit)")
-    p.add_argument("--max-output-mb", type=float, default=DEFAULT_OUTPUT_LIMIT_MB, metavar="MB",
-                   help="fail a run whose brief or executed notebook would be larger than this "
-                        f"(default: {DEFAULT_OUTPUT_LIMIT_MB:g})")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    return p
-
+# --- options (parsed by analysis.cli, checked here) ---------------------------------------------
 
 def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
@@ -262,9 +211,23 @@ def _parse_value(text: str):
         return text
 
 
+def _checked(texts: list[str], problems: list[str], check) -> list:
+    """The values `check` accepts, each once, in the order given; its problems added to
+    `problems`."""
+    chosen = []
+    for text in texts:
+        value, problem = check(text)
+        if problem:
+            problems.append(problem)
+        elif value not in chosen:
+            chosen.append(value)
+    return chosen
+
+
 def plan(args, notebooks_dir: Path) -> list[Run]:
     """Every run the arguments ask for; UserError (one line per problem) if any is wrong."""
-    from analysis.data import editions, load_provinces, resolve_province
+    from analysis import params
+    from analysis.data import editions, load_provinces
 
     problems: list[str] = []
     notebooks = discover(notebooks_dir) if notebooks_dir.is_dir() else []
@@ -287,39 +250,21 @@ def plan(args, notebooks_dir: Path) -> list[Run]:
                                 f"valid: {valid_ids}")
     declared = {name for nb in selected for name in nb.params}
 
+    # Years, provinces, languages and peers by the notebooks' own rules (`analysis.params`).
     data = args.data
     years = editions(data)
-    valid_years = ", ".join(map(str, years))
-    chosen_years: list[int] = []
     if args.years.strip().lower() == "all":
         chosen_years = years
     else:
-        for text in _split(args.years):
-            if text.isdigit() and int(text) in years:
-                chosen_years.append(int(text)) if int(text) not in chosen_years else None
-            else:
-                problems.append(f"--years: {text!r} is not a DTI edition with data; "
-                                f"valid: {valid_years}, or all")
-
-    chosen_provinces: list[str] = []
+        chosen_years = _checked(_split(args.years), problems, lambda text: params.check_year(
+            text, years, name="--years", also_valid="all"))
     if args.provinces.strip().lower() == "all":
         chosen_provinces = sorted(load_provinces(data)["name"])
     else:
-        for name in _split(args.provinces):
-            try:
-                canonical = resolve_province(name, data, parameter="--provinces")
-            except UserError as exc:
-                problems.append(str(exc).replace("parameter --provinces=", "--provinces: "))
-                continue
-            chosen_provinces.append(canonical) if canonical not in chosen_provinces else None
-
-    chosen_langs: list[str] = []
-    for lang in _split(args.lang):
-        if lang in LANGS:
-            chosen_langs.append(lang) if lang not in chosen_langs else None
-        else:
-            problems.append(f"--lang: {lang!r} is not a language of the briefs; "
-                            f"valid: {', '.join(LANGS)}")
+        chosen_provinces = _checked(_split(args.provinces), problems, lambda name: (
+            params.check_province(name, data, name="--provinces")))
+    chosen_langs = _checked(_split(args.lang), problems,
+                            lambda lang: params.check_lang(lang, name="--lang"))
 
     extra: dict[str, object] = {}
     for item in args.param:
@@ -343,11 +288,10 @@ def plan(args, notebooks_dir: Path) -> list[Run]:
             problems.append(f"-p {name}={text!r}: expected {' or '.join(sorted(wanted))}")
             continue
         if name == "peers":
-            names = value if isinstance(value, list) else [value]
-            try:
-                value = [resolve_province(str(n), data, parameter="peers") for n in names]
-            except UserError as exc:
-                problems.append(f"-p {exc}")
+            value, problem = params.resolve_peers(value if isinstance(value, list) else [value],
+                                                  data, name="-p peers")
+            if problem:
+                problems.append(problem)
                 continue
         extra[name] = value
 
@@ -585,8 +529,8 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
     from papermill.iorw import load_notebook_node  # gives every cell a `tags` list
 
     from analysis import kernels
+    from analysis.brief_exporter import warm_up as warm_exporter
     from analysis.data import preferred_dti
-    from analysis.html_export import warm_up as warm_exporter
 
     results = [] if results is None else results
     sources = {path: load_notebook_node(str(path)) for path in {r.notebook.path for r in runs}}
@@ -652,12 +596,13 @@ def _sigterm_as_interrupt(signum, frame):
     raise KeyboardInterrupt  # run the same clean-up as Ctrl-C: kernels stopped, temp files gone
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def run(args) -> int:
+    """`python -m analysis run` with its options as `analysis.cli` parsed them: 0 every brief
+    published, 1 a run failed, 2 a bad parameter (nothing started or written), 130 stopped."""
     if args.data is not None:
         os.environ[DATA_DIR_ENV] = str(Path(args.data).resolve())  # the kernels inherit it
         args.data = os.environ[DATA_DIR_ENV]
-    notebooks_dir = args.notebooks_dir or Path(os.environ.get(NOTEBOOKS_ENV) or NOTEBOOKS_DIR)
+    notebooks_dir = resolve_notebooks_dir(args.notebooks_dir)
     out = (args.out or OUTPUTS_DIR).resolve()
     try:
         check_options(args, out)

@@ -34,6 +34,7 @@ from analysis.citations import (
     where_of,
 )
 from analysis.comparisons import published_figure
+from analysis.i18n import label
 from analysis.measures import (
     FIRST_YEAR_OF_EIGHT_INDICATORS,
     HOME_PROVINCE,
@@ -46,7 +47,6 @@ from analysis.measures import (
     RESOLUTION,
     UNITS_AFTER_MERGER,
     UNITS_BEFORE_MERGER,
-    label,
 )
 from analysis.names import slugify
 from analysis.narrative import (

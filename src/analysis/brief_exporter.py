@@ -2,7 +2,7 @@
 
 Registered by entry point (`nbconvert.exporters`, name `dti_brief`, see pyproject.toml), so that
 a papermill user gets from an executed notebook the same offline brief the batch runner
-publishes; the runner (`analysis.html_export.render_brief`) uses this same class.
+publishes; the runner (`render_brief`, at the end) uses this same class.
 
 From an executed notebook it:
 1. cleans it (`html_export.normalise`: no timings, addresses, random ids);
@@ -18,7 +18,9 @@ From an executed notebook it:
 from __future__ import annotations
 
 import ast
+import functools
 import re
+import threading
 
 from nbconvert import HTMLExporter
 from nbconvert.exporters.templateexporter import TemplateExporter
@@ -201,3 +203,29 @@ class DtiBriefExporter(HTMLExporter):
         self.register_filter("filter_data_type", filter_data_type)
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         return _tidy_blank_lines(_keep_headings_with_next(html)).strip() + "\n", resources
+
+
+# --- The runner's use of it ---------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    """The runner's one exporter (compiled once) and the lock that serialises its use: the class
+    `jupyter nbconvert --to dti_brief` uses, so both give the same brief."""
+    return DtiBriefExporter(), threading.Lock()
+
+
+def render_brief(nb, *, title: str, kicker: str, lang: str) -> str:
+    """The brief's HTML for an executed notebook (code cells without output, the parameter
+    cells and cells tagged `notebook-only` are left out); the class above."""
+    exporter, lock = _exporter()
+    with lock:
+        html, _ = exporter.from_notebook_node(
+            nb, resources={"brief": {"title": title, "kicker": kicker, "lang": lang}})
+    return html
+
+
+def warm_up() -> None:
+    """Import nbconvert and compile the template ahead of the first brief."""
+    from nbformat.v4 import new_notebook
+
+    render_brief(new_notebook(), title="", kicker="", lang="vi")

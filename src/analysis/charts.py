@@ -33,13 +33,13 @@ from analysis.comparisons import (
     province_year,
     rank_against_target,
 )
+from analysis.i18n import label
 from analysis.measures import (
     FIRST_YEAR_OF_EIGHT_INDICATORS,
     INDICATORS,
     OVERALL,
     PILLARS,
     UNITS_AFTER_MERGER,
-    label,
 )
 from analysis.narrative import status_label, target_wording
 

@@ -9,14 +9,14 @@ import functools
 
 import pandas as pd
 
-from analysis.errors import Problem, UserError
-from analysis.measures import NATIONAL_UNITS, PROVINCE_MEASURES
+from analysis.errors import Problem, UserError, given
+from analysis.ingest.sources import PRECEDENCE_RULE, TIER_PRESS, TIER_PROVINCE
+from analysis.measures import DTI_KEY, NATIONAL_UNITS, PROVINCE_MEASURES
 from analysis.names import NameResolver, match_key, strip_diacritics
 from analysis.paths import data_dir as resolve_data_dir
 from analysis.paths import processed_dir
-from analysis.sources import PRECEDENCE_RULE, TIER_PRESS, TIER_PROVINCE
 
-PREFERRED_KEY = ["year", "unit_system", "unit", "measure"]
+PREFERRED_KEY = DTI_KEY[:-1]  # one figure, whichever source published it (a list of its own)
 # aliases.csv kind of a historical province name: `canonical` is its successor, which the name
 # does not resolve to (its figures are not the successor's); an error names the successor.
 KIND_FORMER = "former"
@@ -205,6 +205,9 @@ def _resolver_cached(provinces_stamp: tuple[str, int],
     return NameResolver(list(provinces["name"]), mapping)
 
 
+VALID_PROVINCES = "valid: the 63 names in data/processed/provinces.csv"
+
+
 def province_resolver(data_dir=None) -> NameResolver:
     """The resolver of province names, built once per version of provinces.csv and aliases.csv
     (it is not changed by its users: `resolve` and `suggestions` only read it)."""
@@ -226,17 +229,18 @@ def former_province(name: str, data_dir=None) -> tuple[str, str] | None:
 
 def resolve_province(name: str, data_dir=None, parameter: str = "province") -> str:
     """The canonical name of one of the 63 provinces, or a UserError listing the closest (and,
-    for a former province the data knows, its successor)."""
+    for a former province the data knows, its successor), naming `parameter` as
+    `analysis.errors.given` does (a notebook parameter, or an option such as "--provinces")."""
     resolver = province_resolver(data_dir)
     resolved = resolver.resolve(name) if isinstance(name, str) else None
     if resolved is None:
         former = former_province(name, data_dir) if isinstance(name, str) else None
         if former is not None:
-            raise UserError(f"parameter {parameter}={name!r} is a former province, now part of "
+            raise UserError(f"{given(parameter, name)} is a former province, now part of "
                             f"{former[0]} (source: {former[1]}); use {former[0]!r}")
         close = ", ".join(resolver.suggestions(str(name))) or "none close"
-        raise UserError(f"parameter {parameter}={name!r} is not a known province; closest: "
-                        f"{close}; valid: the 63 names in data/processed/provinces.csv")
+        raise UserError(f"{given(parameter, name)} is not a known province; closest: "
+                        f"{close}; {VALID_PROVINCES}")
     return resolved
 
 

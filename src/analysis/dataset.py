@@ -27,7 +27,9 @@ import pandas as pd
 from analysis import data
 from analysis.atomic import write_bytes_atomic
 from analysis.errors import UserError
-from analysis.sources import PRECEDENCE_RULE
+from analysis.ingest import sources
+from analysis.ingest.sources import PRECEDENCE_RULE
+from analysis.measures import DTI_KEY
 
 DATA_SUBDIR = "data"
 DESCRIPTOR = "datapackage.json"
@@ -78,12 +80,12 @@ TABLES = (
     Table("dti_figures", "One DTI figure per edition, unit system (63 provinces or 34 post-2025 "
           "units), unit and measure: the score and the rank chosen by the precedence rule, each "
           "with the source it comes from.", _figures,
-          ("year", "unit_system", "unit", "measure"),
+          tuple(data.PREFERRED_KEY),
           (("score_source_id", TO_SOURCES, "source_id"),
            ("rank_source_id", TO_SOURCES, "source_id"))),
     Table("dti_observations", "Every published DTI figure, one row per figure and source (sources "
           "that disagree both stay), with the file and line it was transcribed from.",
-          _observations, ("year", "unit_system", "unit", "measure", "source_id"),
+          _observations, tuple(DTI_KEY),
           (("source_id", TO_SOURCES, "source_id"),)),
     Table("sources", "The source registry: one row per page cited.", data.load_sources,
           ("source_id",)),
@@ -350,7 +352,6 @@ def write_dataset(out: Path, data_dir=None) -> list[Path]:
 
 
 STAMP = ".inputs.sha256"
-_CODE = ("dataset.py", "data.py", "sources.py")  # what builds the tables from the files
 INPUT_FILES = ("dti.csv", "sources.csv", "provinces.csv", "units_2025.csv", "aliases.csv",
                "list_mentions.csv", "targets.csv", "target_revisions.csv",
                "target_progress.csv", "target_status.csv", "target_drafts.csv",
@@ -371,7 +372,7 @@ def inputs_digest(data_dir=None) -> str:
     for name in INPUT_FILES:
         path = tables / name
         digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b""))
-    for name in _CODE:
-        digest.update((Path(__file__).with_name(name)).read_bytes())
+    for module in (sys.modules[__name__], data, sources):  # what builds the published tables
+        digest.update(Path(module.__file__).read_bytes())
     digest.update(f"{version('pandas')} {version('openpyxl')}".encode())
     return digest.hexdigest()

@@ -25,6 +25,16 @@ class Problem:
         return f"{where}{value}: {self.rule}"
 
 
+def given(name: str, *value) -> str:
+    """How a message names what the user gave: `parameter year=2019` for a notebook parameter,
+    `--years: '2019'` for a command-line option (a name starting with "-"); without a value,
+    the name alone (`parameter peers`, `-p peers`)."""
+    option = name.startswith("-")
+    if not value:
+        return name if option else f"parameter {name}"
+    return f"{name}: {value[0]!r}" if option else f"parameter {name}={value[0]!r}"
+
+
 class UserError(Exception):
     """A mistake in a file or parameter the user gave; carries every problem found."""
 

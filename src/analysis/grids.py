@@ -17,13 +17,13 @@ import pandas as pd
 from analysis import i18n, tables
 from analysis.citations import n_units_html
 from analysis.comparisons import PROVINCE_SYSTEM, province_year
+from analysis.i18n import label
 from analysis.measures import (
     FIRST_YEAR_OF_EIGHT_INDICATORS,
     INDICATORS,
     PILLARS,
     PROVINCE_MEASURES,
     UNITS_AFTER_MERGER,
-    label,
 )
 
 HEAT_CLASSES = 5  # heat-1 (bottom fifth of the units) … heat-5 (top fifth)

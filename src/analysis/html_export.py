@@ -6,8 +6,8 @@
   outputs, and each pandas Styler table's random id replaced by a stable one of its own
   (`T_c<cell>_<n>`: code cell number, n-th Styler of that cell), so no table's CSS reaches
   another. The executed notebook keeps its outputs as they were otherwise: it is the record.
-- `render_brief(nb, …)`: `analysis.brief_exporter.DtiBriefExporter` (also `jupyter nbconvert
-  --to dti_brief`) with `templates/brief.html.j2` (input and prompts
+- the pieces `analysis.brief_exporter` renders a brief with (its `render_brief(nb, …)`, also
+  `jupyter nbconvert --to dti_brief`): `templates/brief.html.j2` (input and prompts
   excluded, our own head: inline CSS, `<meta charset="utf-8">`, nothing fetched). Every piece of
   HTML that comes from the notebook — Markdown cells and outputs rendered to HTML, `text/html`
   outputs, raw HTML cells — goes through `sanitize_html`, one allow-list sanitiser (nh3). SVG
@@ -30,7 +30,6 @@ from __future__ import annotations
 import copy
 import functools
 import re
-import threading
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -236,39 +235,13 @@ def topic(nb) -> str:
     return ""
 
 
-# --- Rendering -----------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=1)
-def _exporter():
-    """The runner's one exporter (compiled once) and the lock that serialises its use: the class
-    `jupyter nbconvert --to dti_brief` uses, so both give the same brief."""
-    from analysis.brief_exporter import DtiBriefExporter
-
-    return DtiBriefExporter(), threading.Lock()
+# --- Rendering (the exporter itself is analysis.brief_exporter, which imports this module) ----
 
 
 @functools.lru_cache(maxsize=1)
 def brief_css() -> str:
     """The brief's stylesheet (templates/brief.css)."""
     return (TEMPLATES / "brief.css").read_text(encoding="utf-8").strip()
-
-
-def render_brief(nb, *, title: str, kicker: str, lang: str) -> str:
-    """The brief's HTML for an executed notebook (code cells without output, the parameter
-    cells and cells tagged `notebook-only` are left out); see `analysis.brief_exporter`."""
-    exporter, lock = _exporter()
-    with lock:
-        html, _ = exporter.from_notebook_node(
-            nb, resources={"brief": {"title": title, "kicker": kicker, "lang": lang}})
-    return html
-
-
-def warm_up() -> None:
-    """Import nbconvert and compile the template ahead of the first brief."""
-    from nbformat.v4 import new_notebook
-
-    render_brief(new_notebook(), title="", kicker="", lang="vi")
 
 
 # --- What a page would load ----------------------------------------------------------------------

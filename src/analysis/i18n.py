@@ -26,7 +26,6 @@ s t u ư v x y, word by word; tone marks only break ties.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import re
 import tomllib
@@ -41,6 +40,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal, parse_pattern
 from babel.numbers import format_percent as _babel_percent
 
+from analysis.ingest import dates
 from analysis.measures import LANGS
 from analysis.paths import data_dir as resolve_data_dir
 from analysis.paths import processed_dir
@@ -126,6 +126,11 @@ def t(key: str, lang: str, count: int | None = None, **values) -> str:
     return message.format(**values) if values else message
 
 
+def label(measure: str, lang: str = "vi") -> str:
+    """A measure's name in `lang` (catalog `[label.measures]`); an unknown measure as it is."""
+    return catalog(check_lang(lang)).get(f"label.measures.{measure}", measure)
+
+
 def is_missing(value) -> bool:
     if value is None or value is pd.NA:
         return True
@@ -165,19 +170,20 @@ def percent(share, lang: str, decimals: int = 0) -> str:
                           locale=babel_locale(lang))
 
 
-_ISO = re.compile(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?")
-
-
 def date(iso, lang: str) -> str:
-    """"2022-12-31" -> "31/12/2022" (vi) / "31 December 2022" (en); "2023-04" -> month and year.
-    Text that is not an ISO date is returned as it is."""
-    match = _ISO.fullmatch(str(iso).strip()) if not is_missing(iso) else None
-    if not match:
-        return MISSING if is_missing(iso) else str(iso)
-    year, month, day = int(match[1]), int(match[2]), match[3]
-    skeleton = t("format.date_skeleton" if day else "format.month_skeleton", lang)
-    when = dt.date(year, month, int(day) if day else 1)
-    return format_skeleton(skeleton, when, locale=babel_locale(lang))
+    """"2022-12-31" -> "31/12/2022" (vi) / "31 December 2022" (en); "2023-04" -> month and year;
+    "2023" -> "2023". Text that is not a date by the data's rule (`analysis.ingest.dates`) is
+    returned as it is; a missing value as "—"."""
+    if is_missing(iso):
+        return MISSING
+    when = dates.parse(str(iso).strip())
+    if when is None:
+        return str(iso)
+    if when.precision == dates.YEAR:
+        return str(when.year)
+    skeleton = t("format.date_skeleton" if when.precision == dates.DAY else "format.month_skeleton",
+               lang)
+    return format_skeleton(skeleton, when.first_day, locale=babel_locale(lang))
 
 
 def join(items, lang: str) -> str:
@@ -309,7 +315,7 @@ _DIGITS = re.compile(r"(?<![^\W\d_])\d+")
 
 def _needs_words(text: str) -> bool:
     """Text with words in it (not a bare number, percentage or ISO date)."""
-    return bool(_LETTER.search(text)) and not _ISO.fullmatch(text.strip())
+    return bool(_LETTER.search(text)) and dates.parse(text.strip()) is None
 
 
 def texts_needing_translation(data_dir=None) -> pd.DataFrame:

@@ -1,5 +1,6 @@
 """The DTI's structure: pillars, main indicators, national aggregates. Their names in each language
-live in the catalogs (`locales/<lang>.toml`, `[label.measures]`); `label()` looks one up."""
+live in the catalogs (`locales/<lang>.toml`, `[label.measures]`); `analysis.i18n.label()` looks one
+up. Plain constants, importing nothing: every layer (ingest, data, briefs, runner) reads them."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ NATIONAL_MEASURES = (
     "national_average_pillar_economy", "national_average_pillar_society", "national_dti",
 )
 MEASURES = PROVINCE_MEASURES + NATIONAL_MEASURES
+# The key of dti.csv: a figure (edition, unit system, unit, measure) as one source published it.
+# Sources that disagree both stay; `analysis.data.preferred_dti` keeps one row per figure.
+DTI_KEY = ["year", "unit_system", "unit", "measure", "source_id"]
 # DTI 2020 used 3 pillars x 7 indicators: its indicator figures do not compare with later years.
 FIRST_YEAR_OF_EIGHT_INDICATORS = 2021
 FIRST_EDITION = 2020
@@ -36,10 +40,3 @@ NATIONAL_AVERAGE_OF = {
     "pillar_economy": "national_average_pillar_economy",
     "pillar_society": "national_average_pillar_society",
 }
-
-
-def label(measure: str, lang: str = "vi") -> str:
-    """A measure's name in `lang` (catalog `[label.measures]`); an unknown measure as it is."""
-    from analysis import i18n  # i18n reads LANGS from here: imported when first used
-
-    return i18n.catalog(i18n.check_lang(lang)).get(f"label.measures.{measure}", measure)

@@ -39,6 +39,7 @@ from analysis.citations import (
     where_of,
 )
 from analysis.errors import UserError
+from analysis.i18n import label
 from analysis.measures import (
     FIRST_EDITION,
     FIRST_YEAR_OF_EIGHT_INDICATORS,
@@ -51,7 +52,6 @@ from analysis.measures import (
     RESOLUTION,
     UNITS_AFTER_MERGER,
     UNITS_BEFORE_MERGER,
-    label,
 )
 
 NOT_PUBLISHED = {lang: i18n.t("common.not_published", lang) for lang in LANGS}

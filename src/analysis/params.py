@@ -1,4 +1,5 @@
-"""Validation of notebook parameters, called in the cell after the `parameters` cell.
+"""Validation of notebook parameters: the one set of rules and messages, for the cell after the
+`parameters` cell and for `python -m analysis run` (its --years, --provinces, --lang, -p peers).
 
 `check_params` returns the canonical values, or raises one UserError carrying one line per bad
 parameter: the value given, the valid values, and the closest matches. In a notebook that
@@ -18,6 +19,8 @@ import types
 from dataclasses import dataclass
 
 from analysis import comparisons, data
+from analysis.data import VALID_PROVINCES
+from analysis.errors import UserError, given
 from analysis.measures import HOME_PROVINCE as DEFAULT_PROVINCE
 from analysis.measures import LANGS
 
@@ -102,8 +105,17 @@ class Params:
     lang: str
 
 
-def _check_year(year, editions: list[int]) -> tuple[int | None, str | None]:
-    valid = ", ".join(str(e) for e in editions)
+# --- One rule per parameter, for the notebooks and for `python -m analysis run` ----------------
+# `name` is how the user gave the value: a notebook parameter ("year") or a command-line option
+# ("--years", "-p peers"); `analysis.errors.given` turns it into the start of the message. Each
+# returns (the canonical value, None) or (None, one line saying what is wrong and what is valid).
+
+
+def check_year(year, editions: list[int], name: str = "year",
+               also_valid: str = "") -> tuple[int | None, str | None]:
+    """A DTI edition with data (an int, or its digits as text); None means the latest.
+    `also_valid` adds a word the caller accepts as well (the command line's "all")."""
+    valid = ", ".join(str(e) for e in editions) + (f", or {also_valid}" if also_valid else "")
     if year is None:
         return editions[-1], None
     value = None
@@ -116,13 +128,14 @@ def _check_year(year, editions: list[int]) -> tuple[int | None, str | None]:
     if value in editions:
         return value, None
     if value is None:
-        return None, f"parameter year={year!r} is not a year; valid: {valid}"
+        return None, f"{given(name, year)} is not a year; valid: {valid}"
     closest = min(editions, key=lambda e: (abs(e - value), -e))
-    return None, (f"parameter year={year!r} has no DTI edition; valid: {valid}; "
+    return None, (f"{given(name, year)} is not a DTI edition with data; valid: {valid}; "
                   f"closest: {closest}")
 
 
-def _check_lang(lang) -> tuple[str | None, str | None]:
+def check_lang(lang, name: str = "lang") -> tuple[str | None, str | None]:
+    """A language of the briefs, in any case and spacing ("EN " -> "en"); None means 'vi'."""
     if lang is None:
         return DEFAULT_LANG, None
     text = str(lang).strip().lower()
@@ -130,17 +143,47 @@ def _check_lang(lang) -> tuple[str | None, str | None]:
         return text, None
     close = difflib.get_close_matches(text, LANGS, n=1, cutoff=0.3) if text else []
     closest = f"; closest: {', '.join(close)}" if close else ""
-    return None, f"parameter lang={lang!r} is not a supported language; valid: vi, en{closest}"
+    return None, (f"{given(name, lang)} is not a language of the briefs; "
+                  f"valid: {', '.join(LANGS)}{closest}")
 
 
-def _resolve(name, parameter: str, data_dir) -> tuple[str | None, str | None]:
+def check_province(province, data_dir=None,
+                   name: str = "province") -> tuple[str | None, str | None]:
+    """One of the 63 provinces, by any known spelling; a former one names its successor."""
     try:
-        return data.resolve_province(name, data_dir, parameter=parameter), None
-    except data.UserError as error:
+        return data.resolve_province(province, data_dir, parameter=name), None
+    except UserError as error:
         return None, str(error)
 
 
-def _check_peers(peers, province: str | None, data_dir) -> tuple[tuple[str, ...] | None, str | None]:
+def _unknown_peer(peer, data_dir) -> str:
+    """How an unknown peer is named in the message: with its successor, else its closest."""
+    former = data.former_province(peer, data_dir) if isinstance(peer, str) else None
+    if former is not None:
+        return f"{peer!r} (a former province, now part of {former[0]}: use {former[0]!r})"
+    close = data.province_resolver(data_dir).suggestions(str(peer))
+    return f"{peer!r} (closest: {', '.join(close) or 'none close'})"
+
+
+def resolve_peers(peers: list | tuple, data_dir=None,
+                  name: str = "peers") -> tuple[list[str] | None, str | None]:
+    """Each name of `peers` as its canonical province, in the order given; or one line naming
+    every unknown name with its closest (or its successor)."""
+    names, bad = [], []
+    for peer in peers:
+        resolved, _ = check_province(peer, data_dir, name)
+        if resolved is None:
+            bad.append(_unknown_peer(peer, data_dir))
+        names.append(resolved)
+    if bad:
+        return None, f"{given(name)} has unknown provinces: {'; '.join(bad)}; {VALID_PROVINCES}"
+    return names, None
+
+
+def _check_peers(peers, province: str | None,
+                 data_dir) -> tuple[tuple[str, ...] | None, str | None]:
+    """The peers a notebook shows: canonical, each once, without the province itself; none
+    given, the other provinces of its region."""
     if peers is None or (isinstance(peers, (list, tuple)) and len(peers) == 0) or peers == "":
         if province is None:
             return (), None
@@ -148,21 +191,13 @@ def _check_peers(peers, province: str | None, data_dir) -> tuple[tuple[str, ...]
     if isinstance(peers, str):
         peers = [p for p in peers.split(",") if p.strip()]
     if not isinstance(peers, (list, tuple)):
-        return None, (f"parameter peers={peers!r} is not a list of province names; "
+        return None, (f"{given('peers', peers)} is not a list of province names; "
                       "valid: a list such as [\"Hải Phòng\", \"Hưng Yên\"], or [] for the "
                       "province's region")
-    names, bad = [], []
-    for peer in peers:
-        resolved, _ = _resolve(peer, "peers", data_dir)
-        if resolved is None:
-            close = data.province_resolver(data_dir).suggestions(str(peer))
-            bad.append(f"{peer!r} (closest: {', '.join(close) or 'none close'})")
-        elif resolved != province and resolved not in names:
-            names.append(resolved)
-    if bad:
-        return None, (f"parameter peers has unknown provinces: {'; '.join(bad)}; "
-                      "valid: the 63 names in data/processed/provinces.csv")
-    return tuple(names), None
+    names, problem = resolve_peers(peers, data_dir)
+    if problem:
+        return None, problem
+    return tuple(dict.fromkeys(n for n in names if n != province)), None
 
 
 def check_params(year=None, province=None, peers=None, lang=None, data_dir=None) -> Params:
@@ -173,17 +208,17 @@ def check_params(year=None, province=None, peers=None, lang=None, data_dir=None)
     provinces of the province's region); lang: 'vi' or 'en' (default 'vi').
     """
     problems = []
-    year_value, problem = _check_year(year, data.editions(data_dir))
+    year_value, problem = check_year(year, data.editions(data_dir))
     problems.append(problem)
-    province_value, problem = _resolve(DEFAULT_PROVINCE if province is None else province,
-                                       "province", data_dir)
+    province_value, problem = check_province(DEFAULT_PROVINCE if province is None else province,
+                                             data_dir)
     problems.append(problem)
     peers_value, problem = _check_peers(peers, province_value, data_dir)
     problems.append(problem)
-    lang_value, problem = _check_lang(lang)
+    lang_value, problem = check_lang(lang)
     problems.append(problem)
     problems = [p for p in problems if p]
     if problems:
         forget_previous_results()
-        raise data.UserError("\n".join(problems))
+        raise UserError("\n".join(problems))
     return Params(year=year_value, province=province_value, peers=peers_value, lang=lang_value)

@@ -9,6 +9,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 OUTPUTS_DIR = REPO_ROOT / "outputs"
 DATA_DIR_ENV = "DTI_DATA_DIR"
+NOTEBOOKS_DIR_ENV = "DTI_NOTEBOOKS_DIR"
 
 
 def data_dir(override: str | os.PathLike | None = None) -> Path:
@@ -17,6 +18,14 @@ def data_dir(override: str | os.PathLike | None = None) -> Path:
         return Path(override)
     from_env = os.environ.get(DATA_DIR_ENV)
     return Path(from_env) if from_env else REPO_ROOT / "data"
+
+
+def notebooks_dir(override: str | os.PathLike | None = None) -> Path:
+    """The notebooks folder: the argument, else $DTI_NOTEBOOKS_DIR, else the repository's
+    `notebooks/`."""
+    if override:
+        return Path(override)
+    return Path(os.environ.get(NOTEBOOKS_DIR_ENV) or NOTEBOOKS_DIR)
 
 
 def raw_dir(root: Path) -> Path:

@@ -91,7 +91,8 @@ class Publisher:
 
     def _render(self, result, clean) -> bytes | None:
         """The brief's HTML, or None with the run failed (rendering error, network load)."""
-        from analysis.html_export import external_resources, render_brief, topic
+        from analysis.brief_exporter import render_brief
+        from analysis.html_export import external_resources, topic
 
         run = result.run
         result.title = _title(run, topic(clean))

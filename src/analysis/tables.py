@@ -20,7 +20,8 @@ import pandas as pd
 
 from analysis import citations, i18n, narrative
 from analysis.citations import n_units_html, say
-from analysis.measures import NATIONAL_AVERAGE_UNIT, UNITS_BEFORE_MERGER, label
+from analysis.i18n import label
+from analysis.measures import NATIONAL_AVERAGE_UNIT, UNITS_BEFORE_MERGER
 
 SOURCE_COLUMNS = ("source_id", "source_ids")
 SCORE_COLUMNS = ("score", "national_average", "gap")

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from data_helpers import OBSERVATIONS, REAL_DATA, copy_data, edit_raw, line_of
 
-from analysis.build import build_all
-from analysis.schemas import check_tables
-from analysis.validate import validate
+from analysis.ingest.build import build_all
+from analysis.ingest.schemas import check_tables
+from analysis.ingest.validate import validate
 
 HD_2020 = "2020,Hải Dương,63,dti,0.3504,14,https://tab.baohaiduong"
 
@@ -182,7 +182,7 @@ def test_a_better_rank_with_a_lower_score_from_one_source_is_one_line_with_file_
 
 
 def _build_problems(root):
-    from analysis.validate import build_checked
+    from analysis.ingest.validate import build_checked
 
     return [str(p) for p in build_checked(root)[1]]
 
@@ -200,24 +200,6 @@ def test_tied_ranks_may_have_different_scores(tmp_path):
     edit_raw(root, OBSERVATIONS, lambda lines: [*lines[:-1], (f"2020,Lai Châu,63,dti,0.36,14,{HD_2020_URL},"
                                                 "synthetic test row"), lines[-1]])
     assert _build_problems(root) == []
-
-
-def test_a_provenance_date_that_is_not_iso_is_refused(tmp_path):
-    root = copy_data(tmp_path)
-    path = root / "raw/provenance.csv"
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    table.loc[0, "date_published"] = "2023-7-5"
-    table.to_csv(path, index=False, lineterminator="\n")
-    assert _problems(root) == [("raw/provenance.csv, line 2, column date_published: '2023-7-5': must be "
-                               "an ISO date YYYY-MM-DD or YYYY-MM (or YYYY), or blank")]
-
-
-def test_the_source_registry_refuses_a_date_that_does_not_compare_as_a_date():
-    built = build_all(REAL_DATA)
-    sources = built.tables["sources.csv"].copy()
-    sources.loc[0, "date_published"] = "2023-7-5"
-    problems = check_tables({**built.tables, "sources.csv": sources}, built.origins)
-    assert [p.rule for p in problems] == ["date_published must be YYYY, YYYY-MM or YYYY-MM-DD, or blank"]
 
 
 def test_a_translation_that_drops_a_number_is_reported_by_validate(tmp_path):

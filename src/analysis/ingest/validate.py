@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.build import PROCESSED_FILES, PROVENANCE_COLUMNS, PROVENANCE_FILE, Built, build_all
 from analysis.errors import Problem
+from analysis.ingest import dates
+from analysis.ingest.build import (
+    PROCESSED_FILES,
+    PROVENANCE_COLUMNS,
+    PROVENANCE_FILE,
+    Built,
+    build_all,
+)
+from analysis.ingest.schemas import check_tables
 from analysis.paths import processed_dir, raw_dir
-from analysis.schemas import ISO_DATE_OR_BLANK, check_tables
 
 REQUIRED_PROVENANCE = ("file", "kind", "publisher", "title", "url", "date_accessed", "sha256")
+# (column, finest precision required, blank allowed): the page's date as it shows it, the day
+# it was read (an empty date_accessed is reported once, as a required field).
+DATE_COLUMNS = (("date_published", dates.YEAR, True), ("date_accessed", dates.DAY, False))
 
 
 def check_provenance(root: Path) -> list[Problem]:
@@ -30,9 +39,9 @@ def check_provenance(root: Path) -> list[Problem]:
     for line, record in enumerate(table.to_dict("records"), start=2):
         problems += [Problem(file, line, c, record[c], "required provenance field is empty")
                      for c in REQUIRED_PROVENANCE if not record[c].strip()]
-        if not re.match(ISO_DATE_OR_BLANK, record["date_published"]):
-            problems.append(Problem(file, line, "date_published", record["date_published"],
-                                    "must be an ISO date YYYY-MM-DD or YYYY-MM (or YYYY), or blank"))
+        for column, finest, blank in DATE_COLUMNS:
+            if record[column] and (rule := dates.problem(record[column], finest, blank)):
+                problems.append(Problem(file, line, column, record[column], rule))
         raw_file = raw_dir(root) / record["file"]
         if not raw_file.exists():
             problems.append(Problem(file, line, "file", record["file"], "raw file is missing"))

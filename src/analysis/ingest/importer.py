@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import shutil
 import tempfile
 from collections import Counter
@@ -20,9 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import datalock, official_table
+from analysis import datalock
 from analysis.atomic import write_bytes_atomic
-from analysis.build import (
+from analysis.errors import Problem, UserError
+from analysis.ingest import dates, official_table
+from analysis.ingest.build import (
     PROVENANCE_COLUMNS,
     PROVENANCE_FILE,
     build_aliases,
@@ -32,14 +33,12 @@ from analysis.build import (
     resolvers,
     write_processed,
 )
-from analysis.errors import Problem, UserError
+from analysis.ingest.sources import host_of, source_id
 from analysis.measures import FIRST_EDITION, UNIT_SYSTEMS
 from analysis.paths import data_dir as resolve_data_dir
 from analysis.paths import processed_dir, raw_dir
-from analysis.sources import host_of, source_id
 
 OFFICIAL_DIR = "official"
-ISO_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
 
 @dataclass(frozen=True)
@@ -84,19 +83,6 @@ class ImportResult:
                           "data/processed rebuilt and valid"), *self.plan.lines()])
 
 
-def check_date(text: str) -> str | None:
-    """None if `text` is blank or a real ISO date YYYY-MM-DD or YYYY-MM, else what is wrong."""
-    if not text:
-        return None
-    if not ISO_DATE.match(text):
-        return "must be an ISO date YYYY-MM-DD or YYYY-MM (e.g. 2023-07-12)"
-    try:
-        dt.date.fromisoformat(text if len(text) == 10 else f"{text}-01")
-    except ValueError:
-        return "is not a date in the calendar"
-    return None
-
-
 def _check_arguments(file: Path, year: int, source_url: str, unit_system: int, table: str | None,
                      date_published: str, date_accessed: str = "") -> None:
     this_year = dt.date.today().year
@@ -113,11 +99,11 @@ def _check_arguments(file: Path, year: int, source_url: str, unit_system: int, t
                                 "must be the http(s) URL of the page the table was saved from"))
     if table is not None and table not in official_table.TABLE_KINDS:
         problems.append(Problem("--table", None, None, table, "must be overall or detail"))
-    if rule := check_date(date_published):
+    # Left out, the date published is "not stated" and the date accessed today.
+    if date_published and (rule := dates.problem(date_published)):
         problems.append(Problem("--date-published", None, None, date_published, rule))
-    if date_accessed and (len(date_accessed) != 10 or check_date(date_accessed)):
-        problems.append(Problem("--date-accessed", None, None, date_accessed,
-                                "must be an ISO date YYYY-MM-DD"))
+    if date_accessed and (rule := dates.problem(date_accessed, dates.DAY)):
+        problems.append(Problem("--date-accessed", None, None, date_accessed, rule))
     if problems:
         raise UserError(problems)
 
@@ -233,7 +219,7 @@ def _import(file: Path, root: Path, rows, kind: str, fmt: str, *, year: int, sou
 @contextmanager
 def _staged(root: Path, relative: str, content: bytes, record: dict):
     """A copy of data/ with the import applied and rebuilt, and the problems validation found."""
-    from analysis.validate import build_checked
+    from analysis.ingest.validate import build_checked
 
     with tempfile.TemporaryDirectory(dir=root.parent, prefix=f".{root.name}-import-") as tmp:
         staging = Path(tmp) / root.name

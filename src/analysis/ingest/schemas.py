@@ -12,11 +12,10 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.errors import Problem
-from analysis.measures import FIRST_EDITION, MEASURES, NATIONAL_UNITS, UNIT_SYSTEMS
-from analysis.sources import TIER_NAMES
+from analysis.ingest import dates
+from analysis.ingest.sources import TIER_NAMES
+from analysis.measures import DTI_KEY, FIRST_EDITION, MEASURES, NATIONAL_UNITS, UNIT_SYSTEMS
 
-DTI_KEY = ["year", "unit_system", "unit", "measure", "source_id"]
-ISO_DATE_OR_BLANK = r"^(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)?$"
 RANK_SCORE_ORDER = ("a better rank never has a lower score (within one year, unit system, "
                     "measure and source)")
 RANK_WITHIN_N = "rank must be within 1..N, N = the number of units in its unit system"
@@ -32,6 +31,17 @@ def _registered(source_ids: set[str]) -> pa.Check:
 def _all_registered(source_ids: set[str]) -> pa.Check:
     return pa.Check(lambda s: s.map(lambda v: all(x in source_ids for x in v.split(";"))),
                     error="a source_id is not in the source registry")
+
+
+def _dates(finest_required: int = dates.YEAR, blank: bool = False,
+           found_in: str = "") -> pa.Check:
+    """A column of dates by the one rule (`analysis.ingest.dates`); `found_in` names where a
+    date that is missing was looked for."""
+    rule = dates.allowed(finest_required, blank)
+    if found_in:
+        rule = f"date not found in {found_in}: {rule}"
+    return pa.Check(lambda s: s.map(lambda v: dates.is_valid(v, finest_required, blank)),
+                    error=rule)
 
 
 def dti_schema(units: dict[int, set[str]], source_ids: set[str], this_year: int) -> pa.DataFrameSchema:
@@ -74,8 +84,7 @@ def sources_schema() -> pa.DataFrameSchema:
             "publisher": pa.Column(str, pa.Check.str_length(min_value=1, error="publisher is empty")),
             "tier": pa.Column(int, pa.Check.isin(list(TIER_NAMES), error="unknown tier")),
             # Zero-padded ISO dates compare as text in date order: the precedence rule relies on it.
-            "date_published": pa.Column(str, pa.Check.str_matches(
-                ISO_DATE_OR_BLANK, error="date_published must be YYYY, YYYY-MM or YYYY-MM-DD, or blank")),
+            "date_published": pa.Column(str, _dates(blank=True)),
         },
         report_duplicates="all",
         name="sources",
@@ -154,8 +163,7 @@ def revisions_schema(source_ids: set[str], targets: set[tuple[str, int]]) -> pa.
             "horizon": pa.Column(int),
             "status": pa.Column(str, pa.Check.isin(["proposed", "adopted"],
                                 error="status must be proposed or adopted")),
-            "proposed_on": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$",
-                                     error="date of the proposal not found in the note")),
+            "proposed_on": pa.Column(str, _dates(dates.DAY, found_in="the note")),
             "source_id": pa.Column(str, _registered(source_ids)),
         },
         checks=pa.Check(lambda df: pd.Series([(t, h) in targets for t, h in

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import official_table
 from analysis.errors import Problem
-from analysis.measures import NATIONAL_UNITS
+from analysis.ingest import official_table
+from analysis.ingest.sources import build_registry, read_notes, source_id, split_urls
+from analysis.measures import DTI_KEY, NATIONAL_UNITS
 from analysis.names import NameResolver, nfc, slugify
 from analysis.paths import processed_dir, raw_dir
-from analysis.sources import build_registry, read_notes, source_id, split_urls
 
 REFERENCE = "reference"
 PROVENANCE_FILE = "provenance.csv"
@@ -28,7 +28,6 @@ PROVENANCE_COLUMNS = [
 ]
 # Official tables: `table` is detail or overall (empty: recognised by the header), `sheet` the
 # worksheet of a workbook (empty: the first).
-DTI_KEY = ["year", "unit_system", "unit", "measure", "source_id"]
 DTI_COLUMNS = [*DTI_KEY[:4], "score", "rank", "source_id", "note", "origin_file", "origin_line"]
 PROCESSED_FILES = (
     "dti.csv", "sources.csv", "provinces.csv", "units_2025.csv", "aliases.csv", "targets.csv",
@@ -307,7 +306,7 @@ def build_target_revisions(ref: Path) -> pd.DataFrame:
 def build_target_drafts(ref: Path) -> pd.DataFrame:
     """Vietnamese wordings of targets as a draft put them (before adoption): kept apart from
     `targets.csv` so that a draft's words can never pass for the adopted text."""
-    from analysis.sources import parse_date
+    from analysis.ingest.sources import parse_date
 
     raw = read_csv_lines(ref / DRAFT_WORDINGS)
     return pd.DataFrame({
@@ -343,7 +342,7 @@ def build_target_restatements(ref: Path) -> pd.DataFrame:
 def _describe_drafts(registry: pd.DataFrame, ref: Path) -> pd.DataFrame:
     """The draft-wordings file names its page's publisher, title and date; a page the reference
     notes do not describe takes them from there."""
-    from analysis.sources import parse_date
+    from analysis.ingest.sources import parse_date
 
     raw = read_csv_lines(ref / DRAFT_WORDINGS).drop_duplicates("source_url")
     for record in raw.to_dict("records"):

@@ -15,9 +15,9 @@ from data_helpers import copy_data
 
 from analysis import data
 from analysis.errors import UserError
-from analysis.importer import import_dti
+from analysis.ingest.importer import import_dti
 
-FIXTURES = Path(__file__).parent / "fixtures" / "official"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "official"
 COMMA = FIXTURES / "synthetic_detail_2022_comma.csv"
 SEMICOLON = FIXTURES / "synthetic_detail_2022_semicolon_bom_crlf.csv"
 PORTAL_2022 = "https://dti.gov.vn/xep-hang-2022"
@@ -73,7 +73,7 @@ def test_import_keeps_the_raw_file_with_provenance_and_registers_the_source(root
     provenance = (root / "raw/provenance.csv").read_text(encoding="utf-8")
     assert kept[0].name in provenance and NEW_PAGE in provenance
     assert NEW_PAGE in set(data.load_sources(root)["url"])
-    from analysis.validate import validate
+    from analysis.ingest.validate import validate
 
     assert validate(root) == []
 
@@ -231,7 +231,7 @@ def test_detail_table_from_xlsx_with_title_rows_two_line_headers_and_numeric_cel
     assert new.loc[("Đà Nẵng", "dti"), "rank"] == 1
     assert new.loc[("Hải Dương", "awareness"), "score"] == pytest.approx(0.7001)
     assert (root / result.raw_file).read_bytes() == book.read_bytes()  # kept as received
-    from analysis.validate import validate
+    from analysis.ingest.validate import validate
 
     assert validate(root) == []  # the build reads the kept workbook again
 
@@ -279,7 +279,7 @@ def test_sheet_option_picks_the_named_sheet(root, tmp_path):
     assert result.changed and result.rows == 18
     provenance = (root / "raw/provenance.csv").read_text(encoding="utf-8")
     assert ",detail,Chi tiết\n" in provenance  # the rebuild reads the same sheet
-    from analysis.validate import validate
+    from analysis.ingest.validate import validate
 
     assert validate(root) == []
     with pytest.raises(UserError, match="--sheet: 'Bảng 2': no such sheet .*sheets: Ghi chú, Chi tiết"):
@@ -484,13 +484,25 @@ def test_a_better_rank_with_a_lower_score_is_refused_naming_file_line_and_rule(r
     assert _snapshot(root) == before
 
 
-@pytest.mark.parametrize("date", ["2023-7-5", "12/7/2023", "2023", "July 2023", "2023-13", "2023-02-30"])
+@pytest.mark.parametrize("date", ["2023-7-5", "12/7/2023", "July 2023", "2023-13", "2023-02-30"])
 def test_date_published_must_be_an_iso_date(root, date):
-    with pytest.raises(UserError, match=f"--date-published: '{date}': "):
+    before = _snapshot(root)
+    with pytest.raises(UserError) as error:
         import_dti(COMMA, year=2022, source_url=NEW_PAGE, data_dir=root, date_published=date)
+    assert str(error.value) == (f"--date-published: {date!r}: must be a calendar date "
+                                "YYYY-MM-DD, YYYY-MM or YYYY (e.g. 2023-07-12)")
+    assert _snapshot(root) == before
 
 
-@pytest.mark.parametrize("date", ["2023-07-12", "2023-07"])
+@pytest.mark.parametrize("date", ["2023-07", "2023-07-12 ", "2023-06-31"])
+def test_date_accessed_must_be_a_day(root, date):
+    with pytest.raises(UserError) as error:
+        import_dti(COMMA, year=2022, source_url=NEW_PAGE, data_dir=root, date_accessed=date)
+    assert str(error.value) == (f"--date-accessed: {date!r}: must be a calendar date "
+                                "YYYY-MM-DD (e.g. 2023-07-12)")
+
+
+@pytest.mark.parametrize("date", ["2023-07-12", "2023-07", "2023"])
 def test_iso_dates_are_accepted_and_reach_the_source_registry(root, date):
     import_dti(COMMA, year=2022, source_url=NEW_PAGE, data_dir=root, date_published=date)
     sources = data.load_sources(root).set_index("url")

@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.errors
 import pytest
 
-from analysis import schemas
+from analysis.ingest import schemas
 
 REGISTERED = {"syn-a", "syn-b"}  # synthetic source ids
 
