@@ -186,13 +186,22 @@ def test_same_rank_says_the_rank_and_cites_it():
 
 
 def test_trend_facts_give_best_and_lowest_only_when_they_differ():
-    three = synthetic_pref("""year,unit_system,unit,measure,score,rank,source_id
-2020,63,Synth A,dti,,12,syn-press
-2021,63,Synth A,dti,,5,syn-press
-2022,63,Synth A,dti,,8,syn-portal
+    four = synthetic_pref("""year,unit_system,unit,measure,score,rank,source_id
+2020,63,Synth A,dti,,5,syn-press
+2021,63,Synth A,dti,,12,syn-press
+2022,63,Synth A,dti,,9,syn-portal
+2023,63,Synth A,dti,,8,syn-portal
 """)
-    texts = [f.text for f in brief.trend_facts(three, "Synth A", [2020, 2021, 2022], "en")]
-    assert "Best rank: 5 (DTI 2021); lowest: 12 (DTI 2020)" in texts
+    years = [2020, 2021, 2022, 2023]
+    cites = brief.Citations(SOURCES, "en", dti=SYNTHETIC_DTI)
+    texts = [re.sub("[†*]", "", f.text)  # marks aside (the synthetic ranks have no sources)
+             for f in brief.trend_facts(four, "Synth A", years, "en", cites=cites)]
+    assert "Best rank: 5 (DTI 2020); lowest: 12 (DTI 2021)" in texts
+    # The best edition the one before the latest: the change item gives its rank already.
+    four.loc[four["year"].eq(2022), "rank"] = 4
+    cites = brief.Citations(SOURCES, "en", dti=SYNTHETIC_DTI)
+    texts = [f.text for f in brief.trend_facts(four, "Synth A", years, "en", cites=cites)]
+    assert any("(rank 4" in t for t in texts) and not any(t.startswith("Best") for t in texts)
     # The latest edition the best (or the lowest): the item above says it, nothing is added.
     texts = [f.text for f in brief.trend_facts(_pref(), "Synth A", [2021, 2022], "en")]
     assert not any(t.startswith("Best rank") for t in texts)

@@ -315,14 +315,15 @@ def trend_facts(pref: pd.DataFrame, province: str, years, lang: str, *,
         best = min(rows, key=lambda r: (int(r["rank"]), int(r["year"])))
         worst = max(rows, key=lambda r: (int(r["rank"]), -int(r["year"])))
         # Said only when it adds something: not when the latest edition is the best or the
-        # lowest (its rank is the item above), nor when every edition ranked the same.
+        # lowest, nor the one before it (the items above give their ranks), nor when every
+        # edition ranked the same.
         if int(best["rank"]) != int(worst["rank"]) and int(last["year"]) not in (
                 int(best["year"]), int(worst["year"])):
-            facts.append(_fact("glance.best_rank", lang,
-                               rank=cites.rank(best["rank"], **where_of(best)),
-                               year=int(best["year"]),
-                               worst=cites.rank(worst["rank"], **where_of(worst)),
-                               worst_year=int(worst["year"])))
+            high = cites.rank(best["rank"], **where_of(best))
+            low = cites.rank(worst["rank"], **where_of(worst))
+            if not (said_before(high, cites) or said_before(low, cites)):
+                facts.append(_fact("glance.best_rank", lang, rank=high, year=int(best["year"]),
+                                   worst=low, worst_year=int(worst["year"])))
     if successor:
         for year in years:
             merged = published_figure(pref, successor, year, unit_system=UNITS_AFTER_MERGER)
