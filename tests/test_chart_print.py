@@ -15,7 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.text import Text
 
-from analysis import charts, data
+from analysis import chart_style, charts, data, target_charts
 from analysis.params import check_params
 
 PROVINCE = "Hải Dương"
@@ -39,14 +39,14 @@ def _drawings(year: int, lang: str):
         yield ("02 trajectories", charts.rank_trajectories,
                (pref, PROVINCE, peers, years, sources), {"lang": lang, "provinces": provinces})
     for kind in ("percent", "count"):
-        yield (f"03 revisions {kind}", charts.target_revisions, (revisions, targets),
+        yield (f"03 revisions {kind}", target_charts.target_revisions, (revisions, targets),
                {"kind": kind, "lang": lang, "sources": sources})
     reported = progress[progress["as_of_year"].le(year) & progress["value"].notna()]
     charted = set(targets.loc[targets["comparator"].ne("top_n"), "target_id"])
     for target_id in sorted(set(reported["target_id"]) & charted):
-        yield (f"03 progress {target_id}", charts.target_progress, (progress, targets, target_id),
+        yield (f"03 progress {target_id}", target_charts.target_progress, (progress, targets, target_id),
                {"lang": lang, "sources": sources, "years": years})
-    yield ("03 rank against target", charts.rank_against_target_chart,
+    yield ("03 rank against target", target_charts.rank_against_target_chart,
            (pref, targets, PROVINCE, sources, lang), {"years": years})
 
 
@@ -57,7 +57,7 @@ CHARTS = [pytest.param(year, lang, name, draw, args, kwargs, id=f"{year}-{lang}-
 
 @pytest.fixture(scope="module", autouse=True)
 def theme():
-    charts.set_theme()
+    chart_style.set_theme()
     yield
     mpl.rcdefaults()
 
@@ -65,9 +65,9 @@ def theme():
 def _draw(draw, args, kwargs):
     """The chart as a brief embeds it: the figure size the brief uses, its source line left out
     (the brief cites the sources under the image)."""
-    fig, ax = plt.subplots(figsize=charts.figsize_of(draw))
+    fig, ax = plt.subplots(figsize=chart_style.figsize_of(draw))
     draw(*args, ax=ax, **kwargs)
-    charts.hide_source_line(ax)
+    chart_style.hide_source_line(ax)
     fig.canvas.draw()
     return fig, ax
 
@@ -101,7 +101,7 @@ def _printed_scale(fig) -> float:
     """How much the brief's image is shrunk on an A4 page: the tight image at most the text
     width of the page."""
     width_in = fig.get_tightbbox(fig.canvas.get_renderer()).width
-    return min(1.0, charts.PRINT_WIDTH_IN / width_in)
+    return min(1.0, chart_style.PRINT_WIDTH_IN / width_in)
 
 
 @pytest.mark.parametrize("year, lang, name, draw, args, kwargs", CHARTS)
@@ -140,7 +140,7 @@ def test_no_text_lies_on_a_data_line(year, lang, name, draw, args, kwargs):
     renderer = fig.canvas.get_renderer()
     crossed = []
     for line in _data_lines(ax):
-        points = charts._points_along(line)  # sampled every 2 px
+        points = chart_style.points_along(line)  # sampled every 2 px
         for text in _texts(fig):
             box = _box(text, renderer).expanded(1.0, 1.0)
             inside = ((points[:, 0] > box.x0 + 1) & (points[:, 0] < box.x1 - 1)
@@ -175,5 +175,5 @@ def test_a_rank_among_34_never_sits_on_a_1_to_63_axis(year, lang, name, draw, ar
     plt.close(fig)
     for axes in axes_of_merged:
         _low, high = sorted(axes.get_ylim())
-        assert high <= charts.MERGED_SYSTEM + 1, f"rank among 34 on an axis to {high}"
+        assert high <= chart_style.MERGED_SYSTEM + 1, f"rank among 34 on an axis to {high}"
         assert "34" in axes.get_ylabel() + axes.get_xlabel() + axes.get_title(loc="left")

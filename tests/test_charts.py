@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from data_helpers import SYNTHETIC_MERGER_PREF, synthetic_pref
 
-from analysis import charts
+from analysis import chart_style, charts, target_charts
 
 SYNTHETIC_PREF = SYNTHETIC_MERGER_PREF  # Alpha merged into Gamma; Beta is its peer
 EMPTY_PREF = SYNTHETIC_PREF.head(0)
@@ -113,27 +113,27 @@ def only_axes(ax):
 
 def test_set_theme_font_and_repeatable_output():
     with mpl.rc_context():
-        charts.set_theme()
+        chart_style.set_theme()
         assert mpl.rcParams["font.family"] == ["DejaVu Sans"]
         assert mpl.rcParams["svg.hashsalt"]
 
 
 def test_source_line_publisher_and_date():
-    text = charts.source_line(["synth-b", "synth-a", "synth-b"], SYNTHETIC_SOURCES, "en")
+    text = chart_style.source_line(["synth-b", "synth-a", "synth-b"], SYNTHETIC_SOURCES, "en")
     assert text.startswith("Source: ")
     assert "Synthetic Daily (8 August 2022)" in text and "Báo Tổng Hợp (synthetic) (19 October 2021)" in text
 
 
 def test_source_line_groups_dates_and_names_unknown_ids():
-    text = charts.source_line(["synth-b", "synth-c", "not-in-registry"], SYNTHETIC_SOURCES, "vi")
+    text = chart_style.source_line(["synth-b", "synth-c", "not-in-registry"], SYNTHETIC_SOURCES, "vi")
     assert text.startswith("Nguồn: ")
     assert "Synthetic Daily (8/8/2022, không rõ ngày)" in text
     assert "not-in-registry" in text
 
 
 def test_source_line_nothing_published():
-    assert "none of the figures" in charts.source_line([], SYNTHETIC_SOURCES, "en")
-    assert charts.source_line(["", None], None, "vi") == (
+    assert "none of the figures" in chart_style.source_line([], SYNTHETIC_SOURCES, "en")
+    assert chart_style.source_line(["", None], None, "vi") == (
         "Nguồn: không tìm thấy số liệu nào trong các nguồn đã thu thập")
 
 
@@ -230,7 +230,7 @@ def test_indicator_profile_empty(ax):
 # --- target revisions -------------------------------------------------------------------------
 
 def test_target_revisions_percent_and_count(ax):
-    out = charts.target_revisions(SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "percent", "en",
+    out = target_charts.target_revisions(SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "percent", "en",
                                   SYNTHETIC_SOURCES, ax=ax)
     assert out is ax
     only_axes(ax)
@@ -247,7 +247,7 @@ def test_target_revisions_percent_and_count(ax):
     assert "Synthetic Gazette (23 April 2021)" in source_text(ax)
 
     fig, count_ax = plt.subplots()
-    charts.target_revisions(SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "count", "vi",
+    target_charts.target_revisions(SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "count", "vi",
                             SYNTHETIC_SOURCES, ax=count_ax)
     assert count_ax.get_yticklabels()[0].get_text().startswith("T11 (2025)")
     assert "Số doanh nghiệp" in count_ax.get_xlabel()
@@ -261,7 +261,7 @@ def test_target_revisions_labels_show_the_full_wording_wrapped(ax):
     revisions = SYNTHETIC_REVISIONS.assign(
         from_wording_vi=["Năng suất tăng tối thiểu 8%", "Có trên 700 doanh nghiệp",
                          long_wording])
-    charts.target_revisions(revisions, SYNTHETIC_TARGETS, "percent", "vi", SYNTHETIC_SOURCES,
+    target_charts.target_revisions(revisions, SYNTHETIC_TARGETS, "percent", "vi", SYNTHETIC_SOURCES,
                             ax=ax)
     labels = [t.get_text() for t in ax.get_yticklabels()]
     joined = [" ".join(label.split()) for label in labels]
@@ -273,18 +273,18 @@ def test_target_revisions_labels_show_the_full_wording_wrapped(ax):
 
 
 def test_target_revisions_empty(ax):
-    charts.target_revisions(SYNTHETIC_REVISIONS.head(0), SYNTHETIC_TARGETS, "count", "en",
+    target_charts.target_revisions(SYNTHETIC_REVISIONS.head(0), SYNTHETIC_TARGETS, "count", "en",
                             SYNTHETIC_SOURCES, ax=ax)
     assert "no data" in all_text(ax)
     assert "none of the figures" in source_text(ax)
     with pytest.raises(ValueError):
-        charts.target_revisions(SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "ratio", ax=ax)
+        target_charts.target_revisions(SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "ratio", ax=ax)
 
 
 # --- target progress --------------------------------------------------------------------------
 
 def test_target_progress(ax):
-    out = charts.target_progress(SYNTHETIC_PROGRESS, SYNTHETIC_TARGETS, "T08", "vi",
+    out = target_charts.target_progress(SYNTHETIC_PROGRESS, SYNTHETIC_TARGETS, "T08", "vi",
                                  SYNTHETIC_SOURCES, ax=ax)
     assert out is ax
     only_axes(ax)
@@ -310,7 +310,7 @@ ESTIMATED_PROGRESS = SYNTHETIC_PROGRESS.assign(
     ("vi", "17% (ước tính)", "số liệu ước tính", "số liệu báo cáo"),
     ("en", "17% (estimate)", "estimate", "reported")])
 def test_target_progress_labels_an_estimate_as_an_estimate(ax, lang, word, legend, not_word):
-    charts.target_progress(ESTIMATED_PROGRESS, SYNTHETIC_TARGETS, "T08", lang,
+    target_charts.target_progress(ESTIMATED_PROGRESS, SYNTHETIC_TARGETS, "T08", lang,
                            SYNTHETIC_SOURCES, ax=ax)
     assert not by_gid(ax.lines, "reported")
     estimate = by_gid(ax.lines, "estimate")
@@ -324,14 +324,14 @@ def test_target_progress_labels_an_estimate_as_an_estimate(ax, lang, word, legen
 def test_target_progress_estimate_said_in_vietnamese_note_only(ax):
     progress = SYNTHETIC_PROGRESS.assign(as_of=["2023", "2022"],
                                          note=["'... ước đạt 17%' (synthetic)", ""])
-    charts.target_progress(progress, SYNTHETIC_TARGETS, "T08", "en", SYNTHETIC_SOURCES, ax=ax)
+    target_charts.target_progress(progress, SYNTHETIC_TARGETS, "T08", "en", SYNTHETIC_SOURCES, ax=ax)
     assert by_gid(ax.lines, "estimate") and not by_gid(ax.lines, "reported")
 
 
 @pytest.mark.parametrize("lang, size", [("vi", (8, 4)), ("en", (6, 4))])
 def test_target_labels_clear_of_the_not_published_bands(lang, size):
     fig, ax = plt.subplots(figsize=size, dpi=100)
-    charts.target_progress(ESTIMATED_PROGRESS, SYNTHETIC_TARGETS, "T08", lang,
+    target_charts.target_progress(ESTIMATED_PROGRESS, SYNTHETIC_TARGETS, "T08", lang,
                            SYNTHETIC_SOURCES, ax=ax)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
@@ -350,12 +350,12 @@ def test_target_labels_clear_of_the_not_published_bands(lang, size):
 
 def test_target_progress_title_falls_back_to_english_label(ax):
     targets = SYNTHETIC_TARGETS.assign(label_vi=[None] * len(SYNTHETIC_TARGETS))
-    charts.target_progress(SYNTHETIC_PROGRESS, targets, "T08", "vi", SYNTHETIC_SOURCES, ax=ax)
+    target_charts.target_progress(SYNTHETIC_PROGRESS, targets, "T08", "vi", SYNTHETIC_SOURCES, ax=ax)
     assert ax.get_title(loc="left") == "T08: digital economy share"
 
 
 def test_target_progress_unknown_target(ax):
-    charts.target_progress(SYNTHETIC_PROGRESS, SYNTHETIC_TARGETS, "T99", "en",
+    target_charts.target_progress(SYNTHETIC_PROGRESS, SYNTHETIC_TARGETS, "T99", "en",
                            SYNTHETIC_SOURCES, ax=ax)
     assert "no data" in all_text(ax)
     assert "none of the figures" in source_text(ax)
@@ -364,7 +364,7 @@ def test_target_progress_unknown_target(ax):
 # --- rank against target --------------------------------------------------------------------
 
 def test_rank_against_target_chart(ax):
-    out = charts.rank_against_target_chart(SYNTHETIC_PREF, SYNTHETIC_TARGETS, "Alpha",
+    out = target_charts.rank_against_target_chart(SYNTHETIC_PREF, SYNTHETIC_TARGETS, "Alpha",
                                            SYNTHETIC_SOURCES, "en", ax=ax, years=YEARS)
     assert out is ax
     only_axes(ax)
@@ -379,7 +379,7 @@ def test_rank_against_target_chart(ax):
 
 
 def test_rank_against_target_chart_empty(ax):
-    charts.rank_against_target_chart(EMPTY_PREF, SYNTHETIC_TARGETS, "Alpha", SYNTHETIC_SOURCES,
+    target_charts.rank_against_target_chart(EMPTY_PREF, SYNTHETIC_TARGETS, "Alpha", SYNTHETIC_SOURCES,
                                      "vi", ax=ax)
     assert ax.yaxis_inverted()
     assert "không có số liệu" in all_text(ax)
@@ -393,7 +393,7 @@ CHART_CALLS = {
         provinces=SYNTHETIC_PROVINCES),
     "indicator_profile": lambda pref, ax: charts.indicator_profile(
         pref, "Alpha", ["Beta"], 2021, SYNTHETIC_SOURCES, "vi", ax=ax),
-    "rank_against_target_chart": lambda pref, ax: charts.rank_against_target_chart(
+    "rank_against_target_chart": lambda pref, ax: target_charts.rank_against_target_chart(
         pref, SYNTHETIC_TARGETS, "Alpha", SYNTHETIC_SOURCES, "vi", ax=ax, years=YEARS),
 }
 
@@ -412,9 +412,9 @@ def test_charts_render_with_source_line_below_the_axis(name, pref, ax):
 
 ALL_CHART_CALLS = {
     **CHART_CALLS,
-    "target_revisions": lambda pref, ax: charts.target_revisions(
+    "target_revisions": lambda pref, ax: target_charts.target_revisions(
         SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "percent", "vi", SYNTHETIC_SOURCES, ax=ax),
-    "target_progress": lambda pref, ax: charts.target_progress(
+    "target_progress": lambda pref, ax: target_charts.target_progress(
         SYNTHETIC_PROGRESS, SYNTHETIC_TARGETS, "T08", "en", SYNTHETIC_SOURCES, ax=ax),
 }
 
@@ -427,12 +427,12 @@ def test_figure_png_is_the_tight_png_drawn_once(name, hide_source):
     from IPython.core.pylabtools import print_figure
 
     pngs = []
-    for printer in (charts.figure_png, lambda fig: print_figure(
-            fig, "png", bbox_inches="tight", **charts.INLINE_PRINT_KWARGS)):
+    for printer in (chart_style.figure_png, lambda fig: print_figure(
+            fig, "png", bbox_inches="tight", **chart_style.INLINE_PRINT_KWARGS)):
         fig, ax = plt.subplots(figsize=(9, 5))
         ALL_CHART_CALLS[name](SYNTHETIC_PREF, ax)
         if hide_source:
-            charts.hide_source_line(ax)
+            chart_style.hide_source_line(ax)
         pngs.append(printer(fig))
         plt.close(fig)
     assert pngs[0] == pngs[1]
@@ -458,7 +458,7 @@ def test_the_theme_font_has_every_vietnamese_letter():
 
     from matplotlib import font_manager, ft2font
 
-    path = font_manager.findfont(font_manager.FontProperties(family=charts.FONT),
+    path = font_manager.findfont(font_manager.FontProperties(family=chart_style.FONT),
                                  fallback_to_default=False)
     covered = set(ft2font.FT2Font(path).get_charmap())
     tones = ["", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323"]
@@ -549,12 +549,43 @@ def test_indicator_profile_hatches_the_province_in_a_row_only_a_peer_published(a
     assert "not found in the sources collected" in " ".join(all_text(ax).split())  # the key
 
 
-def test_chart_source_ids_are_those_of_the_source_line(ax):
-    charts.rank_trajectories(SYNTHETIC_PREF, "Alpha", ["Beta"], YEARS, SYNTHETIC_SOURCES, "en",
-                             ax=ax, provinces=SYNTHETIC_PROVINCES)
-    ids = charts.chart_source_ids(ax)
-    assert ids == ["synth-a", "synth-b", "synth-c"]
-    assert "Synthetic Daily" in source_text(ax)
+SOURCED_CALLS = {
+    "trajectories": (charts.rank_trajectories, (SYNTHETIC_PREF, "Alpha", ["Beta"], YEARS,
+                                                 SYNTHETIC_SOURCES, "en"),
+                     {"provinces": SYNTHETIC_PROVINCES}, ["synth-a", "synth-b", "synth-c"]),
+    "profile": (charts.indicator_profile, (SYNTHETIC_PREF, "Alpha", ["Beta"], 2021,
+                                           SYNTHETIC_SOURCES, "en"), {}, None),
+    "revisions": (target_charts.target_revisions, (SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS),
+                  {"kind": "count", "lang": "en", "sources": SYNTHETIC_SOURCES}, ["synth-t"]),
+    "progress": (target_charts.target_progress, (SYNTHETIC_PROGRESS, SYNTHETIC_TARGETS, "T08"),
+                 {"lang": "en", "sources": SYNTHETIC_SOURCES}, ["synth-b", "synth-t"]),
+    "rank target": (target_charts.rank_against_target_chart,
+                    (SYNTHETIC_PREF, SYNTHETIC_TARGETS, "Alpha", SYNTHETIC_SOURCES, "en"),
+                    {"years": YEARS}, None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SOURCED_CALLS))
+def test_a_charts_sources_are_computed_from_its_arguments_as_its_source_line_says(name, ax):
+    draw, args, kwargs, expected = SOURCED_CALLS[name]
+    ids = chart_style.chart_source_ids(draw, *args, **kwargs)  # before and without drawing
+    assert ids and (expected is None or ids == expected)
+    draw(*args, ax=ax, **kwargs)
+    written = chart_style.source_line(ids, SYNTHETIC_SOURCES, "en", width=10_000)
+    assert " ".join(source_text(ax).split()) == written  # the drawn line, unwrapped
+
+
+def test_a_charts_drawn_rows_are_the_rows_behind_its_ranks():
+    rows = chart_style.chart_rows(charts.rank_trajectories, SYNTHETIC_PREF, "Alpha", ["Beta"],
+                                  YEARS, SYNTHETIC_SOURCES, "en", provinces=SYNTHETIC_PROVINCES)
+    assert set(rows["unit"]) == {"Alpha", "Beta", "Gamma"} and rows["rank"].notna().all()
+    assert set(rows["source_id"]) == {"synth-a", "synth-b", "synth-c"}
+    rows = chart_style.chart_rows(target_charts.rank_against_target_chart, SYNTHETIC_PREF,
+                                  SYNTHETIC_TARGETS, "Alpha", SYNTHETIC_SOURCES, "en",
+                                  years=[2020, 2021])
+    assert set(rows["year"]) <= {2020, 2021} and set(rows["unit_system"]) == {63}
+    assert chart_style.chart_rows(target_charts.target_progress, SYNTHETIC_PROGRESS,
+                                  SYNTHETIC_TARGETS, "T08") is None
 
 
 # --- reader review: captions, ticks, labels, post-merger cells, gaps ---------------------------
@@ -562,9 +593,9 @@ def test_chart_source_ids_are_those_of_the_source_line(ax):
 def test_source_line_publisher_in_the_charts_language():
     sources = pd.DataFrame({"source_id": ["hf"], "date_published": ["2024-05-01"],
                             "publisher": ["Hugging Face (third-party user compilation)"]})
-    vi = charts.source_line(["hf"], sources, "vi")
+    vi = chart_style.source_line(["hf"], sources, "vi")
     assert "bản tổng hợp của người dùng bên thứ ba" in vi and "third-party" not in vi
-    assert "third-party user compilation" in charts.source_line(["hf"], sources, "en")
+    assert "third-party user compilation" in chart_style.source_line(["hf"], sources, "en")
 
 
 LONG_PUBLISHERS = pd.DataFrame({
@@ -579,7 +610,7 @@ CAPTIONED = {  # the sizes the notebooks draw them at
     "trajectories_small": ((7, 4.2), lambda ax: charts.rank_trajectories(
         SYNTHETIC_PREF, "Alpha", ["Beta"], YEARS, LONG_PUBLISHERS, "vi", ax=ax,
         provinces=SYNTHETIC_PROVINCES)),
-    "revisions": ((10, 4.5), lambda ax: charts.target_revisions(
+    "revisions": ((10, 4.5), lambda ax: target_charts.target_revisions(
         SYNTHETIC_REVISIONS, SYNTHETIC_TARGETS, "percent", "vi", LONG_PUBLISHERS, ax=ax)),
 }
 
@@ -594,7 +625,7 @@ def test_caption_prints_readable_and_wrapped(name):
     renderer = fig.canvas.get_renderer()
     # The brief embeds the tight image; print shrinks it to the page's text width.
     printed_width_in = fig.get_tightbbox(renderer).width
-    scale = min(1.0, charts.PRINT_WIDTH_IN / printed_width_in)
+    scale = min(1.0, chart_style.PRINT_WIDTH_IN / printed_width_in)
     assert line.get_fontsize() * scale >= 7.5
     assert line.get_window_extent(renderer).x1 <= fig.bbox.x1 + 1  # wrapped within the figure
     if name == "trajectories":
@@ -625,7 +656,7 @@ def test_percentile_ticks_use_the_languages_decimal_sign():
         assert f"0{sign}2" in ticks and "1" in ticks, ticks
         plt.close(fig)
     fig, ax = plt.subplots()
-    charts.target_progress(SYNTHETIC_PROGRESS.assign(value=pd.array([17.5, None],
+    target_charts.target_progress(SYNTHETIC_PROGRESS.assign(value=pd.array([17.5, None],
                                                                     dtype="Float64")),
                            SYNTHETIC_TARGETS, "T08", "vi", SYNTHETIC_SOURCES, ax=ax)
     ax.set_ylim(0, 1.5)
@@ -760,7 +791,7 @@ def test_a_brief_shows_the_chart_without_its_source_line_and_cites_it_by_number(
         shown.append([t.get_visible() for t in by_gid(fig.axes[0].texts, "source-line")])
         return b"png"
 
-    monkeypatch.setattr(charts, "figure_png", fake_png)
+    monkeypatch.setattr(chart_style, "figure_png", fake_png)
     monkeypatch.setattr(ipy_display, "display", lambda *objs, **kw: displayed.extend(objs))
     sources = SYNTHETIC_SOURCES.assign(url="https://example.org", title="T")
     cites = brief.Citations(sources, "en")

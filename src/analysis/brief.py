@@ -431,13 +431,12 @@ def chart_gap(key: str, lang: str, **values) -> str:
 
 
 def show_chart(draw, *args, figsize=None, when: bool = True, gap_text: str | None = None,
-               cites: Citations | None = None, figures: pd.DataFrame | None = None,
-               **kwargs) -> None:
+               cites: Citations | None = None, **kwargs) -> None:
     """In a notebook: draw a chart on a new figure and show it, or, when `when` is False (nothing
     published to draw), show the one gap sentence instead. With `cites`, the chart's sources
-    are also cited by number under it, and `figures` (preferred_dti() rows the chart draws)
-    go into the brief's CSV. `figsize`: default, the chart's own (`charts.FIGSIZES`), sized to
-    print readable on A4."""
+    are cited by number under it and the DTI rows it draws go into the brief's CSV (both
+    computed from the chart's arguments: `chart_style.chart_source_ids`, `chart_rows`).
+    `figsize`: default, the chart's own (`chart_style.FIGSIZES`), sized to print on A4."""
     from IPython.display import HTML, Image, display
 
     if not when:
@@ -446,12 +445,17 @@ def show_chart(draw, *args, figsize=None, when: bool = True, gap_text: str | Non
         return
     import matplotlib.pyplot as plt
 
-    from analysis.charts import chart_source_ids, figsize_of, figure_png, hide_source_line
+    from analysis.chart_style import (
+        chart_rows,
+        chart_source_ids,
+        figsize_of,
+        figure_png,
+        hide_source_line,
+    )
 
     fig, ax = plt.subplots(figsize=figsize or figsize_of(draw))
     try:
         draw(*args, ax=ax, **kwargs)
-        ids = chart_source_ids(ax)
         if cites is not None:
             # The brief cites the chart's sources by number right under it, linked to the
             # source list: the same sources written out inside the image would say it twice
@@ -464,8 +468,10 @@ def show_chart(draw, *args, figsize=None, when: bool = True, gap_text: str | Non
     finally:
         plt.close(fig)
     if cites is not None:
-        if figures is not None:
-            cites.record_dti_rows(figures)
+        rows = chart_rows(draw, *args, **kwargs)
+        if rows is not None:
+            cites.record_dti_rows(rows)
+        ids = chart_source_ids(draw, *args, **kwargs)
         if ids:
             display(HTML(chart_sources_html(ids, cites)))
 

@@ -19,7 +19,7 @@ matplotlib.use("Agg")  # a script: no window
 
 import matplotlib.pyplot as plt
 
-from analysis import charts
+from analysis import charts, target_charts
 from analysis.atomic import write_bytes_atomic
 from analysis.comparisons import default_peers
 from analysis.data import (
@@ -74,13 +74,13 @@ def render_all(province: str = HOME_PROVINCE, langs=LANGS, out_dir: Path = FIGUR
                 pref, province, peers, years, sources, lang, ax=ax, provinces=provinces)),
             "indicator_profile": ((9.5, 6.5), lambda ax, lang=lang: charts.indicator_profile(
                 pref, province, peers, profile_year, sources, lang, ax=ax)),
-            "target_revisions_percent": ((9.5, 4.8), lambda ax, lang=lang: charts.target_revisions(
+            "target_revisions_percent": ((9.5, 4.8), lambda ax, lang=lang: target_charts.target_revisions(
                 revisions, targets, "percent", lang, sources, ax=ax)),
-            "target_revisions_count": ((9.5, 3.6), lambda ax, lang=lang: charts.target_revisions(
+            "target_revisions_count": ((9.5, 3.6), lambda ax, lang=lang: target_charts.target_revisions(
                 revisions, targets, "count", lang, sources, ax=ax)),
-            "target_progress_T08": ((8.5, 5), lambda ax, lang=lang: charts.target_progress(
+            "target_progress_T08": ((8.5, 5), lambda ax, lang=lang: target_charts.target_progress(
                 progress, targets, "T08", lang, sources, ax=ax)),
-            "rank_against_target": ((8.5, 5), lambda ax, lang=lang: charts.rank_against_target_chart(
+            "rank_against_target": ((8.5, 5), lambda ax, lang=lang: target_charts.rank_against_target_chart(
                 pref, targets, province, sources, lang, ax=ax)),
         }
         for name, (size, draw) in jobs.items():
