@@ -80,7 +80,7 @@ def test_no_page_but_the_last_is_less_than_a_quarter_full(briefs, tmp_path, note
 def test_no_page_ends_on_a_heading(briefs, tmp_path, notebook, year, lang):
     page = _brief(briefs, notebook, year, lang)
     headings = {" ".join(html.unescape(re.sub(r"<[^>]+>|¶", "", h)).split())
-                for h in re.findall(r"<h[234][^>]*>(.*?)</h[234]>", page.read_text(), re.S)}
+                for h in re.findall(r"<h[234][^>]*>(.*?)</h[234]>", page.read_text(), re.DOTALL)}
     pdf = _print(page, tmp_path)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
                           capture_output=True, text=True).stdout
