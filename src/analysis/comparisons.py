@@ -74,33 +74,6 @@ def with_percentile(pref: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _figures_of(pref: pd.DataFrame, unit: str, year: int, unit_system: int | None) -> pd.DataFrame:
-    """The unit's rows for one year (and unit system, unless None), one per measure."""
-    rows = pref[(pref["unit"] == unit) & (pref["year"] == year)]
-    if unit_system is not None:
-        rows = rows[rows["unit_system"] == unit_system]
-    return with_percentile(rows).drop_duplicates("measure")
-
-
-def _one_row_per_measure(found: pd.DataFrame, measures, unit: str, unit_system) -> pd.DataFrame:
-    """A row for every measure asked for, in that order; unpublished ones carry <NA>."""
-    keep = ["measure", "score", "rank", "percentile", "source_id"]
-    measures = list(measures)
-    if len(found) and found["measure"].is_unique:
-        # A left merge on a unique key is a reindex: one lookup instead of a merge.
-        merged = (found[keep].set_index("measure").reindex(pd.Index(measures, dtype=object)
-                                                           .astype(str))
-                  .rename_axis("measure").reset_index())
-    else:
-        frame = pd.DataFrame({"measure": pd.Series(measures, dtype=str)})
-        merged = frame.merge(found[keep] if len(found) else pd.DataFrame(columns=keep),
-                             on="measure", how="left")
-    merged.insert(1, "unit", unit)
-    merged.insert(2, "unit_system", unit_system)
-    merged["source_id"] = merged["source_id"].astype("string").fillna("").astype(str)
-    return merged.astype({**FIGURE_DTYPES, "measure": str, "unit": str})
-
-
 def province_year(pref: pd.DataFrame, province: str, year: int, *,
                   unit_system: int = PROVINCE_SYSTEM) -> pd.DataFrame:
     """The province's 12 measures in one edition, in PROVINCE_MEASURES order.
@@ -108,11 +81,7 @@ def province_year(pref: pd.DataFrame, province: str, year: int, *,
     Only the province's own figures (among 63 by default): a year in which only its post-merger
     unit was ranked (2024) stays <NA> here; use `successor_unit` to show that unit explicitly.
     """
-    if isinstance(unit_system, (int, np.integer)) and not isinstance(unit_system, bool):
-        out = _province_year_fast(pref, province, year, int(unit_system))
-    else:
-        found = _figures_of(pref, province, year, unit_system)
-        out = _one_row_per_measure(found, PROVINCE_MEASURES, province, unit_system)
+    out = _province_year_rows(pref, province, year, int(unit_system))
     out["published"] = (out["score"].notna() | out["rank"].notna()).astype(bool)
     return out[PROVINCE_YEAR_COLUMNS]
 
@@ -192,20 +161,6 @@ def _empty(columns, dtypes) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, str)) for c in columns})
 
 
-def _best_of(pref: pd.DataFrame, measure: str, year: int, unit_system: int) -> pd.DataFrame:
-    """The unit ranked 1st; failing that, the top score only when every unit's score is known
-    (the top of a partial list is not the best)."""
-    rows = pref[(pref["measure"] == measure) & (pref["year"] == year)
-                & (pref["unit_system"] == unit_system) & ~pref["unit"].isin(NATIONAL_UNITS)]
-    first = rows[rows["rank"] == 1]
-    if len(first):
-        return first.sort_values("unit").head(1)
-    scored = rows[rows["score"].notna()]
-    if len(scored) >= unit_system:
-        return scored.sort_values(["score", "unit"], ascending=[False, True]).head(1)
-    return rows.head(0)
-
-
 def _national_average(pref: pd.DataFrame, measure: str, year: int) -> pd.DataFrame:
     average_measure = NATIONAL_AVERAGE_OF.get(measure)
     return pref[(pref["unit"] == NATIONAL_AVERAGE_UNIT) & (pref["measure"] == average_measure)
@@ -214,37 +169,15 @@ def _national_average(pref: pd.DataFrame, measure: str, year: int) -> pd.DataFra
 
 def peer_table(pref: pd.DataFrame, province: str, peers, year: int,
                measures=PROVINCE_MEASURES, *, unit_system: int = PROVINCE_SYSTEM) -> pd.DataFrame:
-    """Tidy comparison for one edition: per measure, the province, each peer, the national
-    average (measures that have one) and the best unit (if published).
+    """Tidy comparison for one edition: per measure (each once, in the order given), the
+    province, each peer, the national average (measures that have one) and the best unit (the
+    unit ranked 1st; failing that, the top score only when every unit's score is known: the top
+    of a partial list is not the best).
 
     The province and every peer get a row even when unpublished, so gaps stay visible.
     """
-    measures = list(measures)
-    if measures and len(set(measures)) == len(measures):
-        return _peer_table_fast(pref, province, peers, year, measures, unit_system)
-    units = [(province, "province"), *[(peer, "peer") for peer in peers]]
-    # Each unit's figures are looked up once for all measures, then interleaved per measure.
-    parts = [_one_row_per_measure(_figures_of(pref, unit, year, unit_system), measures, unit,
-                                  unit_system).assign(role=role) for unit, role in units]
-    for measure in measures:
-        if measure in NATIONAL_AVERAGE_OF:
-            average = _national_average(pref, measure, year)
-            row = _one_row_per_measure(average.assign(measure=measure, percentile=pd.NA),
-                                       [measure], NATIONAL_AVERAGE_UNIT, pd.NA)
-            parts.append(row.assign(role="national_average"))
-        best = _best_of(pref, measure, year, unit_system)
-        if len(best):
-            unit = str(best["unit"].iloc[0])
-            row = _one_row_per_measure(with_percentile(best), [measure], unit, unit_system)
-            parts.append(row.assign(role="best"))
-    if not parts:
-        return _empty(PEER_COLUMNS, FIGURE_DTYPES)
-    out = pd.concat(parts, ignore_index=True)
-    role_order = out["role"].map({"province": 0, "peer": 1, "national_average": 2, "best": 3})
-    out = out.assign(_measure=out["measure"].map({m: i for i, m in enumerate(measures)}),
-                     _role=role_order)
-    out = out.sort_values(["_measure", "_role"], kind="stable").reset_index(drop=True)
-    return out[PEER_COLUMNS].astype({k: v for k, v in FIGURE_DTYPES.items() if k in PEER_COLUMNS})
+    measures = list(dict.fromkeys(measures))
+    return _peer_rows(pref, province, peers, year, measures, int(unit_system))
 
 
 def _records_of_year(pref: pd.DataFrame, year: int, unit: str | None = None) -> list[dict]:
@@ -271,8 +204,9 @@ def _percentile_of(rank, n_units):
         return float(1 - (np.float64(rank) - 1) / (np.float64(n_units) - 1))
 
 
-def _province_year_fast(pref, province, year, unit_system) -> pd.DataFrame:
-    """`_one_row_per_measure(_figures_of(...))` for the province measures, from plain records."""
+def _province_year_rows(pref, province, year, unit_system) -> pd.DataFrame:
+    """The province's first row of each province measure in the unit system (<NA> where there
+    is none), from one pass over the year's records."""
     first: dict = {}
     for r in _records_of_year(pref, year, province):
         if not _missing(r["unit_system"]) \
@@ -327,8 +261,8 @@ def _equal(value, other) -> bool:
     return bool(value == other)
 
 
-def _peer_table_fast(pref, province, peers, year, measures, unit_system) -> pd.DataFrame:
-    """`peer_table` from one pass over the year's rows (same rows, order and types)."""
+def _peer_rows(pref, province, peers, year, measures, unit_system) -> pd.DataFrame:
+    """`peer_table`'s rows, from one pass over the year's records."""
     records = _records_of_year(pref, year)
     in_system = [r for r in records
                  if not _missing(r["unit_system"]) and r["unit_system"] == unit_system]
