@@ -14,11 +14,12 @@ from __future__ import annotations
 import html
 import io
 import re
+from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
 
-from analysis import brief, data, narrative
+from analysis import brief, data, i18n, narrative, phrasing, resolution_text, tables
 from analysis.measures import NATIONAL_AVERAGE_UNIT
 
 SYNTHETIC_PREF_CSV = f"""year,unit_system,unit,measure,score,rank,source_id
@@ -64,6 +65,63 @@ SYNTHETIC_STATUS_CSV = """as_of,status,n_targets,of_total,source_id
 
 def _csv(text: str) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
+
+
+# --- the Resolution's tables, as the one table renderer writes them, read back as frames --------
+
+class _TableReader(HTMLParser):
+    """Header and cell texts of the first table of a page (tags, [n] marks and flags dropped)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.cell, self.in_cell, self.in_sup = [], None, False, 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self.cell, self.in_cell = [], True
+        elif tag == "sup":
+            self.in_sup += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.in_cell:
+            text = " ".join("".join(self.cell).replace("†", "").replace("*", "").split())
+            self.rows[-1].append(text)
+            self.in_cell = False
+        elif tag == "sup":
+            self.in_sup -= 1
+
+    def handle_data(self, text):
+        if self.in_cell and not self.in_sup:
+            self.cell.append(text)
+
+
+def _frame_of(page: str) -> pd.DataFrame:
+    reader = _TableReader()
+    reader.feed(page)
+    header, *rows = [r for r in reader.rows if r]
+    return pd.DataFrame(rows, columns=header)
+
+
+# The project's, read once (a test may point the data elsewhere).
+_SOURCES, _DTI = data.load_sources(), data.load_dti()
+
+
+def _source_numbers(lang):
+    return brief.Citations(_SOURCES, lang, dti=_DTI)
+
+
+def _targets_frame(targets, lang):
+    return _frame_of(tables.targets(targets, lang, cites=_source_numbers(lang)))
+
+
+def _progress_frame(progress, lang):
+    return _frame_of(tables.progress(progress, lang, cites=_source_numbers(lang)))
+
+
+def _revisions_frame(revisions, lang):
+    return _frame_of(tables.revisions(revisions, lang, cites=_source_numbers(lang)))
 
 
 @pytest.fixture
@@ -126,36 +184,30 @@ def synth_status() -> pd.DataFrame:
     (1234.5, "vi", 1, "1.234,5"),
     (1234.5, "en", 1, "1,234.5"),
 ])
-def test_format_number_follows_the_language(value, lang, decimals, expected):
-    assert narrative.format_number(value, lang, decimals) == expected
-
-
-@pytest.mark.parametrize("missing", [None, pd.NA, float("nan")])
-def test_format_number_of_a_missing_figure_says_not_found(missing):
-    assert narrative.format_number(missing, "vi") == "không tìm thấy trong các nguồn đã thu thập"
-    assert narrative.format_number(missing, "en") == "not found in the sources collected"
+def test_numbers_follow_the_language(value, lang, decimals, expected):
+    assert i18n.number(value, lang, decimals) == expected
 
 
 def test_format_percent_and_value():
-    assert narrative.format_percent(0.8123, "vi", 1) == "81,2%"
-    assert narrative.format_percent(0.8123, "en", 1) == "81.2%"
-    assert narrative.format_percent(0.806, "en") == "81%"
-    assert narrative.format_value(17.5, "vi") == "17,5"
-    assert narrative.format_value(20.0, "en") == "20"
-    assert narrative.format_value(1000.0, "vi") == "1.000"
+    assert i18n.percent(0.8123, "vi", 1) == "81,2%"
+    assert i18n.percent(0.8123, "en", 1) == "81.2%"
+    assert i18n.percent(0.806, "en") == "81%"
+    assert i18n.value(17.5, "vi") == "17,5"
+    assert i18n.value(20.0, "en") == "20"
+    assert i18n.value(1000.0, "vi") == "1.000"
 
 
 def test_format_rank_and_date():
-    assert [narrative.format_rank(r, "en") for r in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23)] == [
+    assert [i18n.ordinal(r, "en") for r in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd"]
-    assert narrative.format_rank(13, "vi") == "thứ 13"
-    assert narrative.format_date("2022-12-31", "vi") == "31/12/2022"
-    assert narrative.format_date("2022-12-31", "en") == "31 December 2022"
+    assert i18n.ordinal(13, "vi") == "thứ 13"
+    assert i18n.date("2022-12-31", "vi") == "31/12/2022"
+    assert i18n.date("2022-12-31", "en") == "31 December 2022"
 
 
 def test_unknown_language_is_refused():
     with pytest.raises(ValueError, match="vi, en"):
-        narrative.format_number(0.5, "fr")
+        i18n.number(0.5, "fr")
 
 
 # --- sentences (synthetic) -----------------------------------------------------------------
@@ -280,20 +332,20 @@ def test_no_merged_sentence_for_an_edition_among_63(synth_pref, synth_provinces)
 
 
 def test_rank_target_sentence(synth_pref, synth_targets):
-    en = narrative.rank_target_sentence(synth_pref, synth_targets, 2022, "en", province="Synth A")
-    vi = narrative.rank_target_sentence(synth_pref, synth_targets, 2022, "vi", province="Synth A")
+    en = resolution_text.rank_target_sentence(synth_pref, synth_targets, 2022, "en", province="Synth A")
+    vi = resolution_text.rank_target_sentence(synth_pref, synth_targets, 2022, "vi", province="Synth A")
     assert "(8th)" in en and "within the 2025 target (among the leading 9)" in en
     assert "đã nằm trong chỉ tiêu năm 2025 (nhóm 9 tỉnh, thành phố dẫn đầu)" in vi
-    short = narrative.rank_target_sentence(synth_pref, synth_targets, 2021, "en", province="Synth A")
+    short = resolution_text.rank_target_sentence(synth_pref, synth_targets, 2021, "en", province="Synth A")
     assert "short of the 2025 target" in short
-    missing = narrative.rank_target_sentence(synth_pref, synth_targets, 2023, "en",
+    missing = resolution_text.rank_target_sentence(synth_pref, synth_targets, 2023, "en",
                                              province="Synth A")
     assert "not found in the sources collected" in missing and "not published" not in missing
 
 
 def test_status_sentence_counts_come_from_the_frame(synth_status):
-    vi = narrative.status_sentence(synth_status, "vi")
-    en = narrative.status_sentence(synth_status, "en")
+    vi = resolution_text.status_sentence(synth_status, "vi")
+    en = resolution_text.status_sentence(synth_status, "en")
     assert "31/12/2022" in vi and "hoàn thành 3/6 chỉ tiêu" in vi
     assert "2 chỉ tiêu đạt từ 50% trở lên" in vi and "1 chỉ tiêu đạt 21%" in vi
     assert "completed 3 of the 6 targets" in en and "2 had reached at least 50%" in en
@@ -301,9 +353,9 @@ def test_status_sentence_counts_come_from_the_frame(synth_status):
 
 
 def test_targets_identified_sentence(synth_targets, synth_status):
-    assert "identify 2 of the 6 targets" in narrative.targets_identified_sentence(
+    assert "identify 2 of the 6 targets" in resolution_text.targets_identified_sentence(
         synth_targets, synth_status, "en")
-    assert "2/6 chỉ tiêu" in narrative.targets_identified_sentence(synth_targets, synth_status, "vi")
+    assert "2/6 chỉ tiêu" in resolution_text.targets_identified_sentence(synth_targets, synth_status, "vi")
 
 
 def test_titles_method_note_and_precedence_rule_in_both_languages():
@@ -319,19 +371,6 @@ def test_titles_method_note_and_precedence_rule_in_both_languages():
         assert word in note and "2020" in note and "2021" in note and "34" in note
     assert narrative.precedence_rule("en") == data.PRECEDENCE_RULE
     assert "cổng DTI chính thức" in narrative.precedence_rule("vi")
-
-
-def test_display_table_formats_and_marks_missing(synth_pref):
-    frame = pd.DataFrame({"measure": ["dti", "awareness"],
-                          "score": pd.array([0.6123, None], dtype="Float64"),
-                          "rank": pd.array([8, None], dtype="Int64"),
-                          "percentile": pd.array([0.8852, None], dtype="Float64")})
-    vi = narrative.display_table(frame, "vi")
-    assert list(vi.columns) == ["Chỉ số", "Điểm", "Thứ hạng", "Phân vị"]
-    assert vi.iloc[0].tolist() == ["Chỉ số DTI (tổng thể)", "0,6123", "8", "89%"]
-    assert vi.iloc[1].tolist()[1:] == ["không tìm thấy trong các nguồn đã thu thập"] * 3
-    en = narrative.display_table(frame, "en")
-    assert en.iloc[0, 1] == "0.6123" and en.iloc[1, 2] == "not found in the sources collected"
 
 
 # --- against the real data -----------------------------------------------------------------
@@ -373,7 +412,7 @@ def test_real_status_sentence_uses_the_status_table(real):
     status = real["status"]
     completed = int(status.loc[status["status"] == "completed", "n_targets"].iloc[0])
     total = int(status["of_total"].iloc[0])
-    assert f"hoàn thành {completed}/{total} chỉ tiêu" in narrative.status_sentence(status, "vi")
+    assert f"hoàn thành {completed}/{total} chỉ tiêu" in resolution_text.status_sentence(status, "vi")
     assert any(f"completed {completed} of the {total}" in s for s in _key(real, 2022, "en"))
 
 
@@ -402,24 +441,26 @@ def test_trend_sentences_cover_every_edition(synth_pref, synth_provinces):
     ("initially_deployed", "bước đầu triển khai", "initially deployed"),
 ])
 def test_status_label_reads_the_percentage_from_the_code(status, vi, en):
-    assert narrative.status_label(status, "vi") == vi
-    assert narrative.status_label(status, "en") == en
+    assert resolution_text.status_label(status, "vi") == vi
+    assert resolution_text.status_label(status, "en") == en
 
 
 def test_progress_table_formats_numbers_in_the_language():
     progress = pd.DataFrame({"target_id": ["T99", "T98"], "as_of": ["2023", "2024"],
                              "value": pd.array([17.5, None], dtype="Float64"),
                              "value_text": ["17.5", "qualitative words"],
-                             "unit": ["%", ""], "source_id": ["syn-press", "syn-press"]})
-    vi = narrative.progress_table(progress, "vi")
+                             "unit": ["%", ""], "source_id": ["syn-press", "syn-press"],
+                             "source_ids": ["syn-press", "syn-press"],
+                             "as_of_year": pd.array([2023, 2024], dtype="Int64")})
+    vi = _progress_frame(progress, "vi")
     assert vi["Giá trị"].tolist() == ["17,5", "qualitative words"]
-    assert narrative.progress_table(progress, "en")["Value"].tolist()[0] == "17.5"
+    assert _progress_frame(progress, "en")["Value"].tolist()[0] == "17.5"
 
 
 def test_targets_table_falls_back_to_the_other_language(synth_targets):
-    vi = narrative.targets_table(synth_targets, "vi")
+    vi = _targets_frame(synth_targets, "vi")
     assert vi["Nội dung"].tolist() == ["nhóm 9 (giả)", "synthetic share"]
-    assert narrative.targets_table(synth_targets, "en")["Wording"].tolist()[0] == "top 9 (synthetic)"
+    assert _targets_frame(synth_targets, "en")["Wording"].tolist()[0] == "top 9 (synthetic)"
 
 
 def test_headings_in_both_languages():
@@ -435,11 +476,11 @@ def test_babel_formats_reach_the_sentences(synth_pref, synth_status):
     # rank 8 of 63: ahead of 55/62 = 88,7% of the other units, rounded by Babel
     assert "0,6123" in vi and "đứng trên 89% số đơn vị còn lại" in vi
     assert "0.6123" in en and "ahead of 89% of the other units" in en
-    assert "31 December 2022" in narrative.status_sentence(synth_status, "en")
-    assert "đạt từ 50% trở lên" in narrative.status_sentence(synth_status, "vi")
-    assert narrative.format_date("2023-04", "vi") == "tháng 4 năm 2023"
-    assert narrative.format_date("2023-04", "en") == "April 2023"
-    assert narrative.format_percent(0.806, "vi") == "81%"
+    assert "31 December 2022" in resolution_text.status_sentence(synth_status, "en")
+    assert "đạt từ 50% trở lên" in resolution_text.status_sentence(synth_status, "vi")
+    assert i18n.date("2023-04", "vi") == "tháng 4 năm 2023"
+    assert i18n.date("2023-04", "en") == "April 2023"
+    assert i18n.percent(0.806, "vi") == "81%"
 
 
 def test_real_babel_formats(real):
@@ -453,30 +494,19 @@ def test_every_heading_and_measure_has_words_in_both_languages():
     from analysis.i18n import label
     from analysis.measures import MEASURES
     for lang in ("vi", "en"):
-        for key in narrative.HEADINGS:
+        headings = [k.split(".", 1)[1] for k in i18n.catalog("vi") if k.startswith("heading.")]
+        for key in headings:
             assert narrative.heading(key, lang).startswith("## ")
         for measure in MEASURES:
             assert label(measure, lang) != measure
-    assert len(narrative.HEADINGS) >= 19
-
-
-def test_column_and_value_labels_come_from_the_catalog():
-    assert narrative.column_label("rank", "vi") == "Thứ hạng"
-    assert narrative.column_label("rank", "en") == "Rank"
-    assert narrative.column_label("not_a_column", "en") == "not_a_column"
-    assert narrative.value_label("role", "peer", "vi") == "tỉnh lân cận"
-    assert narrative.value_label("measure", "dti", "en") == "DTI (overall)"
-    assert narrative.value_label("status", "rank only", "vi") == "chỉ có thứ hạng"
-    assert narrative.yes_no(True, "vi") == "có" and narrative.yes_no(False, "en") == "no"
-    assert narrative.yes_no(None, "en") == ""
-    assert narrative.COLUMN_LABELS["rank"] == ("Thứ hạng", "Rank")
+    assert len(headings) >= 19
 
 
 def test_an_unknown_language_is_refused_everywhere(synth_pref):
     for call in (lambda: narrative.heading("sources", "fr"),
                  lambda: narrative.title("01_year_profile", "Synth A", 2022, "fr"),
                  lambda: narrative.overall_sentence(synth_pref, "Synth A", 2022, "fr"),
-                 lambda: narrative.column_label("rank", "fr")):
+                 lambda: resolution_text.target_name("ALL", "fr")):
         with pytest.raises(ValueError, match="vi, en"):
             call()
 
@@ -580,7 +610,7 @@ def test_hostile_publisher_is_inert_in_the_markdown(synth_pref, synth_dti, synth
         assert hostile not in _text(text)
         _assert_inert(narrative.cited_list([text], cites), hostile)
         plain = narrative.overall_sentence(synth_pref, "Synth A", 2022, lang, sources)
-        _assert_inert(narrative.as_markdown([plain]), None)
+        _assert_inert(phrasing.as_markdown([plain]), None)
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
@@ -606,9 +636,9 @@ def test_hostile_province_names_are_inert_in_the_markdown(synth_pref, synth_prov
 
 
 def test_escape_markdown_keeps_plain_names_readable():
-    assert narrative.escape_markdown("Bà Rịa - Vũng Tàu") == "Bà Rịa - Vũng Tàu"
-    assert narrative.escape_markdown("Sở KH&ĐT\nBắc Ninh") == "Sở KH&amp;ĐT Bắc Ninh"
-    assert _rendered(narrative.escape_markdown("a_b *c* $x$ `d`")).strip() == (
+    assert phrasing.escape_markdown("Bà Rịa - Vũng Tàu") == "Bà Rịa - Vũng Tàu"
+    assert phrasing.escape_markdown("Sở KH&ĐT\nBắc Ninh") == "Sở KH&amp;ĐT Bắc Ninh"
+    assert _rendered(phrasing.escape_markdown("a_b *c* $x$ `d`")).strip() == (
         "<p>a_b *c* $x$ `d`</p>")
 
 
@@ -628,12 +658,13 @@ rank group,en,vi,nhóm hạng,project_text,test fixture,targets.csv:unit,synthet
 
 def test_targets_table_shows_a_marked_translation(synth_targets, tmp_path, monkeypatch):
     monkeypatch.setenv("DTI_DATA_DIR", str(_translations_dir(tmp_path, SYNTHETIC_TRANSLATIONS)))
-    vi = narrative.targets_table(synth_targets, "vi")
+    vi = _targets_frame(synth_targets, "vi")
     assert vi["Nội dung"].tolist() == ["nhóm 9 (giả)", "tỷ lệ giả (bản dịch)"]
-    assert vi["Đơn vị"].tolist() == ["nhóm hạng", "%"]  # the project's own unit: no mark
-    en = narrative.targets_table(synth_targets, "en")
+    # A rank target's unit says what the rank is among; the project's own units carry no mark.
+    assert vi["Đơn vị"].tolist() == ["thứ hạng trong 63 tỉnh, thành phố", "%"]
+    en = _targets_frame(synth_targets, "en")
     assert en["Wording"].tolist() == ["top 9 (synthetic)", "synthetic share"]
-    assert en["Unit"].tolist() == ["rank group", "%"]
+    assert en["Unit"].tolist()[1] == "%" and "(translation)" not in " ".join(en["Unit"])
 
 
 def test_real_vietnamese_target_tables_have_no_english(real):
@@ -641,9 +672,9 @@ def test_real_vietnamese_target_tables_have_no_english(real):
     english = re.compile(r"\b(of|the|at|and|completed|published|rank|enterprises|level|"
                          r"online|documents|procedures|share|number|estimate|qualitative|year|"
                          r"least|more|than|reported)\b", re.IGNORECASE)
-    tables = {"targets": narrative.targets_table(real["targets"], "vi"),
-              "progress": narrative.progress_table(data.load_target_progress(), "vi"),
-              "revisions": narrative.revisions_table(data.load_target_revisions(), "vi")}
+    tables = {"targets": _targets_frame(real["targets"], "vi"),
+              "progress": _progress_frame(data.load_target_progress(), "vi"),
+              "revisions": _revisions_frame(data.load_target_revisions(), "vi")}
     for name, table in tables.items():
         for column in table.columns:
             if column == "Mã nguồn":  # source ids stay ids (track "content" replaces them)
@@ -658,12 +689,12 @@ def test_real_vietnamese_target_tables_have_no_english(real):
 
 
 def test_real_english_tables_translate_vietnamese_only_wording(real):
-    revisions = narrative.revisions_table(data.load_target_revisions(), "en")
+    revisions = _revisions_frame(data.load_target_revisions(), "en")
     assert "6 April 2023" in set(revisions["Proposed on"])
     assert "%/year (at least)" in set(revisions["Unit"])
-    targets = narrative.targets_table(real["targets"], "en")
+    targets = _targets_frame(real["targets"], "en")
     assert not targets["Wording"].str.contains("(translation)", regex=False).any()
-    assert (narrative.target_wording({"label_vi": "Năng suất lao động hằng năm tăng tối thiểu 8%",
+    assert (resolution_text.target_wording({"label_vi": "Năng suất lao động hằng năm tăng tối thiểu 8%",
                                       "label_en": ""}, "en")
             == "Labour productivity to grow by at least 8% a year (translation)")
 
@@ -687,15 +718,15 @@ def test_real_publishers_are_in_the_brief_s_language(real):
 def test_nothing_is_cut_short(real):
     texts = [*_key(real, 2022, "vi"), *_key(real, 2024, "en"), narrative.method_note("vi")]
     for lang in ("vi", "en"):
-        for table in (narrative.targets_table(real["targets"], lang),
-                      narrative.progress_table(data.load_target_progress(), lang)):
+        for table in (_targets_frame(real["targets"], lang),
+                      _progress_frame(data.load_target_progress(), lang)):
             texts.extend(table.astype(str).to_numpy().ravel())
     assert not [t for t in texts if "..." in t or "…" in t]
 
 
 def test_a_bare_number_in_a_value_text_follows_the_language(real):
-    vi = narrative.targets_table(real["targets"], "vi")
-    en = narrative.targets_table(real["targets"], "en")
+    vi = _targets_frame(real["targets"], "vi")
+    en = _targets_frame(real["targets"], "en")
     assert "1.000" in set(vi["Giá trị"]) and "1,000" in set(en["Value"])
     assert "90 / 80 / 70" in set(vi["Giá trị"])  # words and separators stay as the source gave
 
@@ -703,20 +734,22 @@ def test_a_bare_number_in_a_value_text_follows_the_language(real):
 def test_the_disputed_rank_target_is_said_once_not_with_every_edition(real):
     targets = real["targets"]
     for year in (2020, 2021, 2022):
-        sentence = narrative.rank_target_sentence(real["pref"], targets, year, "en")
+        sentence = resolution_text.rank_target_sentence(real["pref"], targets, year, "en")
         assert "disagree" not in sentence
-    dispute = narrative.rank_target_dispute_sentence(targets, "vi")
+    dispute = resolution_text.rank_target_dispute_sentence(targets, "vi")
     assert dispute.startswith("Về chỉ tiêu thứ hạng (T01: thứ hạng DTI của tỉnh), các nguồn không")
     undisputed = targets.assign(note="")
-    assert narrative.rank_target_dispute_sentence(undisputed, "en") is None
-    assert narrative.as_markdown(["a", None, "b"]) == "- a\n- b"
+    assert resolution_text.rank_target_dispute_sentence(undisputed, "en") is None
+    assert phrasing.as_markdown(["a", None, "b"]) == "- a\n- b"
 
 
 def test_progress_rows_not_about_one_target_are_named_in_words():
     progress = pd.DataFrame({"target_id": ["ALL", "CTX", "T08"], "as_of": ["2022-12-31"] * 3,
                              "value": [None, None, None], "value_text": ["x", "y", "z"],
-                             "unit": ["", "", ""], "source_id": ["s", "s", "s"]})
-    table = narrative.progress_table(progress, "vi")
+                             "unit": ["", "", ""], "source_id": ["s", "s", "s"],
+                             "source_ids": ["s", "s", "s"],
+                             "as_of_year": pd.array([2022] * 3, dtype="Int64")})
+    table = _progress_frame(progress, "vi")
     assert table.iloc[:, 0].tolist() == ["Tất cả chỉ tiêu", "Bối cảnh (không thuộc chỉ tiêu nào)",
                                          "T08"]
 
@@ -728,7 +761,7 @@ def test_the_trends_title_of_the_first_edition_names_one_year_not_a_span():
 
 def test_vietnamese_targets_use_the_sources_words_then_the_drafts(real):
     drafts = data.load_target_drafts()
-    shown = {(row["target_id"], row["horizon"]): narrative.target_wording_shown(row, "vi", drafts)
+    shown = {(row["target_id"], row["horizon"]): resolution_text.target_wording_shown(row, "vi", drafts)
              for _, row in real["targets"].iterrows()}
     for target_id in ("T01", "T03", "T08", "T10", "T11"):
         wording = shown[(target_id, 2025)]
@@ -739,14 +772,14 @@ def test_vietnamese_targets_use_the_sources_words_then_the_drafts(real):
     for target_id in ("T02", "T05"):
         wording = shown[(target_id, 2025)]
         assert wording.kind == "draft" and wording.date == "2021-03-23"
-        assert narrative.wording_note(wording, "vi") == "(theo dự thảo trình Hội nghị, 23/3/2021)"
-    assert narrative.wording_note(shown[("T08", 2025)], "vi")  # a newspaper's paraphrase, said so
+        assert resolution_text.wording_note(wording, "vi") == "(theo dự thảo trình Hội nghị, 23/3/2021)"
+    assert resolution_text.wording_note(shown[("T08", 2025)], "vi")  # a newspaper's paraphrase, said so
     assert "(nhandan wording)" not in shown[("T08", 2025)].text
     # Where no Vietnamese exists, the marked translation; English keeps marking translations.
     assert shown[("T04", 2025)].kind == "translation"
     assert shown[("T04", 2025)].text.endswith("(bản dịch)")
     t10 = real["targets"].query("target_id == 'T10'").iloc[0].to_dict() | {"label_en": ""}
-    assert narrative.target_wording_shown(t10, "en", drafts).text.endswith("(translation)")
+    assert resolution_text.target_wording_shown(t10, "en", drafts).text.endswith("(translation)")
 
 
 @pytest.mark.parametrize("lang,credit", [("vi", "Theo Báo Hải Dương (tháng 4 năm 2023), đến"),
@@ -755,7 +788,7 @@ def test_the_end_2022_status_is_credited_to_the_april_2023_report_that_states_it
                                                                                   credit):
     from analysis.citations import Citations
     cites = Citations(real["sources"], lang, dti=data.load_dti(), pref=real["pref"])
-    sentence = _text(narrative.status_sentence(real["status"], lang, cites))
+    sentence = _text(resolution_text.status_sentence(real["status"], lang, cites))
     assert sentence.startswith(credit)
     assert not sentence.rstrip(".").endswith(")")  # no "(Nghị quyết 06-NQ/TU)" credit
     facts = brief.target_facts(real["pref"], real["targets"], real["status"],
@@ -772,7 +805,7 @@ def test_the_rank_target_dispute_says_the_other_figure_and_what_t01_is(real, lan
     from analysis.citations import Citations
     cites = Citations(real["sources"], lang, dti=data.load_dti(), pref=real["pref"],
                       targets=real["targets"])
-    sentence = narrative.rank_target_dispute_sentence(real["targets"], lang, cites)
+    sentence = resolution_text.rank_target_dispute_sentence(real["targets"], lang, cites)
     for part in words:
         assert part in _text(sentence), part
     other = next(f for f in cites.figures if f.kind == "target" and f.value == "15"
@@ -782,17 +815,17 @@ def test_the_rank_target_dispute_says_the_other_figure_and_what_t01_is(real, lan
 
 
 def test_editions_that_stand_alike_against_the_rank_target_are_said_once(real):
-    sentences = narrative.rank_target_sentences(real["pref"], real["targets"],
+    sentences = resolution_text.rank_target_sentences(real["pref"], real["targets"],
                                                 [2020, 2021, 2022], "vi")
     assert len(sentences) == 1
     text = _text(sentences[0])
     assert text.startswith("Thứ hạng DTI 2020 (thứ 14), DTI 2021 (thứ 14) và DTI 2022 (thứ 13) đều")
     assert text.count("đã nằm trong chỉ tiêu năm 2025") == 1
     # one edition: its own sentence, as before
-    assert narrative.rank_target_sentences(real["pref"], real["targets"], [2020], "en") == [
-        narrative.rank_target_sentence(real["pref"], real["targets"], 2020, "en")]
+    assert resolution_text.rank_target_sentences(real["pref"], real["targets"], [2020], "en") == [
+        resolution_text.rank_target_sentence(real["pref"], real["targets"], 2020, "en")]
 
-    later = narrative.rank_target_sentences(real["pref"], real["targets"],
+    later = resolution_text.rank_target_sentences(real["pref"], real["targets"],
                                             [2020, 2021, 2022, 2023, 2024], "en")
     assert len(later) == 2 and _text(later[0]).startswith(
         "Hải Dương's ranks in DTI 2023 and DTI 2024 cannot be checked")

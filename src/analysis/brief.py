@@ -29,8 +29,6 @@ from analysis.citations import (
     ids_of,
     n_units_html,
     say,
-    status_count,
-    target_rank_figure,
     where_of,
 )
 from analysis.comparisons import published_figure
@@ -49,13 +47,14 @@ from analysis.measures import (
     UNITS_BEFORE_MERGER,
 )
 from analysis.names import slugify
-from analysis.narrative import (
-    escape_markdown,
+from analysis.narrative import move_phrases
+from analysis.phrasing import escape_markdown, said_before
+from analysis.resolution_text import (
     identified_count,
-    move_phrases,
     reported_by,
     revised_count,
-    said_before,
+    status_count,
+    target_rank_figure,
 )
 
 __all__ = [

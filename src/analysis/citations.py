@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analysis import i18n
-from analysis.measures import HOME_PROVINCE, NATIONAL_AVERAGE_OF, NATIONAL_AVERAGE_UNIT
+from analysis.measures import NATIONAL_AVERAGE_OF, NATIONAL_AVERAGE_UNIT
 
 # What a number is (the CSV's `kind`; README "How to check a figure" lists them).
 KINDS = ("score", "rank", "percentile", "difference", "average", "target", "revision_from",
@@ -448,62 +448,6 @@ class Citations:
         items = [f'<li id="src-{n}">{self._entry(sid)}</li>'
                  for sid, n in sorted(self.numbers.items(), key=lambda item: item[1])]
         return f'<ol class="sources">{"".join(items)}</ol>'
-
-
-def target_rank_figure(targets: pd.DataFrame, horizon: int, cites) -> Fig:
-    """The Resolution's rank target for a horizon (T01: top 20 by 2025), as a figure."""
-    goal = targets[targets["comparator"].eq("top_n") & targets["horizon"].eq(horizon)].iloc[0]
-    return target_figure(goal, cites)
-
-
-def target_figure(goal, cites, text: str | None = None) -> Fig:
-    """A target's value (or, with `text`, its wording as shown), cited to the sources its row
-    names; disputed where the data notes a conflict."""
-    status = "disputed" if "CONFLICT" in str(goal.get("note", "")) else "firm"
-    shown = text if text is not None else i18n.value(goal["value"], cites.lang) \
-        if not i18n.is_missing(goal["value"]) else str(goal["value_text"])
-    return cites.stated("target", shown, source_ids=goal.get("source_ids") or goal["source_id"],
-                        year=goal["horizon"], unit=HOME_PROVINCE, measure=goal["target_id"],
-                        status=status, quote=str(goal.get("wording_vi", "") or ""))
-
-
-def status_count(row, column: str, cites) -> Fig:
-    """A count from the Resolution's status report (5 completed, of 14), as a figure."""
-    return cites.stated("count", i18n.integer(row[column], cites.lang),
-                        source_ids=row["source_id"], year=_year_of(row["as_of"]),
-                        unit=HOME_PROVINCE, measure="ALL")
-
-
-def _year_of(iso) -> int | None:
-    text = str(iso)
-    return int(text[:4]) if text[:4].isdigit() else None
-
-
-def revision_figure(row, which: str, cites, text: str | None = None) -> Fig:
-    """A proposed revision's value before (`which="from"`) or after ("to") (or, with `text`,
-    its wording as shown), cited to the report that proposed it, with the source's own
-    wording of the target where kept."""
-    shown = text if text is not None else i18n.value(row[f"{which}_value"], cites.lang)
-    return cites.stated(f"revision_{which}", shown,
-                        source_ids=row["source_id"], year=row["horizon"], unit=HOME_PROVINCE,
-                        measure=row["target_id"], quote=str(row.get(f"{which}_wording_vi", "")
-                                                            or ""))
-
-
-def has_threshold(status) -> bool:
-    """Whether a status group's name holds a share ("at_least_60pct")."""
-    return bool(_STATUS_NUMBER.search(str(status)))
-
-
-def threshold_figure(status: str, row, cites) -> Html:
-    """The share in a status group's name ("at least 60%") as a figure of the status report."""
-    number = _STATUS_NUMBER.search(str(status))
-    text = i18n.percent(int(number[1]) / 100, cites.lang)
-    digits = text.rstrip("%\u00a0 ")
-    figure = cites.stated("progress", digits, source_ids=row["source_id"],
-                          year=_year_of(row["as_of"]), unit=HOME_PROVINCE, measure="ALL",
-                          suffix=text[len(digits):])
-    return figure
 
 
 PRINTED_URL_CHARS = 90

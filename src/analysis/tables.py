@@ -18,10 +18,10 @@ import re
 
 import pandas as pd
 
-from analysis import citations, i18n, narrative
+from analysis import citations, i18n, resolution_text
 from analysis.citations import n_units_html, say
 from analysis.i18n import label
-from analysis.measures import NATIONAL_AVERAGE_UNIT, UNITS_BEFORE_MERGER
+from analysis.measures import HOME_PROVINCE, NATIONAL_AVERAGE_UNIT, UNITS_BEFORE_MERGER
 
 SOURCE_COLUMNS = ("source_id", "source_ids")
 SCORE_COLUMNS = ("score", "national_average", "gap")
@@ -54,12 +54,12 @@ def cell_text(column, value, lang: str) -> str:
     if column == "measure":
         return label(value, lang)
     if column == "target_id":
-        return narrative.target_name(value, lang)
+        return resolution_text.target_name(value, lang)
     if column == "role":
         key = f"table.role.{value}"
         return i18n.t(key, lang) if key in i18n.catalog(lang) else str(value)
     if column == "status":
-        return narrative.status_label(value, lang)
+        return resolution_text.status_label(value, lang)
     if column in SCORE_COLUMNS:
         return i18n.number(value, lang)
     if column in PERCENT_COLUMNS:
@@ -174,20 +174,20 @@ def _row_figures(record: dict, year, cites, lang: str) -> dict[str, str]:
                                                                   lang),
                                           [out["rank"], out["previous_rank"]])
     if "target_rank" in present and cites.targets is not None:
-        out["target_rank"] = citations.target_rank_figure(cites.targets,
+        out["target_rank"] = resolution_text.target_rank_figure(cites.targets,
                                                           int(record["target_horizon"]), cites)
     if "target_id" in present and "horizon" in present and "source_id" in present:
         for which in ("from", "to"):
             if f"{which}_value" in present:
-                out[f"{which}_value"] = citations.revision_figure(record, which, cites)
+                out[f"{which}_value"] = resolution_text.revision_figure(record, which, cites)
             if f"{which}_wording" in present:
-                out[f"{which}_wording"] = citations.revision_figure(
+                out[f"{which}_wording"] = resolution_text.revision_figure(
                     record, which, cites, text=i18n.data_text(record[f"{which}_wording"], lang))
     if "n_targets" in present and "source_id" in present:
         for column in ("n_targets", "of_total"):
             if column in present:
-                out[column] = citations.status_count(record, column, cites)
-        if citations.has_threshold(record["status"]):
+                out[column] = resolution_text.status_count(record, column, cites)
+        if resolution_text.has_threshold(record["status"]):
             out["status"] = _status_with_threshold(record, cites, lang)
     return out
 
@@ -195,7 +195,7 @@ def _row_figures(record: dict, year, cites, lang: str) -> dict[str, str]:
 def _status_with_threshold(record: dict, cites, lang: str) -> str:
     kind = "at_least" if "at_least" in str(record["status"]) else "at"
     return say(f"status.template.{kind}", lang,
-                         pct=citations.threshold_figure(record["status"], record, cites))
+                         pct=resolution_text.threshold_figure(record["status"], record, cites))
 
 
 def _table(table_id: str, head: str, rows: list[str], any_missing: bool, lang: str) -> str:
@@ -319,10 +319,10 @@ def targets(frame: pd.DataFrame, lang: str, *, cites, table_id: str = "targets",
     head = "".join(f'<th scope="col">{html.escape(header(c, lang))}</th>' for c in heads)
     rows, any_missing = [], False
     for _, goal in frame.iterrows():
-        value = narrative._texts([goal["value_text"]], lang)[0]
+        value = resolution_text.data_texts([goal["value_text"]], lang)[0]
         cells = [html.escape(str(goal["target_id"])), str(int(goal["horizon"])),
                  wording_html(goal, lang, cites, drafts),
-                 citations.target_figure(goal, cites, text=value) if value else i18n.MISSING,
+                 resolution_text.target_figure(goal, cites, text=value) if value else i18n.MISSING,
                  unit_html(goal["unit"], lang) or i18n.MISSING]
         any_missing |= i18n.MISSING in cells
         row = "".join(f"<td>{c}</td>" for c in cells)
@@ -348,16 +348,16 @@ def revisions(frame: pd.DataFrame, lang: str, *, cites, gap: str | None = None) 
 def wording_html(goal, lang: str, cites, drafts: pd.DataFrame | None = None) -> str:
     """A target's wording as a figure (cited to the page whose words it is), followed by what
     it is when it is a draft or a paraphrase; "—" when the data has none."""
-    wording = narrative.target_wording_shown(goal, lang, drafts)
+    wording = resolution_text.target_wording_shown(goal, lang, drafts)
     if not wording.text:
         return i18n.MISSING
     if wording.kind == "draft":
         figure = cites.stated("target", wording.text, source_ids=wording.source_ids,
-                              year=goal["horizon"], unit=narrative.HOME_PROVINCE,
+                              year=goal["horizon"], unit=HOME_PROVINCE,
                               measure=goal["target_id"], quote=wording.text)
     else:
-        figure = citations.target_figure(goal, cites, text=wording.text)
-    note = narrative.wording_note(wording, lang)
+        figure = resolution_text.target_figure(goal, cites, text=wording.text)
+    note = resolution_text.wording_note(wording, lang)
     return f'{figure} <span class="wording-note">{html.escape(note)}</span>' if note else figure
 
 
@@ -373,10 +373,10 @@ def progress(frame: pd.DataFrame, lang: str, *, cites, table_id: str = "progress
                  else i18n.data_text(report["value_text"], lang))
         figure = cites.stated("progress", shown, source_ids=report["source_ids"]
                               or report["source_id"], year=report["as_of_year"],
-                              unit=narrative.HOME_PROVINCE, measure=report["target_id"],
+                              unit=HOME_PROVINCE, measure=report["target_id"],
                               quote=citations.quote_of(report.get("note", "")))
-        cells = [html.escape(narrative.target_name(report["target_id"], lang)),
-                 html.escape(narrative._as_of(report["as_of"], lang)), figure,
+        cells = [html.escape(resolution_text.target_name(report["target_id"], lang)),
+                 html.escape(resolution_text.as_of_text(report["as_of"], lang)), figure,
                  unit_html(report["unit"], lang)]
         row = "".join(f"<td>{c}</td>" for c in cells)
         rows.append(f'<tr>{row}<td class="cite-col">{cites.marks_of(cites.figures_in(row))}'
@@ -393,4 +393,4 @@ def unit_html(text, lang: str) -> str:
         return say("table.unit_rank", lang, n=n_units_html(UNITS_BEFORE_MERGER))
     if text.startswith("number of the"):
         return html.escape(i18n.t("table.unit_targets", lang))
-    return html.escape(narrative._texts([text], lang)[0])
+    return html.escape(resolution_text.data_texts([text], lang)[0])

@@ -33,7 +33,7 @@ from analysis.chart_style import (
 )
 from analysis.comparisons import PROVINCE_SYSTEM, rank_against_target
 from analysis.measures import OVERALL
-from analysis.narrative import status_label, target_wording
+from analysis.resolution_text import status_label, target_wording
 
 # --- target revisions -------------------------------------------------------------------------
 
