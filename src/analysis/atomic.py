@@ -31,6 +31,7 @@ def _temporary(data: bytes, path: Path, fsync: bool) -> str:
 
 
 def _named(exc: OSError, path: Path) -> OSError:
+    """`exc` (its errno and message) as an OSError naming `path`, the file meant to be written."""
     return OSError(exc.errno, exc.strerror or str(exc), str(path))
 
 
@@ -57,12 +58,15 @@ def write_many(items: list[tuple[bytes, Path]], *, fsync: bool = False) -> None:
 
 
 def write_bytes_atomic(data: bytes, path: Path, *, fsync: bool = False) -> None:
+    """`data` written to `path` whole or not at all (`write_many` of one file)."""
     write_many([(data, Path(path))], fsync=fsync)
 
 
 def write_text_atomic(text: str, path: Path, *, fsync: bool = False) -> None:
+    """`text` written to `path` as UTF-8, whole or not at all."""
     write_bytes_atomic(text.encode("utf-8"), path, fsync=fsync)
 
 
 def write_csv_atomic(frame: pd.DataFrame, path: Path) -> None:
+    """`frame` written to `path` as CSV (no index, LF line ends), whole or not at all."""
     write_text_atomic(frame.to_csv(index=False, lineterminator="\n"), path)

@@ -106,6 +106,7 @@ gap = tables.gap
 
 
 def sources_section(cites: Citations) -> str:
+    """The "Sources" heading, numbered source list and CSV download link of a brief, as HTML."""
     return (f'<h2 id="sources">{html.escape(i18n.t("brief.sources_heading", cites.lang))}</h2>'
             + cites.sources_html() + cites.download_html())
 
@@ -126,10 +127,13 @@ class Fact:
 
     @property
     def source_ids(self) -> tuple[str, ...]:
+        """The sources its figures cite (their union), in order of first mention."""
         return tuple(ids_of(self.figures))
 
 
 def _fact(key: str, lang: str, count=None, **values) -> Fact:
+    """The fact saying catalog message `key` with `values` filled (`say`); its figures are those
+    among the values and the count."""
     figures = tuple(v for v in [count, *values.values()] if isinstance(v, Fig))
     return Fact(say(key, lang, count, **values), figures)
 
@@ -147,6 +151,8 @@ def glance_html(facts: list[Fact], missing: str | None, cites: Citations) -> str
 
 
 def _overall_fact(row, lang, cites) -> Fact:
+    """"DTI 2022: rank 13/63, score 0.6383" from a published row; the rank or the score alone (the
+    other said not found) when one is missing."""
     values = {"year": int(row["year"]), "n_units": n_units_html(row["unit_system"])}
     has_rank, has_score = not i18n.is_missing(row["rank"]), not i18n.is_missing(row["score"])
     if has_rank:
@@ -169,6 +175,8 @@ def _moves_fact(pref, province, years, lang, cites) -> Fact | None:
 
 
 def _change_fact(pref, province, year, lang, cites) -> Fact | None:
+    """The overall rank's move since the previous comparable rank (up or down so many places, or the
+    same rank); None when there is no comparable previous rank."""
     changes = comparisons.rank_changes(pref, province)
     rows = changes[changes["year"].eq(year) & changes["measure"].eq(OVERALL)
                    & changes["comparable"].fillna(False).astype(bool)]
@@ -189,6 +197,8 @@ def _change_fact(pref, province, year, lang, cites) -> Fact | None:
 
 
 def _average_fact(pref, row, year, lang, cites) -> Fact | None:
+    """The province's overall score in `year` above (a tie counts as above) or below the provincial
+    average; None without that score or the average."""
     average = pref[pref["unit"].eq(NATIONAL_AVERAGE_UNIT) & pref["year"].eq(year)
                    & pref["measure"].eq(NATIONAL_AVERAGE_OF[OVERALL]) & pref["score"].notna()]
     if row is None or i18n.is_missing(row["score"]) or average.empty:
@@ -200,6 +210,8 @@ def _average_fact(pref, row, year, lang, cites) -> Fact | None:
 
 
 def _target_fact(pref, targets, province, year, lang, cites) -> Fact | None:
+    """The home province's rank in `year` against each of the Resolution's rank targets; None for
+    another province, without targets, or without that rank."""
     if targets is None or province != HOME_PROVINCE:
         return None
     table = comparisons.rank_against_target(pref, targets, province, years=[year])
@@ -217,6 +229,8 @@ def _target_fact(pref, targets, province, year, lang, cites) -> Fact | None:
 
 
 def _strongest_fact(pref, province, year, lang, cites) -> Fact | None:
+    """The province's best-ranked pillar or indicator among 63 in `year` (pillars only before the
+    eight indicators); None when none is ranked or that rank was said already."""
     ranked = pref[pref["unit"].eq(province) & pref["year"].eq(year)
                   & pref["unit_system"].eq(UNITS_BEFORE_MERGER).fillna(False)
                   & pref["measure"].isin([*PILLARS, *INDICATORS]) & pref["rank"].notna()]
@@ -257,6 +271,8 @@ def profile_facts(pref: pd.DataFrame, province: str, year: int, lang: str, *,
 
 
 def _merged_fact(row, province, lang, cites) -> Fact:
+    """The post-merger unit's rank (and score, when published) from its row, said as the unit that
+    includes `province`."""
     values = {"year": int(row["year"]), "unit": row["unit"], "province": province,
               "rank": cites.rank(row["rank"], **where_of(row)), "n_units": n_units_html(row["unit_system"])}
     if not i18n.is_missing(row["score"]):
@@ -332,6 +348,8 @@ def trend_facts(pref: pd.DataFrame, province: str, years, lang: str, *,
 
 
 def trend_missing(pref: pd.DataFrame, province: str, years, lang: str) -> str | None:
+    """One sentence naming the editions of `years` without an overall rank of the province in the
+    sources collected; None when every edition has one."""
     absent = [int(y) for y in years if (r := published_figure(pref, province, int(y))) is None
               or i18n.is_missing(r["rank"])]
     if not absent:
@@ -391,6 +409,8 @@ def _revisions_fact(first: pd.Series, count, years, lang: str, cites: Citations)
 
 def target_missing(pref: pd.DataFrame, targets: pd.DataFrame, target_status: pd.DataFrame,
                    years, lang: str) -> str | None:
+    """One sentence: what the sources collected do not give for the Resolution brief (other targets'
+    wording, editions without the home province's figures); None if nothing."""
     items = []
     if len(target_status):
         total = int(target_status["of_total"].iloc[0])

@@ -93,6 +93,8 @@ def figure_png(fig) -> bytes:
 # --- source line ------------------------------------------------------------------------------
 
 def split_source_ids(values) -> list[str]:
+    """The source ids in text cells holding one id or several joined by ";" (other cells skipped),
+    each once, sorted."""
     ids = []
     for value in values:
         if isinstance(value, str):
@@ -133,6 +135,7 @@ def source_line(source_ids, sources: pd.DataFrame | None, lang: str = "vi",
 
 
 def _date_text(iso: str, lang: str) -> str:
+    """An ISO date as the language writes dates; the catalog's "undated" for an empty one."""
     return i18n.date(iso, lang) if iso else word("undated", lang)
 
 
@@ -180,6 +183,8 @@ def _add_caption(ax, text, gid, widen: float = 1.2):
                                     break_on_hyphens=False) for part in text.split("\n"))
 
     def under_xaxis(renderer):
+        """The display box the caption goes under: the axes, the x axis with its labels, and a
+        legend placed below the axes."""
         boxes = [ax.bbox]
         axis_box = ax.xaxis.get_tightbbox(renderer)
         if axis_box is not None:
@@ -216,10 +221,12 @@ def year_ticks(axis):
 
 
 def axes_or_current(ax):
+    """`ax`, or the current axes when it is None."""
     return ax if ax is not None else plt.gca()
 
 
 def _not_published_handle(lang: str) -> Patch:
+    """The key's entry for the hatched "not published" look."""
     return Patch(label=word("not_published", lang), **NOT_PUBLISHED_STYLE)
 
 
@@ -275,6 +282,7 @@ def _is_clear(box, boxes, line_points) -> bool:
 
 
 def overlap(a, b, tolerance: float = 0.5) -> bool:
+    """Whether two display boxes overlap by more than `tolerance` pixels along both axes."""
     return (min(a.x1, b.x1) - max(a.x0, b.x0) > tolerance
             and min(a.y1, b.y1) - max(a.y0, b.y0) > tolerance)
 
@@ -322,6 +330,7 @@ def rank_ticks(ax, bottom):
 
 
 def empty_message(ax, lang):
+    """The catalog's "no data" written in the middle of the axes."""
     ax.text(0.5, 0.5, word("no_data", lang), transform=ax.transAxes, ha="center", va="center",
             color="#777777", fontsize=11)
 
@@ -339,6 +348,7 @@ def drawn_from(source_ids, rows=None):
     """Attach to a chart function the pure functions that say, from the same arguments, which
     sources it cites (`source_ids`) and which DTI rows it draws (`rows`, for a brief's CSV)."""
     def attach(draw):
+        """`draw` itself, carrying the two functions as `draw.source_ids` and `draw.drawn_rows`."""
         draw.source_ids, draw.drawn_rows = source_ids, rows
         return draw
     return attach

@@ -72,6 +72,8 @@ def _ranks_by_unit(pref, years, measure=OVERALL) -> dict:
 
 
 def _members_text(unit, provinces, lang):
+    """The provinces that formed post-merger `unit`, sorted and joined by ", "; the unit's own name
+    when the table names none (or there is no table)."""
     members = list(provinces.loc[provinces["unit_2025"] == unit, "name"]) if provinces is not None \
         else []
     return ", ".join(sorted(members)) if members else unit
@@ -103,6 +105,7 @@ def trajectory_rows(pref: pd.DataFrame, province: str, peers, years,
 
 
 def _provinces_or_table(provinces):
+    """`provinces`, or the project's province table (load_provinces()) when it is None."""
     if provinces is None:
         from analysis.data import load_provinces
 
@@ -237,6 +240,8 @@ def _peer_palette():
 
 
 def _successor_or_none(province, provinces):
+    """The 2025 unit the province became part of; None when the table does not list the province (or
+    there is no table)."""
     match = provinces.loc[provinces["name"] == province, "unit_2025"] if provinces is not None \
         else pd.Series(dtype=str)
     return str(match.iloc[0]) if len(match) else None
@@ -307,6 +312,8 @@ def _label_line_ends(ax, labels):
         return
 
     def name(x, rank, text, color, bold, shift=0.0):
+        """The unit's name as an annotation beside its point (x, rank), moved `shift` points up or
+        down, with a leader to the point when moved."""
         leader = {"arrowstyle": "-", "color": color, "linewidth": 0.7, "alpha": 0.8,
                   "shrinkA": 0, "shrinkB": 0, "relpos": (0, 0.5), "patchA": None} if shift else None
         return ax.annotate(

@@ -80,6 +80,7 @@ class Figure:
 
     @property
     def key(self) -> tuple:
+        """What makes two figures one CSV row: year, unit, unit system, measure, kind, value."""
         return (self.year, self.unit, self.unit_system, self.measure, self.kind, self.value)
 
 
@@ -92,6 +93,7 @@ class Fig(Html):
     figure: Figure
 
     def __new__(cls, markup: str, figure: Figure):
+        """The element `markup`, remembering `figure`."""
         out = super().__new__(cls, markup)
         out.figure = figure
         return out
@@ -136,11 +138,13 @@ def canonical(text: str, lang: str) -> str:
 
 
 def worst_status(statuses) -> str:
+    """The least sure of some statuses (disputed, then tentative); "firm" when there are none."""
     statuses = set(statuses)
     return next((s for s in reversed(STATUSES) if s in statuses), "firm")
 
 
 def _int_or_none(value) -> int | None:
+    """`value` as an int; None when it is missing."""
     return None if i18n.is_missing(value) else int(value)
 
 
@@ -175,6 +179,8 @@ class Citations:
     def __init__(self, sources: pd.DataFrame, lang: str, *, dti: pd.DataFrame | None = None,
                  pref: pd.DataFrame | None = None, csv_name: str = "brief",
                  targets: pd.DataFrame | None = None):
+        """An empty registry for one brief in `lang`: `sources` names the sources, `dti` defaults to
+        load_dti(), `csv_name` (slugified) names the CSV download."""
         from analysis.names import slugify
 
         self.lang = i18n.check_lang(lang)
@@ -199,6 +205,7 @@ class Citations:
     # --- numbering of sources ---------------------------------------------------------------
 
     def number(self, source_id: str) -> int:
+        """The source's citation number, the next one given on its first use."""
         if source_id not in self.numbers:
             self.numbers[source_id] = len(self.numbers) + 1
         return self.numbers[source_id]
@@ -301,6 +308,8 @@ class Citations:
     # --- DTI figures ------------------------------------------------------------------------
 
     def _index(self) -> dict:
+        """The DTI rows by (year, unit system, unit, measure), each as (source id, score, rank,
+        note); built on first use, then kept."""
         if self._dti_index is None:
             index: dict = {}
             dti = self.dti
@@ -335,10 +344,12 @@ class Citations:
                       tuple(dict.fromkeys(r[0] for r in same)), status, quote)
 
     def score(self, value, **where) -> Fig:
+        """A DTI score as the page shows it (`dti_figure`), in the language's number format."""
         figure = self.dti_figure("score", value, **where)
         return self.element(figure, i18n.number(value, self.lang))
 
     def rank(self, value, **where) -> Fig:
+        """A DTI rank as the page shows it (`dti_figure`), written as a whole number."""
         return self.element(self.dti_figure("rank", value, **where), str(int(value)))
 
     def derived(self, kind: str, text: str, inputs, *, year=None, unit="", unit_system=None,
@@ -425,6 +436,8 @@ class Citations:
     # --- the source list --------------------------------------------------------------------
 
     def _entry(self, source_id: str) -> str:
+        """One item of the source list as HTML: publisher, title (else the address; linked, with a
+        printable address, for a web page) and date; the id alone for an unknown source."""
         if source_id not in self.sources.index:
             return html.escape(source_id)
         row = self.sources.loc[source_id]
@@ -478,6 +491,7 @@ def ids_of(figures) -> list[str]:
 
 
 def _equal(given, value, kind: str) -> bool:
+    """Whether a source's value is the one shown: the same rank, or a score within 0.00005 of it."""
     if kind == "rank":
         return int(given) == int(value)
     return abs(float(given) - float(value)) < 5e-5
@@ -488,8 +502,10 @@ _NUMBER = {"vi": re.compile(r"[+-]?\d{1,3}(\.\d{3})*(,\d+)?"),
 
 
 def _is_number(text: str, lang: str) -> bool:
+    """Whether `text` is a number as `lang` writes it (sign, grouped thousands, decimals)."""
     return bool(_NUMBER[lang].fullmatch(str(text)))
 
 
 def _text(value) -> str:
+    """`value` as stripped text; "" when it is missing."""
     return "" if i18n.is_missing(value) else str(value).strip()

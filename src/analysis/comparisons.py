@@ -95,6 +95,8 @@ def successor_unit(province: str, provinces: pd.DataFrame) -> str:
 
 
 def _comparable(measure: str, year, unit_system, previous_year, previous_system) -> bool:
+    """Whether a rank can be set against the previous one: there is one, in the same unit system,
+    and it is not an indicator's across DTI 2020 -> 2021."""
     if pd.isna(previous_year):
         return False
     # A rank among 34 says nothing about a rank among 63 (compare percentiles instead).
@@ -158,10 +160,12 @@ def largest_rank_moves(pref: pd.DataFrame, province: str, years, limit: int = 3)
 
 
 def _empty(columns, dtypes) -> pd.DataFrame:
+    """An empty frame with these columns, of the given dtypes (text where none is given)."""
     return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, str)) for c in columns})
 
 
 def _national_average(pref: pd.DataFrame, measure: str, year: int) -> pd.DataFrame:
+    """The row (at most one) of the measure's national average in `year`; empty if it has none."""
     average_measure = NATIONAL_AVERAGE_OF.get(measure)
     return pref[(pref["unit"] == NATIONAL_AVERAGE_UNIT) & (pref["measure"] == average_measure)
                 & (pref["year"] == year)].head(1)
@@ -193,6 +197,7 @@ def _records_of_year(pref: pd.DataFrame, year: int, unit: str | None = None) -> 
 
 
 def _missing(value) -> bool:
+    """Whether `value` is None, <NA> or a float NaN."""
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
@@ -256,6 +261,7 @@ def published_figure(pref: pd.DataFrame, unit: str, year, measure: str = OVERALL
 
 
 def _equal(value, other) -> bool:
+    """Whether the two values are equal, neither being missing."""
     if _missing(value) or _missing(other):
         return False
     return bool(value == other)
@@ -272,6 +278,7 @@ def _peer_rows(pref, province, peers, year, measures, unit_system) -> pd.DataFra
     out = []
 
     def add(measure, unit, system, role, found, percentile_value):
+        """One more row of the table, its figures from record `found` (<NA> without one)."""
         out.append({"measure": measure, "unit": unit, "role": role,
                     "score": found["score"] if found else pd.NA,
                     "rank": found["rank"] if found else pd.NA,
@@ -308,6 +315,7 @@ def _peer_rows(pref, province, peers, year, measures, unit_system) -> pd.DataFra
 
 
 def _group_of(measure: str) -> str:
+    """"pillar" for a pillar, "indicator" for any other measure."""
     return "pillar" if measure in PILLARS else "indicator"
 
 
@@ -352,6 +360,7 @@ def gap_to_national(pref: pd.DataFrame, province: str, year: int) -> pd.DataFram
 
 
 def _top_n_targets(targets: pd.DataFrame) -> pd.DataFrame:
+    """The rank targets (top N, with a value), by horizon."""
     rank_targets = targets[(targets["comparator"] == "top_n") & targets["value"].notna()]
     return rank_targets.sort_values("horizon")
 
@@ -392,6 +401,8 @@ def rank_against_target(pref: pd.DataFrame, targets: pd.DataFrame, province: str
 
 
 def _status(has_score: bool, has_rank: bool) -> str:
+    """What was published of a measure in an edition: "published" (score and rank), "rank only",
+    "score only" or "not published"."""
     if has_score and has_rank:
         return "published"
     if has_rank:

@@ -16,6 +16,7 @@ class Problem:
     rule: str
 
     def __str__(self) -> str:
+        """"file, line n, column c: 'value': rule"; line, column and value left out when unknown."""
         where = self.file
         if self.line is not None:
             where += f", line {self.line}"
@@ -39,6 +40,7 @@ class UserError(Exception):
     """A mistake in a file or parameter the user gave; carries every problem found."""
 
     def __init__(self, problems: list[Problem] | str):
+        """An error with a message of its own (no problems), or with the problems, one a line."""
         if isinstance(problems, str):
             self.problems: list[Problem] = []
             message = problems
@@ -48,6 +50,7 @@ class UserError(Exception):
         super().__init__(message)
 
     def _render_traceback_(self) -> list[str]:
+        """The message alone, one line per problem, in place of IPython's traceback."""
         # IPython calls this instead of printing a traceback: a notebook stopped by a bad
         # parameter shows the message alone, one line per problem.
         return [f"{type(self).__name__}: {line}" for line in str(self).splitlines()]

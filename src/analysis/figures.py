@@ -57,6 +57,8 @@ def latest_profile_year(pref, province, years) -> int:
 
 def render_all(province: str = HOME_PROVINCE, langs=LANGS, out_dir: Path = FIGURES_DIR,
                data_dir=None) -> list[Path]:
+    """Every chart of the province in each of `langs`, drawn from the data and saved as
+    `<slug>_<chart>_<lang>.png` under `out_dir`; the paths written."""
     province = resolve_province(province, data_dir)
     pref, sources = preferred_dti(data_dir), load_sources(data_dir)
     provinces, targets = load_provinces(data_dir), load_targets(data_dir)
@@ -94,6 +96,8 @@ def render_all(province: str = HOME_PROVINCE, langs=LANGS, out_dir: Path = FIGUR
 
 
 def main(argv=None) -> int:
+    """The command line: the charts of `--province` in each `--lang` (default: both) saved under
+    `--out`, each path printed; exit status 0."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--province", default=HOME_PROVINCE)
     parser.add_argument("--lang", choices=["vi", "en"], action="append")

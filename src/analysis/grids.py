@@ -31,6 +31,7 @@ COVERAGE_CLASSES = {"published": "cov-full", "rank only": "cov-rank", "score onl
 
 
 def _t(key: str, lang: str, **values) -> str:
+    """A grid word from the catalog section `[grid]`, its placeholders filled."""
     return i18n.t(f"grid.{key}", lang, **values)
 
 
@@ -53,10 +54,13 @@ def _cell_figures(pref, province, year, successor):
 
 
 def _is_not_comparable(measure: str, year: int) -> bool:
+    """Whether the cell is an indicator in an edition before the eight indicators (DTI 2020's, which
+    compare with no later edition)."""
     return measure in INDICATORS and year < FIRST_YEAR_OF_EIGHT_INDICATORS
 
 
 def _any_not_comparable(measures, years) -> bool:
+    """Whether any cell of these measures and editions is not comparable (`_is_not_comparable`)."""
     return any(_is_not_comparable(m, y) for m in measures for y in years)
 
 
@@ -82,10 +86,13 @@ def _left_out(measures, editions, lang) -> list[str]:
 
 
 def _measure_head(lang: str) -> str:
+    """The header cell of the grid's first column, the measure."""
     return f'<th scope="col">{html.escape(tables.header("measure", lang))}</th>'
 
 
 def _grid(head: str, rows: list[str], table_id: str) -> str:
+    """The grid's `<table>` with its header row and body rows, its classes (`short` when short) and
+    the id `tbl-<table_id>`."""
     return (f'<table class="{tables.table_class(rows, "grid")}" '
             f'id="{html.escape(tables.table_id(table_id))}">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
@@ -154,6 +161,8 @@ def rank_grid(pref: pd.DataFrame, province: str, years, lang: str, *, successor=
 
 
 def _edition_head(year, system, figures, lang) -> str:
+    """An edition's column header: the year, and for the post-merger unit's column, the unit and its
+    number of units too."""
     if system != UNITS_AFTER_MERGER:
         return f'<th scope="col" class="num">{year}</th>'
     unit = i18n.data_text(str(figures["unit"].iloc[0]), lang)
@@ -162,6 +171,8 @@ def _edition_head(year, system, figures, lang) -> str:
 
 
 def _rank_cell(figure, system, year, cites) -> str:
+    """One rank's cell: "—" when unpublished, a rank among 63 shaded by its percentile, the
+    post-merger unit's as "3/34"; a cited figure with `cites`."""
     if pd.isna(figure["rank"]):
         return f'<td class="num">{i18n.MISSING}</td>'
     rank = str(int(figure["rank"]))
@@ -174,6 +185,8 @@ def _rank_cell(figure, system, year, cites) -> str:
 
 
 def _rank_key(shown, successor, province, lang) -> list[tuple[str, str]]:
+    """The rank grid's key entries: the top and bottom fifth's shades, and the post-merger unit's
+    column when one is shown."""
     parts = [(f"heat-{HEAT_CLASSES}", _t("top_fifth", lang)), ("heat-1", _t("bottom_fifth", lang))]
     if any(system == UNITS_AFTER_MERGER for _, system, _ in shown):
         unit = i18n.data_text(str(successor), lang)

@@ -145,17 +145,21 @@ def sanitize_html(html) -> str:
 
 
 def _scrub_text(text: str) -> str:
+    """`text` without what differs between runs: object addresses and kernel cell file paths."""
     return _CELL_FILE.sub(r"<cell>/\1", _ADDRESS.sub(" at 0x…>", text))
 
 
 def _stable_styler_ids(html: str, cell_number: int, ids: dict[str, str]) -> str:
     """Styler's random `T_xxxxx` -> `T_c<cell>_<n>`, n counting this cell's Styler tables."""
     def replace(match):
+        """The stable id of the Styler id matched; the cell's next number on its first sight."""
         return ids.setdefault(match[1], f"T_c{cell_number}_{len(ids) + 1}")
     return _STYLER_ID.sub(replace, html)
 
 
 def _normalise_output(output: dict, cell_number: int, styler_ids: dict[str, str]) -> None:
+    """One output made run-independent, in place: JavaScript, widget and Mermaid data dropped, text
+    scrubbed (`_scrub_text`), Styler ids made stable."""
     if "data" in output:
         for mime in _DROP_MIMES:
             output["data"].pop(mime, None)
@@ -171,12 +175,14 @@ def _normalise_output(output: dict, cell_number: int, styler_ids: dict[str, str]
 
 
 def _continues_stream(outputs: list, output: dict) -> bool:
+    """Whether `output` is a stream continuing the last output kept (same name: stdout, stderr)."""
     return (output.get("output_type") == "stream" and bool(outputs)
             and outputs[-1].get("output_type") == "stream"
             and outputs[-1].get("name") == output.get("name"))
 
 
 def _join(value) -> str:
+    """A notebook text field as one string (a list of pieces joined)."""
     return "".join(value) if isinstance(value, list) else value
 
 
@@ -264,24 +270,31 @@ _REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\"\s;]+)", re.IGNORECASE)
 
 
 def _css_urls(css: str) -> list[str]:
+    """Every URL a stylesheet or `style` attribute loads (`url()`, `@import`, `image-set()`),
+    comments left out and escapes decoded."""
     def unescape_css(match):
+        """The character a CSS escape stands for (a hexadecimal code point, or the character)."""
         return chr(int(match[1], 16)) if match[1] else match[2]
     css = _CSS_ESCAPE.sub(unescape_css, _CSS_COMMENT.sub("", css))
     return [next(g for g in m.groups() if g is not None) for m in _CSS_URL.finditer(css)]
 
 
 def _srcset_urls(srcset: str) -> list[str]:
+    """The URLs of a `srcset` attribute's candidates, without their descriptors."""
     # A candidate is a URL (no spaces; a data URL may hold commas) then optional descriptors.
     return [m[1].rstrip(",") for m in re.finditer(r"\s*([^\s,][^\s]*)(?:\s+[^,]*)?,?", srcset)]
 
 
 class _ResourceFinder(HTMLParser):
     def __init__(self):
+        """A parser with no URL found yet, inside no `<style>` or `<script>`."""
         super().__init__(convert_charrefs=True)
         self.urls: list[str] = []
         self._in = None  # "style" or "script" while inside one
 
     def handle_starttag(self, tag, attrs):
+        """The URLs a start tag fetches (see `external_resources`), an inline `<script>` noted as
+        such; entering a `<style>` or `<script>` noted."""
         for name, value in attrs:
             value = value or ""
             if name in _FETCHED and not (name == "href" and tag in _LINK_TAGS):
@@ -299,10 +312,12 @@ class _ResourceFinder(HTMLParser):
             self._in = tag
 
     def handle_endtag(self, tag):
+        """Outside a `<style>` or `<script>` again once it ends."""
         if tag == self._in:
             self._in = None
 
     def handle_data(self, data):
+        """URLs in the text of a `<style>` (CSS) or a `<script>` (http(s), protocol-relative)."""
         if self._in == "style":
             self.urls += _css_urls(data)
         elif self._in == "script":
@@ -310,6 +325,7 @@ class _ResourceFinder(HTMLParser):
 
 
 def _is_local(url: str) -> bool:
+    """Whether a URL loads nothing: empty, a `#fragment` or a `data:` URL."""
     url = url.strip()
     return not url or url.startswith("#") or url[:5].lower() == "data:"
 

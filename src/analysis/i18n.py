@@ -81,16 +81,19 @@ def preload() -> None:
 
 
 def check_lang(lang: str) -> str:
+    """`lang` itself when it is one of the briefs' languages (LANGS); a ValueError otherwise."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
     return lang
 
 
 def _is_plural(value) -> bool:
+    """Whether a catalog value is a plural message (CLDR plural categories, `other` among them)."""
     return isinstance(value, dict) and "other" in value and set(value) <= PLURAL_CATEGORIES
 
 
 def _flatten(table: dict, prefix: str = "") -> dict:
+    """A catalog's nested TOML tables as one dict by dotted key (plural messages kept as dicts)."""
     flat = {}
     for key, value in table.items():
         name = f"{prefix}{key}"
@@ -132,6 +135,7 @@ def label(measure: str, lang: str = "vi") -> str:
 
 
 def is_missing(value) -> bool:
+    """Whether `value` is None, <NA> or NaN (a value pandas cannot test, a list, is not missing)."""
     if value is None or value is pd.NA:
         return True
     try:
@@ -150,6 +154,7 @@ def number(value, lang: str, decimals: int = 4) -> str:
 
 
 def integer(value, lang: str) -> str:
+    """1000 -> "1.000" (vi) / "1,000" (en), rounded to a whole number; missing -> "—"."""
     return number(value, lang, decimals=0)
 
 
@@ -250,11 +255,14 @@ class Translation:
 
 
 def _translations_path(data_dir=None) -> Path:
+    """Where `translations.csv` is: in the given data folder, else the default one."""
     return resolve_data_dir(data_dir) / TRANSLATIONS_FILE
 
 
 @functools.lru_cache(maxsize=8)
 def _read_translations(path: str, mtime_ns: int) -> pd.DataFrame:
+    """The translations file, every column as text, read once per version on disk (`mtime_ns`); a
+    ValueError when a column is missing."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in TRANSLATION_COLUMNS if c not in frame.columns]
     if missing:
@@ -273,6 +281,7 @@ def load_translations(data_dir=None) -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=8)
 def _lookup(path: str, mtime_ns: int) -> dict:
+    """The translations by (text, target language), built once per version of the file on disk."""
     frame = _read_translations(path, mtime_ns)
     return {(row.text, row.target_lang): row for row in frame.itertuples(index=False)}
 
@@ -384,6 +393,8 @@ _QUALITY = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of th
 
 
 def _letters_and_tone(word: str) -> tuple[tuple, int]:
+    """A word's letters as ranks in the Vietnamese alphabet (ă, â, đ, ê, ô, ơ, ư letters of their
+    own) and its tone mark (0 none, 1–5 huyền hỏi ngã sắc nặng)."""
     letters, tone = [], 0
     for char in unicodedata.normalize("NFD", word.lower()):
         if char in _TONES:

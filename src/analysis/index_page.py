@@ -71,6 +71,7 @@ details::details-content{content-visibility:visible}}
 
 
 def _e(text) -> str:
+    """`text` escaped for HTML text or an attribute value (quotes too)."""
     return html.escape(str(text), quote=True)
 
 
@@ -78,15 +79,19 @@ class _Words:
     """The page's words in its language(s): one language plain, two as "vi / en"."""
 
     def __init__(self, langs: list[str]):
+        """The words of a page in `langs`, the first language first."""
         self.langs = langs
 
     def html(self, key: str, **values) -> str:
+        """The message in the first language, escaped, then in each other language after a "/",
+        in a span of class `alt`."""
         first = _e(t(key, self.langs[0], **values))
         rest = "".join(f' <span class="alt" lang="{lang}">/ {_e(t(key, lang, **values))}</span>'
                        for lang in self.langs[1:])
         return first + rest
 
     def plain(self, key: str, **values) -> str:
+        """The message in each language, joined by " / ", as plain (unescaped) text."""
         return " / ".join(t(key, lang, **values) for lang in self.langs)
 
 
@@ -107,6 +112,7 @@ def province_order(name: str | None) -> tuple:
 
 
 def _edition_order(year) -> tuple:
+    """Sort key of an edition: newest first, entries without an edition last."""
     return (1, 0) if year in (None, "") else (0, -int(year))
 
 
@@ -128,6 +134,7 @@ def group_entries(entries: list[dict]) -> dict:
 
 
 def _source_urls(data_dir) -> dict[str, str]:
+    """Each source's URL by source id, for the sources that have a web address (http or https)."""
     from analysis.data import load_sources
 
     sources = load_sources(data_dir)
@@ -136,6 +143,7 @@ def _source_urls(data_dir) -> dict[str, str]:
 
 
 def _merged_unit(data_dir) -> str | None:
+    """The post-merger unit the home province became part of; None when the table names none."""
     from analysis.data import load_provinces
 
     provinces = load_provinces(data_dir)
@@ -168,10 +176,13 @@ def headline_ranks(data_dir=None) -> list[dict]:
 
 
 def _source_link(url: str | None, words: _Words) -> str:
+    """A "source" link to `url`, to put after a rank; "" without a URL."""
     return f' <a class="src" href="{_e(url)}">{words.html("index.source")}</a>' if url else ""
 
 
 def _headline_html(strip: list[dict], words: _Words) -> str:
+    """The headline strip: the home province's rank per edition (and its post-merger unit's), each
+    linked to its source, with notes on "—" and ranks among 34."""
     lang = words.langs[0]
     items = []
     for item in strip:
@@ -202,6 +213,7 @@ def _headline_html(strip: list[dict], words: _Words) -> str:
 
 
 def _notebook_name(notebook: str, words: _Words) -> str:
+    """The notebook's name from the catalog (`[index.notebook]`), else its file name, as HTML."""
     key = f"index.notebook.{notebook}"
     try:
         return words.html(key)
@@ -210,6 +222,8 @@ def _notebook_name(notebook: str, words: _Words) -> str:
 
 
 def _brief_cell(entry: dict | None, lang: str, words: _Words) -> str:
+    """One language's cell of a row: the brief's link when it ran; else a failure mark, links to an
+    earlier brief and the failed notebook, and the error; empty without an entry."""
     if entry is None:
         return f'<td lang="{lang}"></td>'
     link = entry.get("html") or entry.get("previous_html")
@@ -226,6 +240,8 @@ def _brief_cell(entry: dict | None, lang: str, words: _Words) -> str:
 
 
 def _province_rows(province: str | None, rows: dict, langs: list[str], words: _Words) -> str:
+    """A province's `<tbody>`: one row per notebook (and variant) under the province's name, one
+    cell per language."""
     name = _e(province) if province else words.html("index.all_provinces")
     out = []
     for i, ((notebook, variant), by_lang) in enumerate(rows.items()):
@@ -238,6 +254,8 @@ def _province_rows(province: str | None, rows: dict, langs: list[str], words: _W
 
 
 def _edition_html(year, provinces: dict, langs: list[str], words: _Words, is_open: bool) -> str:
+    """An edition's `<details id="ed-<year>">`: the count of its briefs (and failures) and their
+    table; open when `is_open`."""
     briefs = [e for rows in provinces.values() for by_lang in rows.values() for e in by_lang.values()]
     failed = sum(e.get("status") != "ok" for e in briefs)
     label = f"DTI {year}" if year not in (None, "") else words.html("index.no_edition")

@@ -101,15 +101,20 @@ def not_published_sentence(province: str, year: int, lang: str = "vi", what: str
 
 
 def _unit_words(unit_system, lang: str) -> str:
+    """What the units of a ranking are called: the post-merger units for a rank among 34, else the
+    provinces and cities."""
     after = not i18n.is_missing(unit_system) and int(unit_system) == UNITS_AFTER_MERGER
     return i18n.t("unit.units_34" if after else "unit.provinces_63", lang)
 
 
 def _n_units(unit_system) -> int:
+    """How many units a rank is among: the unit system, 63 when it is missing."""
     return UNITS_BEFORE_MERGER if i18n.is_missing(unit_system) else int(unit_system)
 
 
 def _percentile_phrase(rank: Fig, unit_system, lang: str, cites: Citations) -> str:
+    """"ahead of 81% of the other units" for a rank, its share a figure derived from the rank; ""
+    when there is no share."""
     share = comparisons.percentile(int(rank.figure.value), _n_units(unit_system))
     if i18n.is_missing(share):
         return ""
@@ -131,6 +136,8 @@ def rank_phrase(row: pd.Series, lang: str = "vi", cites: Citations | None = None
 
 def _figure_sentence(unit: str, year: int, row: pd.Series, lang: str,
                      cites: Citations | None, edition: str | None = None) -> str:
+    """One sentence of the unit's rank and score in an edition from a preferred row, saying which of
+    the two the sources collected do not give."""
     cites = plain(cites, lang)
     edition = edition or say_md("narrative.edition", lang, year=edition_name(year))
     parts = [say_md("narrative.figure_lead", lang, edition=edition, unit=unit)]
@@ -153,11 +160,14 @@ def successor(province: str, provinces: pd.DataFrame | None) -> str | None:
 
 
 def _provinces_or_registry(provinces: pd.DataFrame | None) -> pd.DataFrame:
+    """`provinces`, or the project's province table (load_provinces()) when it is None."""
     # The merger is part of every brief; without a table given, the project's own is used.
     return data.load_provinces() if provinces is None else provinces
 
 
 def _members(unit: str, provinces: pd.DataFrame | None) -> list[str]:
+    """The provinces that formed post-merger `unit`, in Vietnamese alphabetical order; [] without a
+    table that says."""
     if provinces is None or "unit_2025" not in provinces:
         return []
     names = provinces.loc[provinces["unit_2025"].eq(unit), "name"].astype(str)
@@ -204,6 +214,7 @@ def overall_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "
 
 
 def _previous_edition(pref: pd.DataFrame, year: int) -> int | None:
+    """The latest edition in `pref` before `year`; None when there is none."""
     years = sorted(int(y) for y in pref["year"].dropna().unique() if int(y) < int(year))
     return years[-1] if years else None
 
@@ -307,6 +318,8 @@ def strengths_sentence(pref: pd.DataFrame, province: str, year: int, lang: str =
     system = UNITS_BEFORE_MERGER
 
     def named(measure, rank) -> str:
+        """The measure's name with its ordinal rank; the name alone when the brief has said that
+        rank twice already."""
         figure = cites.rank(rank, year=year, unit=province, unit_system=system, measure=measure)
         if said_twice(figure, cites):  # a biggest move: its rank is in the glance and above
             return label(measure, lang)
@@ -314,6 +327,7 @@ def strengths_sentence(pref: pd.DataFrame, province: str, year: int, lang: str =
                     rank=ordinal_of(figure, lang))
 
     def listing(position: str) -> str:
+        """The measures at one position ("strongest" or "weakest"), each named, joined as a list."""
         part = table[table["position"].eq(position)]
         return i18n.join([named(m, r) for m, r in zip(part["measure"], part["rank"])], lang)
 

@@ -50,6 +50,7 @@ def _rules(css: str) -> list[tuple[str, str]]:
 
 
 def _split_selectors(prelude: str) -> list[str]:
+    """A rule's selectors, split at top-level commas (not those in parentheses), each stripped."""
     parts, depth, start = [], 0, 0
     for k, char in enumerate(prelude):
         depth += {"(": 1, ")": -1}.get(char, 0)

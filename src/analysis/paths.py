@@ -29,8 +29,10 @@ def notebooks_dir(override: str | os.PathLike | None = None) -> Path:
 
 
 def raw_dir(root: Path) -> Path:
+    """The folder of raw files in data folder `root` (`<root>/raw`)."""
     return root / "raw"
 
 
 def processed_dir(root: Path) -> Path:
+    """The folder of processed tables in data folder `root` (`<root>/processed`)."""
     return root / "processed"

@@ -46,6 +46,7 @@ def say_md(key: str, lang: str, count: int | None = None, **values) -> Markdown:
 
 
 def plain(cites, lang: str) -> Citations:
+    """`cites`, or a registry that cites nowhere (`Citations.plain`) when it is None."""
     return cites if cites is not None else Citations.plain(lang)
 
 
@@ -69,6 +70,7 @@ def as_markdown(sentences: Iterable[str]) -> str:
 
 
 def edition_name(year) -> str:
+    """An edition's year as its name ("2022"), never written as a number ("2.022")."""
     return str(int(year))  # an edition is a name ("DTI 2022"), never "2.022"
 
 

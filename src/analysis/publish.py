@@ -46,6 +46,7 @@ def remove_stale_temp_files(out: Path) -> None:
 
 
 def _mark_failed(nb, error: str):
+    """`nb` with a first Markdown cell (id and tag "run-failed") saying the run failed, and why."""
     from nbformat.v4 import new_markdown_cell
 
     cell = new_markdown_cell(f"**Run failed, no brief published:** `{error}`")
@@ -67,10 +68,14 @@ class Publisher:
     executed notebook over `max_bytes` fails its run instead of being published."""
 
     def __init__(self, out: Path, max_bytes: int | None = None):
+        """A publisher into `out`; `max_bytes`: the largest brief or executed notebook it publishes
+        (None: no cap)."""
         self.out = out
         self.max_bytes = max_bytes
 
     def __call__(self, result, nb) -> None:
+        """One finished run published: its brief and executed notebook, or, failed, its marked
+        notebook under `_failed/`; export and write times in `result.timings`."""
         import nbformat
 
         from analysis.html_export import normalise
@@ -110,6 +115,8 @@ class Publisher:
         return page.encode("utf-8")
 
     def _check_size(self, result, notebook: bytes, page: bytes) -> None:
+        """The run failed, with the size and the cap said, when its brief or executed notebook is
+        over `max_bytes`."""
         if self.max_bytes is None:
             return
         for what, data in (("brief", page), ("executed notebook", notebook)):
@@ -121,6 +128,8 @@ class Publisher:
                 return
 
     def _write_brief(self, result, notebook: bytes, page: bytes) -> None:
+        """The executed notebook and brief written together (both on disk before either is renamed),
+        a stale failed copy removed; the run failed instead if they cannot be."""
         run = result.run
         ipynb = self.out / run.folder / f"{run.stem}.ipynb"
         html = self.out / run.folder / f"{run.stem}.html"
@@ -136,6 +145,8 @@ class Publisher:
         (self.out / FAILED_DIR / run.folder / f"{run.stem}.ipynb").unlink(missing_ok=True)
 
     def _write_failed(self, result, clean) -> None:
+        """The failed run's notebook, marked, under `_failed/` (unless its own files could not be
+        written); an earlier brief at its path noted as still published."""
         import nbformat
 
         run = result.run
@@ -156,12 +167,14 @@ class Publisher:
 
 
 def _kicker(run) -> str:
+    """The line above the run's brief title ("Hải Dương · DTI 2022")."""
     from analysis.brief_exporter import kicker
 
     return kicker(run.province, run.year)
 
 
 def _title(run, topic_text: str) -> str:
+    """The run's brief title: the notebook's topic completed with its province and year."""
     from analysis.brief_exporter import brief_title
 
     return brief_title(topic_text, run.notebook.id, run.province, run.year)
@@ -176,6 +189,8 @@ def data_checksums(root: Path, hash_file=sha256_file) -> dict[str, str]:
 
 
 def _git_commit() -> str:
+    """The repository's HEAD commit, with "-dirty" when tracked files have changes; "unknown" when
+    git cannot tell."""
     from analysis.paths import REPO_ROOT
 
     try:
@@ -189,6 +204,7 @@ def _git_commit() -> str:
 
 
 def _versions() -> dict[str, str]:
+    """The versions of Python and of each package of PACKAGES ("not installed" when missing)."""
     versions = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
@@ -203,6 +219,8 @@ class Recorder:
     checksums (from the batch's frozen digests, so as the data was when the batch started)."""
 
     def __init__(self, out: Path, data_root: Path, digests=None):
+        """A recorder for a batch writing to `out`: the data files' checksums (by `digests` when
+        given) and their one digest, computed now."""
         self.out, self.data_root, self.digests = out, data_root, digests
         self.checksums = data_checksums(data_root, digests.file if digests is not None
                                         else sha256_file)
@@ -211,6 +229,7 @@ class Recorder:
 
     @functools.cached_property
     def commit(self) -> str:
+        """The git commit recorded with each run (`_git_commit`), asked for once, when needed."""
         return _git_commit()  # two git calls: only when a run is recorded
 
     def entry(self, result) -> dict:
@@ -222,9 +241,12 @@ class Recorder:
 
 
 def _entry(result, out: Path, commit: str, data_digest: str, digests=None) -> dict:
+    """The manifest entry of one run: what ran, its status, files (relative to `out`), timings,
+    commit and data digest; an ok run's inputs and their digest with `digests`."""
     run = result.run
 
     def rel(path):
+        """`path` relative to `out`, as a POSIX path; None for no path."""
         return path.relative_to(out).as_posix() if path else None
 
     entry = {
@@ -268,10 +290,12 @@ def read_entries(out: Path) -> dict[str, dict]:
 
 
 def _on_disk(out: Path, relative) -> bool:
+    """Whether `relative` is a non-empty path that exists under `out`."""
     return isinstance(relative, str) and bool(relative) and (out / relative).exists()
 
 
 def _order(entry: dict):
+    """Sort key of a manifest entry: year, province, notebook, variant, language."""
     return (entry["year"] or 0, entry["province"] or "", entry["notebook"],
             entry.get("variant") or "", entry["lang"] or "")
 
@@ -324,6 +348,8 @@ def write_index(out: Path, entries: list[dict], data_dir=None) -> None:
 
 
 def summary_table(results: list, up_to_date: int = 0) -> str:
+    """The batch's table for the terminal: one line per run (status, year, province, notebook,
+    language, seconds, error), then the counts up to date, rebuilt and failed (alone if none)."""
     header = ("status", "year", "province", "notebook", "lang", "seconds", "error")
     rows = [(r.status, str(r.run.year or ""), r.run.province or "(all)",
              ".".join(x for x in (r.run.notebook.id, r.run.variant) if x),

@@ -51,6 +51,7 @@ def status_count(row, column: str, cites) -> Fig:
 
 
 def _year_of(iso) -> int | None:
+    """The year an ISO date starts with; None when it does not start with four digits."""
     text = str(iso)
     return int(text[:4]) if text[:4].isdigit() else None
 
@@ -99,6 +100,8 @@ def status_label(status: str, lang: str = "vi") -> str:
 
 
 def _status_phrase(row, lang: str, cites: Citations) -> str:
+    """One status group of the report in words ("completed 5 of the 14 targets", "3 had reached at
+    least 60%"), its counts and share as figures."""
     status = str(row["status"])
     count = status_count(row, "n_targets", cites)
     if status in ("completed", "initially_deployed"):
@@ -273,6 +276,7 @@ def rank_target_dispute_sentence(targets: pd.DataFrame, lang: str = "vi",
 
 
 def _rank_target_disputed(targets: pd.DataFrame) -> bool:
+    """Whether the data notes a conflict between sources on a rank target (top N)."""
     if "note" not in targets or "comparator" not in targets:
         return False
     notes = targets.loc[targets["comparator"].eq("top_n"), "note"].astype(str)
@@ -308,6 +312,7 @@ class Wording(NamedTuple):
 
 
 def _filled(value) -> bool:
+    """Whether `value` is text with more than whitespace in it."""
     return isinstance(value, str) and bool(value.strip())
 
 

@@ -43,6 +43,7 @@ def cite_head(lang: str) -> str:
 
 
 def header(column, lang: str) -> str:
+    """A column's header from the catalog (`[table.column]`), else the column's own name."""
     key = f"table.column.{column}"
     return i18n.t(key, lang) if key in i18n.catalog(lang) else str(column)
 
@@ -95,6 +96,7 @@ def drop_unpublished(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def table_id(text: str) -> str:
+    """"tbl-" then `text` as a slug of lowercase letters, digits and hyphens (else "tbl-table")."""
     return "tbl-" + (re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "table")
 
 
@@ -193,6 +195,7 @@ def _row_figures(record: dict, year, cites, lang: str) -> dict[str, str]:
 
 
 def _status_with_threshold(record: dict, cites, lang: str) -> str:
+    """A status with a share ("at least 60%") as HTML, the share a figure of the status report."""
     kind = "at_least" if "at_least" in str(record["status"]) else "at"
     return say(f"status.template.{kind}", lang,
                          pct=resolution_text.threshold_figure(record["status"], record, cites))
@@ -216,10 +219,12 @@ def table_class(rows: list[str], *extra: str) -> str:
 
 
 def _id(text: str) -> str:
+    """`text` when it is already a table id ("tbl-…"), else `table_id(text)`."""
     return text if str(text).startswith("tbl-") else table_id(text)
 
 
 def legend(lang: str) -> str:
+    """The one legend line under a table that says what "—" means."""
     return f'<p class="legend">{html.escape(i18n.t("table.legend", lang))}</p>'
 
 
@@ -229,6 +234,7 @@ def gap(text: str) -> str:
 
 
 def _gap(text: str | None, lang: str) -> str:
+    """`gap(text)`, with the catalog's generic sentence when `text` is None or empty."""
     return gap(text or i18n.t("table.gap_default", lang))
 
 

@@ -38,6 +38,7 @@ from analysis.resolution_text import status_label, target_wording
 # --- target revisions -------------------------------------------------------------------------
 
 def _is_count_unit(unit: str) -> bool:
+    """Whether a target's unit counts enterprises (its English or Vietnamese wording says so)."""
     return "enterprise" in unit or "doanh nghiệp" in unit
 
 
@@ -70,6 +71,7 @@ def _revision_wording(revision, which: str, lang: str) -> str:
 
 
 def _format_value(value, unit, lang="en"):
+    """A target's value as `lang` writes numbers, "%" after it when its unit is a percentage."""
     number = i18n.value(float(value), lang)
     return f"{number}%" if isinstance(unit, str) and unit.startswith("%") else number
 
