@@ -166,7 +166,7 @@ def test_english_change_is_singular_for_one_place():
     pref.loc[pref["unit"].eq("Synth A") & pref["year"].eq(2022) & pref["measure"].eq("dti"),
              "rank"] = 9
     texts = [f.text for f in brief.profile_facts(pref, "Synth A", 2022, "en")]
-    assert "Up 1 place since DTI 2021 (rank 10)" in texts
+    assert "Up 1 place from rank 10 in DTI 2021" in texts
 
 
 def test_same_rank_says_the_rank_and_cites_it():
@@ -201,7 +201,7 @@ def test_trend_facts_give_best_and_lowest_only_when_they_differ():
     four.loc[four["year"].eq(2022), "rank"] = 4
     cites = brief.Citations(SOURCES, "en", dti=SYNTHETIC_DTI)
     texts = [f.text for f in brief.trend_facts(four, "Synth A", years, "en", cites=cites)]
-    assert any("(rank 4" in t for t in texts) and not any(t.startswith("Best") for t in texts)
+    assert any("rank 4" in t for t in texts) and not any(t.startswith("Best") for t in texts)
     # The latest edition the best (or the lowest): the item above says it, nothing is added.
     texts = [f.text for f in brief.trend_facts(_pref(), "Synth A", [2021, 2022], "en")]
     assert not any(t.startswith("Best rank") for t in texts)
@@ -226,7 +226,7 @@ def test_missing_sentence_names_what_is_not_found_once():
     sentence = brief.profile_missing(_pref(), "Synth A", 2022, ["Synth A", "Synth C"], "en")
     assert sentence.startswith("Not found in the sources collected: ")
     assert "the ranks of the eight main indicators" in sentence
-    assert "the figures of the peer provinces Synth C" in sentence  # named, not counted
+    assert "the figures for the peer provinces Synth C" in sentence  # named, not counted
     assert "1 of 1" not in sentence
     assert "pillars" not in sentence  # one pillar is published
     assert brief.profile_missing(_pref(), "Synth Z", 2022, [], "vi").lower().count(
@@ -335,9 +335,9 @@ def _glance_and_summary_text(facts, sentences) -> str:
 
 
 @pytest.mark.parametrize("lang,opening", [
-    ("vi", ("Thay đổi lớn nhất: Trụ cột chính quyền số tăng 9 bậc (từ hạng 22 ở DTI 2020 lên "
+    ("vi", ("Biến động lớn nhất: Trụ cột chính quyền số tăng 9 bậc (từ hạng 22 ở DTI 2020 lên "
             "hạng 13 ở DTI 2021); Trụ cột kinh tế số giảm 9 bậc")),
-    ("en", ("Biggest moves: Digital government pillar up 9 places (from 22 in DTI 2020 to 13 "
+    ("en", ("Largest rank changes: Digital government pillar up 9 places (from 22 in DTI 2020 to 13 "
             "in DTI 2021); Digital economy pillar down 9 places"))])
 def test_the_2021_trends_glance_and_summary_open_with_the_largest_moves(lang, opening):
     from analysis import narrative

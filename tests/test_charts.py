@@ -294,7 +294,7 @@ def test_target_progress(ax):
     # 2021, 2022, 2024 have no reported figure.
     assert len(by_gid(ax.patches, "not-published")) == 3
     text = all_text(ax)
-    assert "mục tiêu 2025: 20%" in text and "mục tiêu 2030: 30%" in text
+    assert "chỉ tiêu 2025: 20%" in text and "chỉ tiêu 2030: 30%" in text
     assert "không tìm thấy trong các nguồn đã thu thập" in " ".join(text.split())
     assert "chưa công bố" not in text
     assert ax.get_ylim()[0] == 0  # a share starts at zero
@@ -372,7 +372,7 @@ def test_rank_against_target_chart(ax):
     assert len(by_gid(ax.lines, "target-line")) == 2
     assert len(by_gid(ax.patches, "not-published")) == 3  # 2022, 2023, 2024
     text = all_text(ax)
-    assert "target 2025: top 11" in text and "target 2030: top 5" in text  # from the data
+    assert "2025 target: top 11" in text and "2030 target: top 5" in text  # from the data
     assert "not found in the sources collected" in " ".join(text.split())
     assert "not published" not in text
     assert "Synthetic Gazette" in source_text(ax)

@@ -90,7 +90,7 @@ def test_the_successor_unit_gets_its_own_labelled_column():
     assert rows["Digital infrastructure"] == ["—", "5/34"]  # 2020: in the spanned cell
     assert 'class="not-comparable" rowspan="3"' in page
     assert page.count('<td class="num merged">') == 2
-    assert "not a rank of Alpha" in page and 'class="swatch merged"' in page
+    assert "rank among 34 units, not Alpha" in page and 'class="swatch merged"' in page
 
 
 def test_rank_grid_cites_each_row_and_records_the_ranks_for_the_csv():

@@ -251,7 +251,7 @@ def test_overall_sentence_without_score_says_so(synth_pref):
 @pytest.mark.parametrize("unit, vi, en", [
     ("Synth A", "tăng 2 bậc", "rose 2 places"),
     ("Synth B", "giảm 2 bậc", "fell 2 places"),
-    ("Synth C", "giữ nguyên thứ hạng", "kept the same rank"),
+    ("Synth C", "giữ nguyên thứ hạng", "kept its rank"),
 ])
 def test_change_sentence_improved_worsened_unchanged(synth_pref, unit, vi, en):
     assert vi in narrative.change_sentence(synth_pref, unit, 2022, "vi")
@@ -273,7 +273,7 @@ def test_change_sentence_when_previous_edition_is_missing(synth_pref):
 
 def test_missing_edition_gives_explicit_not_found_sentence(synth_pref, synth_sources):
     assert narrative.overall_sentence(synth_pref, "Synth A", 2023, "vi") == (
-        "Chỉ số DTI 2023 của Synth A không tìm thấy trong các nguồn đã thu thập.")
+        "Số liệu DTI 2023 của Synth A không tìm thấy trong các nguồn đã thu thập.")
     assert narrative.overall_sentence(synth_pref, "Synth A", 2023, "en") == (
         "Synth A's DTI 2023 figures were not found in the sources collected.")
     sentences = narrative.key_sentences(synth_pref, synth_sources, None, None, "Synth A", 2023, "en")
@@ -292,11 +292,11 @@ def test_strengths_falls_back_to_pillars_and_says_indicators_are_missing(synth_p
     en = narrative.strengths_sentence(synth_pref, "Synth C", 2022, "en")
     assert "strongest pillars: Digital government pillar (20th)" in en
     assert "weakest: Digital economy pillar (30th)" in en
-    assert "eight indicators' ranks were not found in the sources collected" in en
+    assert "ranks of the eight main indicators were not found in the sources collected" in en
 
 
 def test_strengths_without_any_rank_is_not_found(synth_pref):
-    assert "pillar and indicator ranks were not found in the sources collected" in narrative.strengths_sentence(
+    assert "pillar and main-indicator ranks were not found in the sources collected" in narrative.strengths_sentence(
         synth_pref, "Synth B", 2022, "en")
 
 
@@ -304,8 +304,8 @@ def test_gap_sentence_in_both_languages(synth_pref):
     vi = narrative.gap_sentence(synth_pref, "Synth A", 2022, "vi")
     en = narrative.gap_sentence(synth_pref, "Synth A", 2022, "en")
     # The score itself is said by the rank sentence; here only its distance to the average.
-    assert "0,6123" not in vi and "cao hơn trung bình cấp tỉnh (0,5500) 0,0623" in vi
-    assert "0.0623 above the provincial average (0.5500)" in en
+    assert "0,6123" not in vi and "cao hơn 0,0623 điểm so với trung bình cấp tỉnh (0,5500)" in vi
+    assert "0.0623 above the provincial average of 0.5500" in en
 
 
 def test_gap_sentence_when_the_score_is_missing(synth_pref):
@@ -318,7 +318,7 @@ def test_merged_province_is_labelled_as_its_successor(synth_pref, synth_province
                                  provinces=synth_provinces)
     assert en[0] == "Synth A's DTI 2024 figures were not found in the sources collected."
     merged = _text(en[1])
-    assert "Synth A is part of Synth B" in merged and "2nd of 34" in merged
+    assert "Synth A has been part of Synth B" in merged and "2nd of 34" in merged
     assert "0.7001" in merged and "not of Synth A alone" in merged
     assert "DTI 2022" in en[2] and "8th of 63" in _text(en[2])  # its own last published rank
     vi = [_text(s) for s in narrative.key_sentences(synth_pref, synth_sources, None, None,
@@ -334,8 +334,8 @@ def test_no_merged_sentence_for_an_edition_among_63(synth_pref, synth_provinces)
 def test_rank_target_sentence(synth_pref, synth_targets):
     en = resolution_text.rank_target_sentence(synth_pref, synth_targets, 2022, "en", province="Synth A")
     vi = resolution_text.rank_target_sentence(synth_pref, synth_targets, 2022, "vi", province="Synth A")
-    assert "(8th)" in en and "within the 2025 target (among the leading 9)" in en
-    assert "đã nằm trong chỉ tiêu năm 2025 (nhóm 9 tỉnh, thành phố dẫn đầu)" in vi
+    assert "(8th)" in en and "within the 2025 target (top 9)" in en
+    assert "đạt chỉ tiêu năm 2025 (nhóm 9 tỉnh, thành phố dẫn đầu)" in vi
     short = resolution_text.rank_target_sentence(synth_pref, synth_targets, 2021, "en", province="Synth A")
     assert "short of the 2025 target" in short
     missing = resolution_text.rank_target_sentence(synth_pref, synth_targets, 2023, "en",
@@ -359,7 +359,7 @@ def test_targets_identified_sentence(synth_targets, synth_status):
 
 
 def test_titles_method_note_and_precedence_rule_in_both_languages():
-    assert narrative.title("01_year_profile", "Synth A", 2022, "vi") == "# Hồ sơ DTI 2022: Synth A"
+    assert narrative.title("01_year_profile", "Synth A", 2022, "vi") == "# Kết quả DTI 2022 của Synth A"
     assert narrative.title("notebooks/02_trends.ipynb", "Synth A", 2024, "en").startswith("# Synth A")
     # The 03 brief's year is the last DTI edition compared with the targets, said in its title.
     assert narrative.title("03_target_revisions", "Hải Dương", 2024, "en").endswith(
@@ -397,7 +397,7 @@ def test_real_hai_duong_2022(real):
 
 def test_real_hai_duong_2023_is_not_found(real):
     assert _key(real, 2023, "vi")[0] == (
-        "Chỉ số DTI 2023 của Hải Dương không tìm thấy trong các nguồn đã thu thập.")
+        "Số liệu DTI 2023 của Hải Dương không tìm thấy trong các nguồn đã thu thập.")
     assert _key(real, 2023, "en")[0] == (
         "Hải Dương's DTI 2023 figures were not found in the sources collected.")
 
@@ -438,7 +438,7 @@ def test_trend_sentences_cover_every_edition(synth_pref, synth_provinces):
     ("completed", "hoàn thành", "completed"),
     ("at_least_50pct", "đạt từ 50% trở lên", "at least 50%"),
     ("at_21pct", "đạt 21%", "at 21%"),
-    ("initially_deployed", "bước đầu triển khai", "initially deployed"),
+    ("initially_deployed", "bước đầu triển khai", "implementation begun"),
 ])
 def test_status_label_reads_the_percentage_from_the_code(status, vi, en):
     assert resolution_text.status_label(status, "vi") == vi
@@ -737,7 +737,7 @@ def test_the_disputed_rank_target_is_said_once_not_with_every_edition(real):
         sentence = resolution_text.rank_target_sentence(real["pref"], targets, year, "en")
         assert "disagree" not in sentence
     dispute = resolution_text.rank_target_dispute_sentence(targets, "vi")
-    assert dispute.startswith("Về chỉ tiêu thứ hạng (T01: thứ hạng DTI của tỉnh), các nguồn không")
+    assert dispute.startswith("Về chỉ tiêu thứ hạng DTI của tỉnh (chỉ tiêu T01), các nguồn không")
     undisputed = targets.assign(note="")
     assert resolution_text.rank_target_dispute_sentence(undisputed, "en") is None
     assert phrasing.as_markdown(["a", None, "b"]) == "- a\n- b"
@@ -755,7 +755,7 @@ def test_progress_rows_not_about_one_target_are_named_in_words():
 
 
 def test_the_trends_title_of_the_first_edition_names_one_year_not_a_span():
-    assert narrative.title("02_trends", "Synth A", 2020, "vi") == "# DTI 2020, kỳ đầu tiên: Synth A"
+    assert narrative.title("02_trends", "Synth A", 2020, "vi") == "# Diễn biến DTI của Synth A: kỳ đầu tiên (DTI 2020)"
     assert narrative.title("02_trends", "Synth A", 2022, "en") == "# Synth A: DTI trends, 2020–2022"
 
 
@@ -797,9 +797,9 @@ def test_the_end_2022_status_is_credited_to_the_april_2023_report_that_states_it
 
 
 @pytest.mark.parametrize("lang,words", [
-    ("vi", ["T01: thứ hạng DTI của tỉnh", "tỉnh, thành phố dẫn đầu",
-            "Báo Hải Dương (tháng 4 năm 2023) ghi mục tiêu đến năm 2025 là đứng thứ 15"]),
-    ("en", ["T01: the province's DTI rank", "leading provinces and cities by 2025",
+    ("vi", ["chỉ tiêu thứ hạng DTI của tỉnh (chỉ tiêu T01)", "tỉnh, thành phố dẫn đầu",
+            "Báo Hải Dương (tháng 4 năm 2023) ghi mục tiêu đến năm 2025 là xếp thứ 15"]),
+    ("en", ["target for the province's DTI rank (T01)", "leading provinces and cities by 2025",
             "Báo Hải Dương (April 2023) gives the 2025 target as rank 15"])])
 def test_the_rank_target_dispute_says_the_other_figure_and_what_t01_is(real, lang, words):
     from analysis.citations import Citations
@@ -819,8 +819,8 @@ def test_editions_that_stand_alike_against_the_rank_target_are_said_once(real):
                                                 [2020, 2021, 2022], "vi")
     assert len(sentences) == 1
     text = _text(sentences[0])
-    assert text.startswith("Thứ hạng DTI 2020 (thứ 14), DTI 2021 (thứ 14) và DTI 2022 (thứ 13) đều")
-    assert text.count("đã nằm trong chỉ tiêu năm 2025") == 1
+    assert text.startswith("Thứ hạng ở DTI 2020 (thứ 14), DTI 2021 (thứ 14) và DTI 2022 (thứ 13) đều")
+    assert text.count("đạt chỉ tiêu năm 2025") == 1
     # one edition: its own sentence, as before
     assert resolution_text.rank_target_sentences(real["pref"], real["targets"], [2020], "en") == [
         resolution_text.rank_target_sentence(real["pref"], real["targets"], 2020, "en")]
@@ -828,4 +828,4 @@ def test_editions_that_stand_alike_against_the_rank_target_are_said_once(real):
     later = resolution_text.rank_target_sentences(real["pref"], real["targets"],
                                             [2020, 2021, 2022, 2023, 2024], "en")
     assert len(later) == 2 and _text(later[0]).startswith(
-        "Hải Dương's ranks in DTI 2023 and DTI 2024 cannot be checked")
+        "Hải Dương's ranks in DTI 2023 and DTI 2024 cannot be compared")

@@ -104,8 +104,8 @@ RUNS = [
     ("01_year_profile", {"year": 2021}, ["DTI 2021: hạng 14/63, điểm 0,4843"]),
     ("01_year_profile", {"year": 2023}, ["điểm và thứ hạng DTI 2023 của Hải Dương"]),
     ("01_year_profile", {"year": 2024, "lang": "en"},
-     ["Hải Phòng (post-merger unit including Hải Dương) ranked 3 of the 34 new provincial units"]),
-    ("02_trends", {}, ["Hạng DTI gần nhất của Hải Dương: 13/63 (DTI 2022)", "xếp thứ 3 trong 34 đơn vị cấp tỉnh mới"]),
+     ["Hải Phòng (the post-merger unit that includes Hải Dương), rank 3 of the 34 new provincial units"]),
+    ("02_trends", {}, ["Thứ hạng DTI gần nhất của Hải Dương: 13/63 (DTI 2022)", "xếp thứ 3 trong 34 đơn vị cấp tỉnh mới"]),
     ("02_trends", {"province": "Lai Châu", "year": 2023}, ["Lai Châu", "53/63"]),
     ("03_target_revisions", {}, ["chỉ tiêu", "06-NQ/TU"]),
 ]
