@@ -422,3 +422,11 @@ def test_a_revision_later_than_the_edition_is_said_to_be_so_and_credited(edition
                                                        else f"targets{later}")
     assert ("Ban Thường vụ Tỉnh ủy" if lang == "vi" else "Provincial Party Standing Committee") \
         in text
+
+
+def test_the_first_edition_s_changes_are_said_to_have_nothing_to_compare_not_to_be_missing():
+    assert brief.changes_gap([2020], "Synth A", "en") == (
+        "DTI 2020 is the first edition in the data, so there is no earlier edition to compare "
+        "it with.")
+    later = brief.changes_gap([2020, 2021], "Synth A", "en")
+    assert "not found in the sources collected" in later

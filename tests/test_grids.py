@@ -62,6 +62,13 @@ def test_rank_grid_writes_every_rank_and_leaves_out_what_nobody_ranked():
     assert "Digital economy pillar" in left_out and "Digital infrastructure" in left_out
 
 
+def test_a_grid_of_dti_2020_alone_does_not_miss_the_eight_indicators_it_did_not_have():
+    page = grids.rank_grid(SYNTHETIC_PREF, "Alpha", [2020], "en")
+    left_out = " ".join(re.findall(r'<p class="gap">(.*?)</p>', page))
+    assert "indicator" not in left_out.lower() and "awareness" not in left_out.lower()
+    assert "Digital economy pillar" in left_out  # a pillar DTI 2020 had, not found
+
+
 def test_dti_2020_indicators_are_marked_not_comparable_once():
     page = grids.rank_grid(SYNTHETIC_PREF, "Alpha", YEARS, "vi")
     assert page.count('class="not-comparable"') == 1

@@ -444,6 +444,15 @@ def gap_sentence(key: str, lang: str, **values) -> str:
     return i18n.t("table.gap", lang, what=what(key, lang, **values))
 
 
+def changes_gap(years, province: str, lang: str) -> str:
+    """The rank-change table's empty line: the first edition has no earlier one to compare
+    with (nothing was missed), else its changes were not found in the sources collected."""
+    years = [int(y) for y in years]
+    if len(years) == 1:
+        return i18n.t("narrative.change_first", lang, year=years[0])
+    return gap_sentence("changes", lang, province=province)
+
+
 def chart_gap(key: str, lang: str, **values) -> str:
     """"No chart: <what> not published in the sources collected." for a chart left undrawn."""
     return i18n.t("brief.no_chart", lang, what=what(key, lang, **values))

@@ -153,7 +153,11 @@ def rank_grid(pref: pd.DataFrame, province: str, years, lang: str, *, successor=
         out += tables.legend(lang)
     if cites is not None:
         out += cites.legend_html()
-    left_out = _left_out([m for m in PROVINCE_MEASURES if m not in ranked],
+    # The eight indicators exist from DTI 2021: before it, they were not missed, there were none.
+    has_indicators = any(year >= FIRST_YEAR_OF_EIGHT_INDICATORS for year, _, _ in columns)
+    absent = [m for m in PROVINCE_MEASURES if m not in ranked
+              and (has_indicators or m not in INDICATORS)]
+    left_out = _left_out(absent,
                          [year for year, _, f in columns if not f["rank"].notna().any()], lang)
     if left_out:
         out += tables.gap(_t("no_rank", lang, items=i18n.join(left_out, lang)))
