@@ -141,6 +141,10 @@ def no_kernels(monkeypatch):
     (["-p", "yaer=2022"], "-p yaer: unknown parameter for the selected notebooks; valid: peers"),
     (["--years", "2019"], "--years: '2019' is not a DTI edition with data; valid: 2020"),
     (["--provinces", "Hai Duongg"], "--provinces: 'Hai Duongg' is not a known province; closest:"),
+    (["--provinces", "Ha Tay"], ("--provinces: 'Ha Tay' is a former province, now part of Hà Nội "
+                                 "(source: Wikipedia (English), "
+                                 "https://en.wikipedia.org/wiki/H%C3%A0_T%C3%A2y_province "
+                                 "[wikipedia-org-832511]); use 'Hà Nội'")),
     (["--lang", "fr"], "--lang: 'fr' is not a language of the briefs; valid: vi, en"),
     (["--notebooks", "09"], "--notebooks: '09' is not a notebook in"),
     (["-p", "peers=3"], "-p peers='3': expected list"),

@@ -185,8 +185,10 @@ def test_notebook_runs_and_shows_the_figures(tmp_path, name, parameters, expecte
 
 @pytest.mark.parametrize("parameters, expected", [
     ({"province": "Hai Duongg"}, ["province='Hai Duongg'", "closest: Hải Dương"]),
+    ({"province": "Hà Tây"}, ["province='Hà Tây' is a former province, now part of Hà Nội",
+                              "https://en.wikipedia.org/wiki/H%C3%A0_T%C3%A2y_province"]),
     ({"year": 2019}, ["year=2019", ", ".join(str(y) for y in data.editions())]),
-], ids=["unknown-province", "year-without-edition"])
+], ids=["unknown-province", "former-province", "year-without-edition"])
 def test_bad_parameter_stops_in_the_check_cell_with_one_line(tmp_path, parameters, expected):
     with pytest.raises(pm.PapermillExecutionError) as caught:
         _run("01_year_profile", tmp_path, **parameters)

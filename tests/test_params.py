@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from data_helpers import copy_data
 
 from analysis import comparisons, data
 from analysis.errors import UserError, given
@@ -162,17 +161,36 @@ def test_unknown_peers_are_all_named_with_their_closest():
         "valid: the 63 names in data/processed/provinces.csv")
 
 
-def test_a_former_province_among_the_peers_names_its_successor(tmp_path):
-    root = copy_data(tmp_path)
-    aliases = root / "processed" / "aliases.csv"
-    source = aliases.read_text(encoding="utf-8").splitlines()[1].rsplit(",", 1)[1]
-    with aliases.open("a", encoding="utf-8") as handle:  # synthetic: the data records none
-        handle.write(f"Hà Tây,Hà Nội,former,{source}\n")
-    names, problem = resolve_peers(["Ha Tay"], root)
+def test_a_former_province_among_the_peers_names_its_successor_and_its_source():
+    names, problem = resolve_peers(["Ha Tay"])  # the real data records Hà Tây -> Hà Nội
     assert names is None
     assert problem == ("parameter peers has unknown provinces: 'Ha Tay' (a former province, now "
-                       "part of Hà Nội: use 'Hà Nội'); valid: the 63 names in "
+                       "part of Hà Nội: use 'Hà Nội'; source: Wikipedia (English), "
+                       "https://en.wikipedia.org/wiki/H%C3%A0_T%C3%A2y_province "
+                       "[wikipedia-org-832511]); valid: the 63 names in "
                        "data/processed/provinces.csv")
+
+
+@pytest.mark.parametrize("spelling", ["Hà Tây", "Ha Tay", "ha tay", "HA TAY", "Tỉnh Hà Tây",
+                                      "Ha  Tay "])
+def test_every_spelling_of_a_former_province_names_its_successor(spelling):
+    with pytest.raises(UserError) as error:
+        check_params(province=spelling)
+    assert str(error.value).splitlines() == [
+        (f"parameter province={spelling!r} is a former province, now part of Hà Nội (source: "
+         "Wikipedia (English), https://en.wikipedia.org/wiki/H%C3%A0_T%C3%A2y_province "
+         "[wikipedia-org-832511]); use 'Hà Nội'")]
+
+
+def test_a_former_province_is_known_to_the_data_with_its_published_source():
+    successor, source = data.former_province("Ha Tay")
+    assert successor == "Hà Nội" and successor in set(data.load_provinces()["name"])
+    page = data.load_sources().set_index("source_id").loc[source]
+    assert page["url"] == "https://en.wikipedia.org/wiki/H%C3%A0_T%C3%A2y_province"
+    assert (page["publisher"], page["title"]) == ("Wikipedia (English)", "Hà Tây province")
+    assert page["date_published"] == ""  # the article shows none; none is made up
+    assert page["described_in"] == "raw/project/former_provinces.csv"
+    assert data.former_province("Hà Nội") is None and data.former_province("Ha Tayy") is None
 
 
 def test_an_empty_list_of_peers_resolves_to_an_empty_list():

@@ -23,6 +23,7 @@ from analysis.paths import REPO_ROOT
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "01_year_profile.ipynb"
 SHOWN = ("display_data", "execute_result", "stream")
+HA_TAY_SOURCE = "wikipedia-org-832511"  # source_id of the page that says Hà Tây is now Hà Nội
 
 
 def _cells(province: str) -> list[str]:
@@ -107,7 +108,10 @@ def test_a_bad_province_after_a_good_run_shows_nothing_of_that_run(kernel, late)
         assert bad[-late]["status"] != "aborted"
     check = bad[1]  # the cell after the parameters cell calls check_params
     assert check["status"] == "error"
-    assert check["traceback"][0].startswith("UserError: parameter province='Ha Tay'")
+    assert check["traceback"] == [  # one line: the former province and its successor
+        ("UserError: parameter province='Ha Tay' is a former province, now part of Hà Nội "
+         "(source: Wikipedia (English), https://en.wikipedia.org/wiki/H%C3%A0_T%C3%A2y_province "
+         f"[{HA_TAY_SOURCE}]); use 'Hà Nội'")]
     for cell in bad[2:]:
         assert cell["outputs"] == []  # nothing shown, the Bắc Ninh brief least of all
         assert cell["status"] in ("aborted", "error")
@@ -122,25 +126,20 @@ def test_a_good_run_after_the_failed_check_works_again(kernel):
     assert any("Hải Dương" in str(c["outputs"]) for c in cells)
 
 
-def test_a_former_province_names_its_successor_when_the_data_records_it(tmp_path):
-    from data_helpers import copy_data
-
-    data = copy_data(tmp_path)
-    aliases = data / "processed" / "aliases.csv"
-    source = aliases.read_text(encoding="utf-8").splitlines()[1].rsplit(",", 1)[1]
-    # synthetic row (the real data records no former province): kind `former`
-    with aliases.open("a", encoding="utf-8") as handle:
-        handle.write(f"Hà Tây,Hà Nội,former,{source}\n")
+def test_a_former_province_names_its_successor_and_its_source():
+    # the real data: raw/project/former_provinces.csv records Hà Tây -> Hà Nội (Wikipedia)
     with pytest.raises(UserError) as error:
-        resolve_province("Ha Tay", data)
-    assert "former province, now part of Hà Nội" in str(error.value)
-    assert source in str(error.value)
-    assert resolve_province("Hà Nội", data) == "Hà Nội"
+        resolve_province("Ha Tay")
+    assert str(error.value) == (
+        "parameter province='Ha Tay' is a former province, now part of Hà Nội (source: "
+        "Wikipedia (English), https://en.wikipedia.org/wiki/H%C3%A0_T%C3%A2y_province "
+        f"[{HA_TAY_SOURCE}]); use 'Hà Nội'")
+    assert resolve_province("Hà Nội") == "Hà Nội"
 
 
 def test_a_province_the_data_does_not_know_gets_the_closest_names():
     with pytest.raises(UserError) as error:
-        resolve_province("Ha Tay")
+        resolve_province("Ha Tayy")
     assert "is not a known province; closest:" in str(error.value)
 
 

@@ -12,14 +12,11 @@ import pandas as pd
 from analysis.errors import Problem, UserError, given
 from analysis.ingest.sources import PRECEDENCE_RULE, TIER_PRESS, TIER_PROVINCE
 from analysis.measures import DTI_KEY, NATIONAL_UNITS, PROVINCE_MEASURES
-from analysis.names import NameResolver, match_key, strip_diacritics
+from analysis.names import KIND_FORMER, NameResolver, match_key, strip_diacritics
 from analysis.paths import data_dir as resolve_data_dir
 from analysis.paths import processed_dir
 
 PREFERRED_KEY = DTI_KEY[:-1]  # one figure, whichever source published it (a list of its own)
-# aliases.csv kind of a historical province name: `canonical` is its successor, which the name
-# does not resolve to (its figures are not the successor's); an error names the successor.
-KIND_FORMER = "former"
 DTYPES = {
     "dti.csv": {"year": "Int64", "unit_system": "Int64", "score": "Float64", "rank": "Int64",
                 "origin_line": "Int64"},
@@ -227,6 +224,17 @@ def former_province(name: str, data_dir=None) -> tuple[str, str] | None:
     return None
 
 
+def source_citation(source: str, data_dir=None) -> str:
+    """How a message cites a source: publisher and URL from the source registry, then its id
+    ("Wikipedia (English), https://… [wikipedia-org-832511]"); the id alone if not registered."""
+    sources = load_sources(data_dir)
+    row = sources[sources["source_id"].eq(source)]
+    if row.empty:
+        return source
+    publisher, url = row.iloc[0]["publisher"], row.iloc[0]["url"]
+    return f"{publisher}, {url} [{source}]"
+
+
 def resolve_province(name: str, data_dir=None, parameter: str = "province") -> str:
     """The canonical name of one of the 63 provinces, or a UserError listing the closest (and,
     for a former province the data knows, its successor), naming `parameter` as
@@ -237,7 +245,8 @@ def resolve_province(name: str, data_dir=None, parameter: str = "province") -> s
         former = former_province(name, data_dir) if isinstance(name, str) else None
         if former is not None:
             raise UserError(f"{given(parameter, name)} is a former province, now part of "
-                            f"{former[0]} (source: {former[1]}); use {former[0]!r}")
+                            f"{former[0]} (source: {source_citation(former[1], data_dir)}); "
+                            f"use {former[0]!r}")
         close = ", ".join(resolver.suggestions(str(name))) or "none close"
         raise UserError(f"{given(parameter, name)} is not a known province; closest: "
                         f"{close}; {VALID_PROVINCES}")
@@ -264,4 +273,5 @@ __all__ = [
     "preferred_from",
     "province_resolver",
     "resolve_province",
+    "source_citation",
 ]

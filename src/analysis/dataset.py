@@ -162,7 +162,8 @@ FIELDS = {
     "unit_2025": ("Unit the province became in the 2025 merger.", "Đơn vị sau sáp nhập 2025"),
     "members": ("Former provinces merged into the unit, ';'-separated.", "Các tỉnh hợp thành"),
     "alias": ("A spelling seen in a source.", "Cách viết"),
-    "canonical": ("The province it means.", "Tên chuẩn"),
+    "canonical": (("The province it means; for kind `former`, the province the former one is "
+                   "now part of."), "Tên chuẩn"),
     "kind": ("Kind of variant (prefix, tone mark, renamed, …).", "Loại biến thể"),
     "list": ("The published list.", "Danh sách"),
     "target_id": ("Target identifier (T01…).", "Mã chỉ tiêu"),

@@ -20,6 +20,9 @@ _PREFIXES = re.compile(r"^(thành phố|thanh pho|tỉnh|tinh|tp\.?)\s*", re.IGN
 _DASHES = re.compile(r"\s*[-‐‑‒–—]\s*")
 
 NATIONAL_UNITS = ("Cả nước (trung bình cấp tỉnh)", "Việt Nam (DTI quốc gia)")
+# aliases.csv kind of a historical province name: `canonical` is its successor, which the name
+# does not resolve to (its figures are not the successor's); an error names the successor.
+KIND_FORMER = "former"
 
 
 def nfc(text: str) -> str:

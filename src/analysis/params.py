@@ -160,7 +160,8 @@ def _unknown_peer(peer, data_dir) -> str:
     """How an unknown peer is named in the message: with its successor, else its closest."""
     former = data.former_province(peer, data_dir) if isinstance(peer, str) else None
     if former is not None:
-        return f"{peer!r} (a former province, now part of {former[0]}: use {former[0]!r})"
+        return (f"{peer!r} (a former province, now part of {former[0]}: use {former[0]!r}; "
+                f"source: {data.source_citation(former[1], data_dir)})")
     close = data.province_resolver(data_dir).suggestions(str(peer))
     return f"{peer!r} (closest: {', '.join(close) or 'none close'})"
 

@@ -14,13 +14,19 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import Problem
-from analysis.ingest import official_table
+from analysis.ingest import dates, official_table
 from analysis.ingest.sources import build_registry, read_notes, source_id, split_urls
 from analysis.measures import DTI_KEY, NATIONAL_UNITS
-from analysis.names import NameResolver, nfc, slugify
+from analysis.names import KIND_FORMER, NameResolver, match_key, nfc, slugify, strip_diacritics
 from analysis.paths import processed_dir, raw_dir
 
 REFERENCE = "reference"
+# The project's own transcriptions (not the shared reference, which raw/reference/ mirrors
+# exactly): each row with the URL of the page that states it and the words that state it.
+PROJECT = "project"
+FORMER_PROVINCES = "former_provinces.csv"
+FORMER_COLUMNS = ("alias", "canonical", "kind", "source_url", "publisher", "title",
+                  "date_published", "date_accessed", "quote", "note")
 PROVENANCE_FILE = "provenance.csv"
 PROVENANCE_COLUMNS = [
     "file", "kind", "publisher", "title", "url", "date_published", "date_accessed",
@@ -95,9 +101,87 @@ def build_aliases(ref: Path) -> pd.DataFrame:
     })
 
 
+def read_former_provinces(root: Path, provinces: pd.DataFrame, resolver: NameResolver,
+                          problems: list[Problem]) -> pd.DataFrame:
+    """The rows of `raw/project/former_provinces.csv` that pass its checks (a former province
+    name, its successor among the 63, the page that says so and its words), with `_line`; every
+    other row is a problem naming file, line, column, value and what is allowed."""
+    path = raw_dir(root) / PROJECT / FORMER_PROVINCES
+    file = f"raw/{PROJECT}/{FORMER_PROVINCES}"
+    if not path.exists():  # listed in provenance, its absence is reported there
+        return pd.DataFrame(columns=[*FORMER_COLUMNS, "_line"])
+    raw = read_csv_lines(path)
+    missing = [c for c in FORMER_COLUMNS if c not in raw.columns]
+    if missing:
+        problems += [Problem(file, 1, c, None, "missing column; the header must be: "
+                             + ",".join(FORMER_COLUMNS)) for c in missing]
+        return raw.iloc[0:0]
+    names, keep = set(provinces["name"]), []
+    for record in raw.to_dict("records"):
+        found = _former_row_problems(record, file, names, resolver)
+        problems += found
+        keep.append(not found)
+    return raw[keep]
+
+
+def _former_row_problems(record: dict, file: str, names: set[str],
+                         resolver: NameResolver) -> list[Problem]:
+    line = record["_line"]
+
+    def problem(column: str, rule: str) -> Problem:
+        return Problem(file, line, column, record[column], rule)
+
+    found = []
+    alias, successor = record["alias"], record["canonical"]
+    if not alias:
+        found.append(problem("alias", "alias is empty: give the former province's name"))
+    elif (current := resolver.resolve(alias)) is not None:
+        found.append(problem("alias", f"is a spelling of the current province {current!r}, "
+                             "not a former name (spellings belong in reference/aliases.csv)"))
+    if successor not in names:
+        spelled = resolver.resolve(successor) if successor else None
+        hint = (f"write it as provinces_63.csv does: {spelled!r}" if spelled else
+                f"closest: {', '.join(resolver.suggestions(successor)) or 'none close'}")
+        found.append(problem("canonical", "the successor must be one of the 63 provinces, "
+                             f"spelled as in reference/provinces_63.csv (name_vi); {hint}"))
+    if record["kind"] != KIND_FORMER:
+        found.append(problem("kind", f"kind must be {KIND_FORMER!r} (this file lists former "
+                             "province names; other spellings belong in reference/aliases.csv)"))
+    if not record["source_url"]:
+        found.append(problem("source_url", "source_url is missing: every row needs the URL "
+                             "(http:// or https://) of the page that states it"))
+    elif not record["source_url"].startswith(("http://", "https://")) or " " in record["source_url"]:
+        found.append(problem("source_url", "source_url must be one URL starting with http:// "
+                             "or https://"))
+    if not record["publisher"]:
+        found.append(problem("publisher", "publisher is empty: name who published the page"))
+    if not record["quote"]:
+        found.append(problem("quote", "quote is empty: copy the page's words that state the "
+                             "former name and its successor"))
+    elif alias and match_key(strip_diacritics(alias)) not in match_key(
+            strip_diacritics(record["quote"])):
+        found.append(problem("quote", f"the quote does not name {alias!r}: copy the page's "
+                             "words that state the former name and its successor"))
+    for column, finest, blank in (("date_published", dates.YEAR, True),
+                                  ("date_accessed", dates.DAY, False)):
+        if rule := dates.problem(record[column], finest, blank):
+            found.append(problem(column, rule))
+    return found
+
+
+def former_aliases(former: pd.DataFrame) -> pd.DataFrame:
+    """The project's former province names as rows of aliases.csv."""
+    return pd.DataFrame({
+        "alias": former["alias"],
+        "canonical": former["canonical"],
+        "kind": former["kind"],
+        "source_id": former["source_url"].map(source_id),
+    }, columns=["alias", "canonical", "kind", "source_id"])
+
+
 def resolvers(provinces: pd.DataFrame, units: pd.DataFrame, aliases: pd.DataFrame):
     """Name resolvers for the 63 pre-2025 provinces and the 34 post-merger units."""
-    current = aliases[aliases["kind"].ne("former")]  # a former province is not its successor
+    current = aliases[aliases["kind"].ne(KIND_FORMER)]  # a former province is not its successor
     alias_63 = dict(zip(current["alias"], current["canonical"]))
     alias_63.update(zip(provinces["name_ascii"], provinces["name"]))
     sole_member = {m: u for u, m in zip(units["unit"], units["members"]) if ";" not in m}
@@ -353,6 +437,17 @@ def _describe_drafts(registry: pd.DataFrame, ref: Path) -> pd.DataFrame:
     return registry
 
 
+def _describe_former(registry: pd.DataFrame, former: pd.DataFrame) -> pd.DataFrame:
+    """A page that only the project's former-provinces file cites takes its publisher, title
+    and date from there (the first row citing it); a blank date stays blank."""
+    for record in former.drop_duplicates("source_url").to_dict("records"):
+        row = (registry["url"] == record["source_url"]) & registry["described_in"].eq("")
+        registry.loc[row, ["publisher", "title", "date_shown", "date_published", "described_in"]] = [
+            record["publisher"], record["title"], record["date_published"],
+            record["date_published"], f"raw/{PROJECT}/{FORMER_PROVINCES}"]
+    return registry
+
+
 def build_target_progress(ref: Path) -> pd.DataFrame:
     raw = read_csv_lines(ref / "target_progress.csv")
     urls = raw["source_url"].map(split_urls)
@@ -405,15 +500,26 @@ def build_all(root: Path) -> Built:
     """Every processed table, built from `root/raw/`, with the problems met on the way."""
     built, ref = Built(), raw_dir(root) / REFERENCE
     provinces, units, aliases = build_provinces(ref), build_units_2025(ref), build_aliases(ref)
+    # from the reference's spellings: the project's former names never resolve (see resolvers)
     resolver_for = resolvers(provinces, units, aliases)
+    former = read_former_provinces(root, provinces, resolver_for[63], built.problems)
+    aliases_origin = pd.concat([
+        pd.DataFrame({"origin_file": f"raw/{REFERENCE}/aliases.csv",
+                      "origin_line": range(2, 2 + len(aliases))}),
+        pd.DataFrame({"origin_file": f"raw/{PROJECT}/{FORMER_PROVINCES}",
+                      "origin_line": former["_line"].astype(int)}),
+    ], ignore_index=True)
+    aliases = pd.concat([aliases, former_aliases(former)], ignore_index=True)
     dti = build_dti(root, resolver_for, built.problems)
     provenance = read_provenance(root)
     official_urls = list(provenance.loc[provenance["kind"] == "official_table", "url"])
     ref_dti_urls = list(read_csv_lines(ref / "dti_observations.csv")["source_url"])
-    registry = build_registry(cited_urls(ref, ref_dti_urls + official_urls), read_notes(ref),
-                              list(provinces["name"]))
+    registry = build_registry(
+        cited_urls(ref, ref_dti_urls + official_urls) + list(former["source_url"]),
+        read_notes(ref), list(provinces["name"]))
     registry = _describe_official(registry, provenance)
     registry = _describe_drafts(registry, ref)
+    registry = _describe_former(registry, former)
     built.tables = {
         "dti.csv": dti,
         "sources.csv": registry,
@@ -429,6 +535,7 @@ def build_all(root: Path) -> Built:
         "target_restatements.csv": build_target_restatements(ref),
     }
     built.origins = _origins(built.tables, ref)
+    built.origins["aliases.csv"] = aliases_origin
     status = built.tables["target_status.csv"]
     built.tables["target_status.csv"] = status.drop(columns="_line")
     return built
@@ -436,7 +543,7 @@ def build_all(root: Path) -> Built:
 
 RAW_OF = {
     "provinces.csv": "provinces_63.csv", "units_2025.csv": "merger_2025.csv",
-    "aliases.csv": "aliases.csv", "targets.csv": "targets.csv",
+    "targets.csv": "targets.csv",
     "target_revisions.csv": "targets.csv", "target_progress.csv": "target_progress.csv",
     "list_mentions.csv": "dti_list_mentions.csv", "target_drafts.csv": DRAFT_WORDINGS,
 }
