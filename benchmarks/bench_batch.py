@@ -172,7 +172,8 @@ def from_manifest(out: Path, result: dict) -> dict:
 
 def default_set() -> list[tuple[Path, dict]]:
     """(notebook, parameters) of the default run, from the runner's own plan."""
-    from analysis import batch, cli
+    from analysis import cli
+    from analysis.runner import batch
     from analysis.paths import NOTEBOOKS_DIR
 
     args = cli.parser().parse_args(["run"])
@@ -265,7 +266,7 @@ def engine_loop(engine: str, out: Path) -> None:
 def _same_outputs(a: Path, b: Path) -> bool:
     import nbformat
 
-    from analysis.html_export import normalise
+    from analysis.runner.export import normalise
 
     def outputs(path):
         return [c.get("outputs") for c in normalise(nbformat.read(path, as_version=4)).cells]

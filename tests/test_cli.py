@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis import batch, cli
+from analysis import cli
 from analysis.paths import NOTEBOOKS_DIR
+from analysis.runner import batch
 
 COMMANDS = ["build", "validate", "conflicts", "import-dti", "run"]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notebooks"

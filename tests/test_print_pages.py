@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from analysis import batch
+from analysis import cli
 
 TOOLS = ("chromium", "pdftoppm", "pdftotext")
 pytestmark = pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
@@ -32,7 +32,7 @@ DPI = 40
 @pytest.fixture(scope="module")
 def briefs(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("print")
-    code = batch.main(["--years", "2021,2024", "--lang", "vi,en", "--out", str(out), "--quiet",
+    code = cli.main(["run", "--years", "2021,2024", "--lang", "vi,en", "--out", str(out), "--quiet",
                        "--notebooks", "01,02,03"])
     assert code == 0
     return out

@@ -32,11 +32,12 @@ import functools
 import re
 from html import unescape
 from html.parser import HTMLParser
-from pathlib import Path
 
 import nh3
 
-TEMPLATES = Path(__file__).with_name("templates")
+from analysis.paths import TEMPLATES_DIR
+
+TEMPLATES = TEMPLATES_DIR
 INJECTED_ID = "injected-parameters"
 # A cell for people working in JupyterLab, not for readers of the brief (e.g. the notebook's static
 # bilingual heading: the brief prints its own title, in its one language).

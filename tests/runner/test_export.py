@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from analysis.brief_exporter import render_brief
-from analysis.html_export import (
+from analysis.runner.brief_exporter import render_brief
+from analysis.runner.export import (
     SANITIZE_TAGS,
     TEMPLATES,
     external_resources,

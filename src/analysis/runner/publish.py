@@ -28,7 +28,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 from analysis.atomic import write_many, write_text_atomic
-from analysis.incremental import sha256_file
+from analysis.runner.incremental import sha256_file
 
 FAILED_DIR = "_failed"
 PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbclient", "nbconvert",
@@ -38,7 +38,7 @@ PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbclient",
 def remove_stale_temp_files(out: Path) -> None:
     """Temporary files a killed run left behind (`.<name>.<random>.tmp`, see analysis.atomic),
     and its space reserve (`analysis.journal.SpaceReserve`); its journal is kept: it is merged."""
-    from analysis.journal import RESERVE_NAME
+    from analysis.runner.journal import RESERVE_NAME
 
     for path in out.rglob(".*.tmp"):
         path.unlink(missing_ok=True)
@@ -78,7 +78,7 @@ class Publisher:
         notebook under `_failed/`; export and write times in `result.timings`."""
         import nbformat
 
-        from analysis.html_export import normalise
+        from analysis.runner.export import normalise
 
         started = time.perf_counter()
         clean = normalise(nb)
@@ -96,8 +96,8 @@ class Publisher:
 
     def _render(self, result, clean) -> bytes | None:
         """The brief's HTML, or None with the run failed (rendering error, network load)."""
-        from analysis.brief_exporter import render_brief
-        from analysis.html_export import external_resources, topic
+        from analysis.runner.brief_exporter import render_brief
+        from analysis.runner.export import external_resources, topic
 
         run = result.run
         result.title = _title(run, topic(clean))
@@ -168,14 +168,14 @@ class Publisher:
 
 def _kicker(run) -> str:
     """The line above the run's brief title ("Hải Dương · DTI 2022")."""
-    from analysis.brief_exporter import kicker
+    from analysis.runner.brief_exporter import kicker
 
     return kicker(run.province, run.year)
 
 
 def _title(run, topic_text: str) -> str:
     """The run's brief title: the notebook's topic completed with its province and year."""
-    from analysis.brief_exporter import brief_title
+    from analysis.runner.brief_exporter import brief_title
 
     return brief_title(topic_text, run.notebook.id, run.province, run.year)
 
@@ -258,7 +258,7 @@ def _entry(result, out: Path, commit: str, data_digest: str, digests=None) -> di
         "retried": result.retried, "git_commit": commit, "data_sha256": data_digest,
     }
     if digests is not None and result.status == "ok":
-        from analysis.incremental import digest_of
+        from analysis.runner.incremental import digest_of
 
         entry["inputs"] = digests.inputs(run, result.data_files)
         entry["input_digest"] = digest_of(entry["inputs"])
@@ -268,7 +268,7 @@ def _entry(result, out: Path, commit: str, data_digest: str, digests=None) -> di
 def read_entries(out: Path) -> dict[str, dict]:
     """The previous manifest's entries, then those of a journal a killed batch left (a later
     entry wins), that still have their brief or failed notebook on disk."""
-    from analysis.journal import read_journal
+    from analysis.runner.journal import read_journal
 
     manifest_path = out / "manifest.json"
     recorded: list = []
@@ -342,7 +342,7 @@ def write_manifest(out: Path, new_entries: list[dict], recorder: Recorder, fresh
 
 def write_index(out: Path, entries: list[dict], data_dir=None) -> None:
     """index.html for people: see `analysis.index_page` (it lives there since issue 7)."""
-    from analysis.index_page import write_index as write_index_page
+    from analysis.runner.index_page import write_index as write_index_page
 
     write_index_page(out, entries, data_dir)
 

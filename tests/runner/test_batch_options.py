@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis import batch, cli
+from analysis import cli
+from analysis.runner import batch
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
 
 

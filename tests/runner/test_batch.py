@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from analysis import batch, cli
-from analysis.html_export import external_resources, normalise
+from analysis import cli
+from analysis.runner import batch
+from analysis.runner.export import external_resources, normalise
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
 PY = sys.executable
 ARGS = ["--notebooks-dir", str(FIXTURES), "--years", "2022,2023", "--jobs", "2", "--quiet"]
@@ -256,7 +257,7 @@ def test_a_forked_kernel_starts_without_importing_anything(tmp_path):
     from batch_notebooks import write_notebook
 
     write_notebook(tmp_path / "nb", "01_imports", "1 + 1",  # (what running a cell imports)
-                   "import sys\nfrom analysis import forkserver\n"
+                   "import sys\nfrom analysis.runner import forkserver\n"
                    "print('new:', sorted(set(sys.modules) - forkserver.TEMPLATE_MODULES))")
     proc = run_cli("--notebooks-dir", str(tmp_path / "nb"), "--years", "2022", "--quiet",
                    "--out", str(tmp_path / "out"))

@@ -48,7 +48,7 @@ def test_a_runner_held_up_after_a_cell_ends_loses_none_of_its_outputs(tmp_path):
     from nbclient import NotebookClient
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from analysis import batch, kernels
+    from analysis.runner import batch, kernels
 
     held = NotebookClient.iopub_timeout.default_value + 0.5
     count = 100

@@ -11,11 +11,11 @@ from html.parser import HTMLParser
 
 import pytest
 
-from analysis import publish
 from analysis.data import load_provinces, load_sources, preferred_dti
 from analysis.i18n import t
-from analysis.index_page import headline_ranks, render_index, write_index
 from analysis.measures import HOME_PROVINCE
+from analysis.runner import publish
+from analysis.runner.index_page import headline_ranks, render_index, write_index
 
 
 def entry(year, province, notebook="01_year_profile", lang="vi", status="ok", variant=None, **extra):

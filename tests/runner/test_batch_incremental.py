@@ -16,7 +16,7 @@ import pytest
 from batch_notebooks import briefs, index_links, rebuilt, run_cli, snapshot, write_notebook
 from data_helpers import copy_data
 
-from analysis.incremental import InputDigests, digest_of
+from analysis.runner.incremental import InputDigests, digest_of
 
 READS = ('import os\n'
          'path = os.path.join(os.environ["DTI_DATA_DIR"], "processed", "{name}")\n'
@@ -201,8 +201,9 @@ def test_a_failed_or_missing_previous_run_is_never_up_to_date(tmp_path):
 
 
 def test_an_up_to_date_batch_starts_no_kernel(work, monkeypatch, capsys):
-    from analysis import batch, cli
+    from analysis import cli
     from analysis.paths import DATA_DIR_ENV
+    from analysis.runner import batch
 
     def forbidden(*args, **kwargs):
         raise AssertionError("a kernel or the fork server was started")

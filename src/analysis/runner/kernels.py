@@ -36,13 +36,13 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.provisioner_base import KernelProvisionerBase
 
-from analysis.forkserver import descendants, kill_tree, pid_alive
+from analysis.runner.forkserver import descendants, kill_tree, pid_alive
 
 KERNEL_NAME = "dti-suite"
 HASH_SEED = "0"
 KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False",  # nothing written to ~/.ipython
                     # stdout and stderr in the order of the writes, whatever the load
-                    "--IPKernelApp.outstream_class=analysis.kernel_streams.OrderedOutStream"]
+                    "--IPKernelApp.outstream_class=analysis.runner.kernel_streams.OrderedOutStream"]
 
 
 class KernelError(RuntimeError):
@@ -79,9 +79,9 @@ class ForkServer:
         try:
             self.process = subprocess.Popen(
                 # `-c`, not `-m`: the kernels must find this very module (its audit
-                # records) as `analysis.forkserver`, not as `__main__`.
+                # records) as `analysis.runner.forkserver`, not as `__main__`.
                 [self.python, "-Xfrozen_modules=off", "-c",
-                 "from analysis.forkserver import main; main()", json.dumps(config)],
+                 "from analysis.runner.forkserver import main; main()", json.dumps(config)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env,
                 start_new_session=True)  # Ctrl-C in a terminal reaches the runner only
         finally:

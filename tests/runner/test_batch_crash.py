@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from batch_notebooks import briefs, index_links, run_cli, start_cli, wait_for, write_notebook
 
-from analysis import cli, kernels, publish
-from analysis.journal import JOURNAL_NAME, Journal, read_journal
+from analysis import cli
+from analysis.runner import kernels, publish
+from analysis.runner.journal import JOURNAL_NAME, Journal, read_journal
 
 HOLD = ("import os, pathlib, time\n"
         "go = pathlib.Path({marks!r}, 'go')\n"

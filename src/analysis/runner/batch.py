@@ -53,13 +53,14 @@ from pathlib import Path
 # (this process only, not the kernels) turns that optional import off.
 sys.modules.setdefault("rfc3987_syntax", None)
 
-from analysis import datalock, publish
+from analysis import datalock
 from analysis.errors import UserError
 from analysis.measures import HOME_PROVINCE as DEFAULT_PROVINCE
 from analysis.names import slugify
 from analysis.paths import DATA_DIR_ENV, OUTPUTS_DIR
 from analysis.paths import data_dir as resolve_data_dir
 from analysis.paths import notebooks_dir as resolve_notebooks_dir
+from analysis.runner import publish
 
 ALL_PROVINCES_DIR = "all"
 LOCK_NAME = ".run.lock"
@@ -178,7 +179,7 @@ def variant_slug(extra) -> str:
                                                for v in values)])) or name)
     slug = "_".join(words)
     if len(slug) > VARIANT_MAX or not slug:
-        from analysis.incremental import digest_of
+        from analysis.runner.incremental import digest_of
 
         slug = slug[:VARIANT_MAX - 9].rstrip("-_") + "-" + digest_of(extra)[:8]
     return slug
@@ -333,14 +334,14 @@ class Result:
 
 def start_kernel_hook():
     """The function that starts kernels (tests replace it to prove none was started)."""
-    from analysis import kernels
+    from analysis.runner import kernels
 
     return kernels.start_kernel
 
 
 def fork_server_hook():
     """The fork server class (tests replace it to prove none was started)."""
-    from analysis import kernels
+    from analysis.runner import kernels
 
     return kernels.ForkServer
 
@@ -434,7 +435,7 @@ class Context:
 
 async def _watch(kernel, coro, deadline: float, memory_limit: int | None) -> None:
     """Await `coro` (the cells); kill the kernel at the deadline or past the memory limit."""
-    from analysis.kernels import tree_rss_bytes
+    from analysis.runner.kernels import tree_rss_bytes
 
     task = asyncio.ensure_future(coro)
     # Its error is read below; on Ctrl-C nobody may be left to read it, so mark it read.
@@ -457,23 +458,23 @@ async def _watch(kernel, coro, deadline: float, memory_limit: int | None) -> Non
     task.result()
 
 
-OPENED_FILES = "__import__('analysis.forkserver', fromlist=['opened_files']).opened_files()"
+OPENED_FILES = "__import__('analysis.runner.forkserver', fromlist=['opened_files']).opened_files()"
 
 
 async def _attempt(ctx: Context, run: Run, nb, result: Result, deadline: float):
     """One try of one run on a new kernel; raises what went wrong."""
     import ast
 
-    from analysis import kernels
+    from analysis.runner import kernels
 
     t0 = time.perf_counter()
     kernel = await ctx.kernel()
     try:
         if ctx.fork_server is None:  # a kernel from scratch: record the data files it opens,
             # and adopt its orphans as a forked kernel does
-            await kernels.run_silently(kernel.kc, "__import__('analysis.forkserver', fromlist="
+            await kernels.run_silently(kernel.kc, "__import__('analysis.runner.forkserver', fromlist="
                                        f"['track_reads']).track_reads({str(ctx.data_root)!r}); "
-                                       "__import__('analysis.forkserver', fromlist=['x'])"
+                                       "__import__('analysis.runner.forkserver', fromlist=['x'])"
                                        ".become_subreaper()")
         t1 = time.perf_counter()
         result.timings["start"] = round(t1 - t0, 3)
@@ -528,9 +529,9 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
     No further run starts once `publish.stopped` (if it has one) is set."""
     from papermill.iorw import load_notebook_node  # gives every cell a `tags` list
 
-    from analysis import kernels
-    from analysis.brief_exporter import warm_up as warm_exporter
     from analysis.data import preferred_dti
+    from analysis.runner import kernels
+    from analysis.runner.brief_exporter import warm_up as warm_exporter
 
     results = [] if results is None else results
     sources = {path: load_notebook_node(str(path)) for path in {r.notebook.path for r in runs}}
@@ -649,7 +650,7 @@ def threading_is_main() -> bool:
 def _frozen_digests(data_root: Path, runs: list[Run]):
     """The batch's input digests, data files and notebooks hashed now, before any run reads
     them (see `InputDigests.freeze_data`)."""
-    from analysis.incremental import InputDigests
+    from analysis.runner.incremental import InputDigests
 
     digests = InputDigests(data_root)
     digests.freeze_data()
@@ -667,7 +668,7 @@ class Recording:
     batch killed later keeps it (`analysis.journal`)."""
 
     def __init__(self, out: Path, recorder, max_bytes: int | None):
-        from analysis.journal import Journal
+        from analysis.runner.journal import Journal
 
         self.publisher = publish.Publisher(out, max_bytes)
         self.recorder = recorder
@@ -693,7 +694,7 @@ class Recording:
 
 
 def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path, data_root: Path) -> int:
-    from analysis.journal import SpaceReserve, read_journal
+    from analysis.runner.journal import SpaceReserve, read_journal
 
     digests = _frozen_digests(data_root, runs)
     previous = publish.read_entries(out)  # a killed batch's journal included
@@ -788,7 +789,7 @@ def _record(args, out: Path, data_root: Path, recording, previous: dict, pending
 def _publish_dataset(out: Path, data_root: Path) -> None:
     """<out>/data/ (only the files that changed), after the briefs are listed: a disk too full
     for it costs the dataset, one warning line, never the index."""
-    from analysis.dataset import write_dataset
+    from analysis.runner.dataset import write_dataset
 
     try:
         write_dataset(out, data_root)

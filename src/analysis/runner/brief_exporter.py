@@ -5,11 +5,11 @@ a papermill user gets from an executed notebook the same offline brief the batch
 publishes; the runner (`render_brief`, at the end) uses this same class.
 
 From an executed notebook it:
-1. cleans it (`html_export.normalise`: no timings, addresses, random ids);
+1. cleans it (`export.normalise`: no timings, addresses, random ids);
 2. leaves out code, prompts, the parameter cells, code cells without output and cells tagged
    `notebook-only`;
 3. renders `templates/brief.html.j2` (our own head: inline CSS, nothing fetched; charts with
-   their own alt text) with every piece of notebook HTML through `html_export.sanitize_html`;
+   their own alt text) with every piece of notebook HTML through `export.sanitize_html`;
 4. takes title, kicker ("province · DTI year") and language from `resources["brief"]` when the
    runner gives them, else from the notebook's parameters (papermill's record of them, over the
    parameters cell's defaults), as the runner would for the same parameters.
@@ -29,8 +29,8 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from traitlets import default
 from traitlets.config import Config
 
-from analysis import html_export
-from analysis.html_export import NOTEBOOK_ONLY, TEMPLATES
+from analysis.runner import export
+from analysis.runner.export import NOTEBOOK_ONLY, TEMPLATES
 
 _PARAMETER_TAGS = {"parameters", "injected-parameters"}
 
@@ -94,7 +94,7 @@ def brief_settings(nb, fallback_title: str = "") -> dict:
     params = notebook_parameters(nb)
     province, year = _canonical_province(params.get("province")), params.get("year")
     lang = str(params.get("lang") or "vi").strip().lower()
-    title = brief_title(html_export.topic(nb), fallback_title, province, year)
+    title = brief_title(export.topic(nb), fallback_title, province, year)
     return {"title": title, "kicker": kicker(province, year), "lang": lang}
 
 
@@ -168,7 +168,7 @@ class DtiBriefExporter(HTMLExporter):
             "skip_svg_encoding": False,
         }
         super().__init__(config=config, **{**kw, **fixed})
-        self.register_filter("clean_html", html_export.sanitize_html)  # … which is ours
+        self.register_filter("clean_html", export.sanitize_html)  # … which is ours
 
     @default("default_preprocessors")
     def _no_preprocessors(self):
@@ -185,10 +185,10 @@ class DtiBriefExporter(HTMLExporter):
 
     def from_notebook_node(self, nb, resources=None, **kw):
         resources = dict(resources or {})
-        nb = html_export.normalise(nb)  # a copy: the caller's notebook is not changed
+        nb = export.normalise(nb)  # a copy: the caller's notebook is not changed
         fallback = resources.get("metadata", {}).get("name", "")
         brief = dict(resources.get("brief") or brief_settings(nb, fallback))
-        brief["css"] = html_export.brief_css()
+        brief["css"] = export.brief_css()
         resources["brief"] = brief
         resources["metadata"] = {**resources.get("metadata", {}), "name": brief["title"]}
         nb = brief_cells(nb)
