@@ -13,9 +13,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from analysis.html_contract import brief_css
 from analysis.notebook_style import CONTRACT_CLASSES, MARK, _rules, stylesheet
 from analysis.paths import REPO_ROOT
-from analysis.runner.export import brief_css
 
 JUPYTER = str(Path(sys.executable).with_name("jupyter"))
 

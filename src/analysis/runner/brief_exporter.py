@@ -9,7 +9,7 @@ From an executed notebook it:
 2. leaves out code, prompts, the parameter cells, code cells without output and cells tagged
    `notebook-only`;
 3. renders `templates/brief.html.j2` (our own head: inline CSS, nothing fetched; charts with
-   their own alt text) with every piece of notebook HTML through `export.sanitize_html`;
+   their own alt text) with every piece of notebook HTML through `html_contract.sanitize_html`;
 4. takes title, kicker ("province · DTI year") and language from `resources["brief"]` when the
    runner gives them, else from the notebook's parameters (papermill's record of them, over the
    parameters cell's defaults), as the runner would for the same parameters.
@@ -29,8 +29,10 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from traitlets import default
 from traitlets.config import Config
 
+from analysis import html_contract
+from analysis.paths import TEMPLATES_DIR
 from analysis.runner import export
-from analysis.runner.export import NOTEBOOK_ONLY, TEMPLATES
+from analysis.runner.export import NOTEBOOK_ONLY
 
 _PARAMETER_TAGS = {"parameters", "injected-parameters"}
 
@@ -153,7 +155,7 @@ class DtiBriefExporter(HTMLExporter):
 
     def __init__(self, config=None, **kw):
         fixed = {
-            "template_file": str(TEMPLATES / "brief.html.j2"),
+            "template_file": str(TEMPLATES_DIR / "brief.html.j2"),
             "exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True,
             # Not "": nbconvert then writes <a … /> (ElementTree), which HTML reads as an open
             # <a> that swallows the rest of the cell. brief.css shows the ¶ only on hover.
@@ -168,7 +170,7 @@ class DtiBriefExporter(HTMLExporter):
             "skip_svg_encoding": False,
         }
         super().__init__(config=config, **{**kw, **fixed})
-        self.register_filter("clean_html", export.sanitize_html)  # … which is ours
+        self.register_filter("clean_html", html_contract.sanitize_html)  # … which is ours
 
     @default("default_preprocessors")
     def _no_preprocessors(self):
@@ -188,7 +190,7 @@ class DtiBriefExporter(HTMLExporter):
         nb = export.normalise(nb)  # a copy: the caller's notebook is not changed
         fallback = resources.get("metadata", {}).get("name", "")
         brief = dict(resources.get("brief") or brief_settings(nb, fallback))
-        brief["css"] = export.brief_css()
+        brief["css"] = html_contract.brief_css()
         resources["brief"] = brief
         resources["metadata"] = {**resources.get("metadata", {}), "name": brief["title"]}
         nb = brief_cells(nb)
