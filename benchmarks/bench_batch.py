@@ -173,11 +173,11 @@ def from_manifest(out: Path, result: dict) -> dict:
 def default_set() -> list[tuple[Path, dict]]:
     """(notebook, parameters) of the default run, from the runner's own plan."""
     from analysis import cli
-    from analysis.runner import batch
     from analysis.paths import NOTEBOOKS_DIR
+    from analysis.runner import plan
 
     args = cli.parser().parse_args(["run"])
-    runs = batch.plan(args, NOTEBOOKS_DIR)
+    runs = plan.plan(args, NOTEBOOKS_DIR)
     return [(run.notebook.path, run.parameters()) for run in runs]
 
 

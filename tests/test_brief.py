@@ -375,7 +375,7 @@ def test_a_brief_links_to_the_index_and_its_twin_where_the_runner_writes_them(no
     import posixpath
 
     from analysis.paths import REPO_ROOT
-    from analysis.runner.batch import Notebook, Run
+    from analysis.runner.plan import Notebook, Run
 
     book = Notebook(notebook, REPO_ROOT / "notebooks" / f"{notebook}.ipynb", ())
     runs = {lang: Run(book, 2021, province, lang) for lang in ("vi", "en")}

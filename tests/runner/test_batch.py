@@ -20,7 +20,7 @@ import pytest
 from filelock import FileLock
 
 from analysis import cli
-from analysis.runner import batch
+from analysis.runner import batch, execute
 from analysis.runner.export import external_resources, normalise
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,7 +134,7 @@ def no_kernels(monkeypatch):
         started.append(True)
         raise AssertionError("a kernel was started")
 
-    monkeypatch.setattr(batch, "start_kernel_hook", forbidden)
+    monkeypatch.setattr(execute, "start_kernel_hook", forbidden)
     return started
 
 

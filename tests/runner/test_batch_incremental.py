@@ -203,13 +203,13 @@ def test_a_failed_or_missing_previous_run_is_never_up_to_date(tmp_path):
 def test_an_up_to_date_batch_starts_no_kernel(work, monkeypatch, capsys):
     from analysis import cli
     from analysis.paths import DATA_DIR_ENV
-    from analysis.runner import batch
+    from analysis.runner import execute
 
     def forbidden(*args, **kwargs):
         raise AssertionError("a kernel or the fork server was started")
 
     monkeypatch.setenv(DATA_DIR_ENV, str(work / "data"))  # main() sets it; restored after
-    monkeypatch.setattr(batch, "start_kernel_hook", forbidden)
-    monkeypatch.setattr(batch, "fork_server_hook", forbidden)
+    monkeypatch.setattr(execute, "start_kernel_hook", forbidden)
+    monkeypatch.setattr(execute, "fork_server_hook", forbidden)
     assert cli.main(["run", *_args(work), "--quiet"]) == 0
     assert "4 up to date, 0 rebuilt, 0 failed" in capsys.readouterr().out

@@ -1,7 +1,7 @@
 """A cell's outputs do not depend on load: stdout and stderr come out in the order the cell wrote
 them, however long the cell takes (`analysis.kernel_streams`; a pause, `time.sleep(0.3)`, is what
 a loaded machine does to a cell), and a runner held up after a cell ends still gets every output
-(`batch._execute_cells`)."""
+(`execute._execute_cells`)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_a_runner_held_up_after_a_cell_ends_loses_none_of_its_outputs(tmp_path):
     from nbclient import NotebookClient
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from analysis.runner import batch, kernels
+    from analysis.runner import execute, kernels
 
     held = NotebookClient.iopub_timeout.default_value + 0.5
     count = 100
@@ -68,7 +68,7 @@ def test_a_runner_held_up_after_a_cell_ends_loses_none_of_its_outputs(tmp_path):
 
         channel.get_msg = get_msg_then_hold_up_the_loop
         try:
-            await batch._execute_cells(kernel, nb)
+            await execute._execute_cells(kernel, nb)
         finally:
             await kernel.stop()
 
