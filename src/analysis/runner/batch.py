@@ -148,7 +148,8 @@ class Recording:
     def __call__(self, result: Result, nb) -> None:
         self.publisher(result, nb)
         if result.extra.get("io_errno") in STOP_ERRNOS and not self.stopped:
-            self.stopped = result.error  # the next runs would fail the same way: none starts
+            # the next runs would fail the same way: none starts; the system's words say why
+            self.stopped = os.strerror(result.extra["io_errno"])
         entry = self.recorder.entry(result)
         self.entries.append(entry)
         if self.journal_error:
@@ -195,7 +196,7 @@ def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path, data_root
     print(publish.summary_table(results, len(runs) - len(todo)))
     if recording.stopped and len(todo) > len(results):
         print(f"stopped: {len(todo) - len(results)} run(s) not started, the output folder "
-              f"cannot take more ({recording.stopped.split(': ')[-1]}); free it and run again: "
+              f"cannot take more ({recording.stopped}); free it and run again: "
               "the runs published are kept", file=sys.stderr)
     if problem:
         print(f"error: {problem}", file=sys.stderr)

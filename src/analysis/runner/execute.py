@@ -78,7 +78,12 @@ IOPUB_TIMEOUT = 24 * 3600
 
 
 async def _execute_cells(kernel, nb) -> None:
+    """Run every cell of `nb` on `kernel`, outputs into `nb`; nbclient's CellExecutionError when
+    the notebook raises, KernelDied when the kernel's process dies under it."""
     from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+
+    from analysis.runner.kernels import KernelDied
 
     client = NotebookClient(nb, km=kernel.km, kernel_name=kernel.km.kernel_name, timeout=None,
                             record_timing=False, allow_errors=False,
@@ -86,21 +91,23 @@ async def _execute_cells(kernel, nb) -> None:
     client.kc = kernel.kc
     client.reset_execution_trackers()
     nb.metadata["language_info"] = kernel.language_info
-    for index, cell in enumerate(nb.cells):
-        await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+    try:
+        for index, cell in enumerate(nb.cells):
+            await client.async_execute_cell(cell, index,
+                                            execution_count=client.code_cells_executed + 1)
+    except DeadKernelError as exc:
+        raise KernelDied("the kernel died during the run") from exc
 
 
 def error_summary(exc: BaseException) -> str:
+    """One line of at most 300 characters for a run's error: the notebook's exception name and
+    value, else the error's type and message."""
     from nbclient.exceptions import CellExecutionError
 
     if isinstance(exc, CellExecutionError) and getattr(exc, "ename", None):
         return f"{exc.ename}: {exc.evalue}".strip().splitlines()[0][:300]
     text = f"{type(exc).__name__}: {exc}".strip()
     return text.splitlines()[0][:300]
-
-
-class MemoryLimitExceeded(RuntimeError):
-    pass
 
 
 @dataclass
@@ -144,8 +151,9 @@ class Context:
 
 
 async def _watch(kernel, coro, deadline: float, memory_limit: int | None) -> None:
-    """Await `coro` (the cells); kill the kernel at the deadline or past the memory limit."""
-    from analysis.runner.kernels import tree_rss_bytes
+    """Await `coro` (the cells); at the deadline RunTimeout, past the memory limit
+    MemoryLimitExceeded, the kernel killed either way."""
+    from analysis.runner.kernels import MemoryLimitExceeded, RunTimeout, tree_rss_bytes
 
     task = asyncio.ensure_future(coro)
     # Its error is read below; on Ctrl-C nobody may be left to read it, so mark it read.
@@ -154,7 +162,7 @@ async def _watch(kernel, coro, deadline: float, memory_limit: int | None) -> Non
         while True:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
-                raise TimeoutError
+                raise RunTimeout
             done, _ = await asyncio.wait({task}, timeout=min(remaining, 0.25))
             if done:
                 break
@@ -168,11 +176,14 @@ async def _watch(kernel, coro, deadline: float, memory_limit: int | None) -> Non
     task.result()
 
 
-OPENED_FILES = "__import__('analysis.runner.forkserver', fromlist=['opened_files']).opened_files()"
+# In a kernel: the module that records the data files a run opens (`runner.forkserver`).
+FORKSERVER = "__import__('analysis.runner.forkserver', fromlist=['forkserver'])"
+OPENED_FILES = f"{FORKSERVER}.opened_files()"
 
 
 async def _attempt(ctx: Context, run: Run, nb, result: Result, deadline: float):
-    """One try of one run on a new kernel; raises what went wrong."""
+    """One try of one run on a new kernel; raises what went wrong (a `kernels.KernelError` kind
+    for the kernel, CellExecutionError for the notebook)."""
     import ast
 
     from analysis.runner import kernels
@@ -182,10 +193,8 @@ async def _attempt(ctx: Context, run: Run, nb, result: Result, deadline: float):
     try:
         if ctx.fork_server is None:  # a kernel from scratch: record the data files it opens,
             # and adopt its orphans as a forked kernel does
-            await kernels.run_silently(kernel.kc, "__import__('analysis.runner.forkserver', fromlist="
-                                       f"['track_reads']).track_reads({str(ctx.data_root)!r}); "
-                                       "__import__('analysis.runner.forkserver', fromlist=['x'])"
-                                       ".become_subreaper()")
+            await kernels.set_up(kernel.kc, f"{FORKSERVER}.track_reads({str(ctx.data_root)!r}); "
+                                            f"{FORKSERVER}.become_subreaper()")
         t1 = time.perf_counter()
         result.timings["start"] = round(t1 - t0, 3)
         await _watch(kernel, _execute_cells(kernel, nb), deadline, ctx.memory_limit)
@@ -197,8 +206,16 @@ async def _attempt(ctx: Context, run: Run, nb, result: Result, deadline: float):
 
 
 async def run_one(ctx: Context, run: Run, source) -> tuple[Result, object]:
-    """Execute one run on a fresh kernel (retried once if the kernel dies under it)."""
-    from nbclient.exceptions import CellExecutionError, DeadKernelError
+    """Execute one run on a fresh kernel, retried once if the kernel dies under it; its Result
+    (status and error decided by the error's type) and the executed notebook."""
+    from nbclient.exceptions import CellExecutionError
+
+    from analysis.runner.kernels import (
+        KernelDied,
+        KernelStartError,
+        MemoryLimitExceeded,
+        RunTimeout,
+    )
 
     result = Result(run)
     start = time.perf_counter()
@@ -207,25 +224,26 @@ async def run_one(ctx: Context, run: Run, source) -> tuple[Result, object]:
     for attempt in (1, 2):
         try:
             await _attempt(ctx, run, nb, result, deadline)
-        except TimeoutError:
+        except RunTimeout:
             result.status, result.error = "timeout", f"timed out after {ctx.timeout:g} s"
         except MemoryLimitExceeded:
             limit = (ctx.memory_limit or 0) / 2**20
             result.status = "failed"
             result.error = f"kernel stopped: it used more than the memory limit ({limit:g} MB)"
-        except CellExecutionError as exc:  # the notebook raised
-            result.status, result.error = "failed", error_summary(exc)
-        except Exception as exc:  # noqa: BLE001 - kernel died, did not start…: record, go on
-            died = isinstance(exc, DeadKernelError) or "died" in str(exc).lower()
-            if died and attempt == 1:  # killed from outside or crashed: once more, new kernel
+        except KernelDied:
+            if attempt == 1:  # killed from outside or crashed: once more, on a new kernel
                 result.retried = True
                 result.timings.clear()
                 nb = _copy(source)
                 continue
+            result.status = "failed"
+            result.error = "the kernel died during the run, twice (killed from outside or crashed)"
+        except KernelStartError as exc:  # it says what did not start, and how
+            result.status, result.error = "failed", str(exc)[:300]
+        except CellExecutionError as exc:  # the notebook raised
             result.status, result.error = "failed", error_summary(exc)
-            if died:
-                result.error = ("the kernel died during the run, twice (killed from outside "
-                                "or crashed)")
+        except Exception as exc:  # noqa: BLE001 - anything else fails this run, not the batch
+            result.status, result.error = "failed", error_summary(exc)
         break
     result.duration = time.perf_counter() - start
     return result, nb

@@ -20,6 +20,12 @@ heavy modules once and read the data tables (`analysis.forkserver`):
 The kernel of a run is stopped when the run ends, so nothing a run does (event hooks, options,
 registries, modules, threads, memory) reaches the next one; a kernel that dies, overruns or grows
 past the memory limit only fails (or retries) its own run.
+
+What went wrong with a kernel is told by the type of the error, never by its message:
+`KernelError` and its kinds, `KernelStartError` (it never started: the fork server or the kernel
+could not be started, the kernel exited or stayed silent before it answered, its set-up failed),
+`KernelDied` (its process died under a run), `RunTimeout` (the run went past its deadline) and
+`MemoryLimitExceeded` (past the memory limit). `runner.execute` retries on `KernelDied` alone.
 """
 
 from __future__ import annotations
@@ -46,7 +52,25 @@ KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False",  # nothing written to ~/.i
 
 
 class KernelError(RuntimeError):
-    """A kernel (or the fork server) could not be started."""
+    """What went wrong with a run's kernel; the subclass says which (see the module docstring)."""
+
+
+class KernelStartError(KernelError):
+    """The kernel never started: it, or the fork server it comes from, could not be started, it
+    exited or stayed silent before it answered, or its set-up failed."""
+
+
+class KernelDied(KernelError):
+    """The kernel's process died under a run (killed from outside, or crashed)."""
+
+
+class RunTimeout(KernelError):
+    """The run went past its deadline (`--timeout`); its kernel was killed."""
+
+
+class MemoryLimitExceeded(KernelError):
+    """The kernel, with every process it started, grew past the memory limit
+    (`--max-kernel-memory`); it was killed."""
 
 
 def kernel_python(kernel_name: str = KERNEL_NAME) -> str:
@@ -89,7 +113,7 @@ class ForkServer:
                 stderr.close()
         reply = self._read(timeout)
         if "ready" not in reply:
-            raise KernelError(f"fork server did not start: {reply.get('error', reply)}")
+            raise KernelStartError(f"fork server did not start: {reply.get('error', reply)}")
 
     def _read(self, timeout: float) -> dict:
         result: list = []
@@ -99,7 +123,7 @@ class ForkServer:
         reader.join(timeout)
         if not result or not result[0]:
             self.stop()
-            raise KernelError("fork server did not answer (it exited or hung)")
+            raise KernelStartError("fork server did not answer (it exited or hung)")
         return json.loads(result[0])
 
     def fork(self, connection_file: str, cwd: str, env: dict, arguments=()) -> int:
@@ -107,15 +131,15 @@ class ForkServer:
                    "arguments": list(arguments), "log": str(self.log) if self.log else None}
         with self._lock:
             if self.process is None or self.process.poll() is not None:
-                raise KernelError("fork server is not running")
+                raise KernelStartError("fork server is not running")
             try:
                 self.process.stdin.write((json.dumps(request) + "\n").encode())
                 self.process.stdin.flush()
             except OSError as exc:
-                raise KernelError(f"fork server is not running: {exc}") from exc
+                raise KernelStartError(f"fork server is not running: {exc}") from exc
             reply = self._read(60)
         if "pid" not in reply:
-            raise KernelError(reply.get("error", "fork server: no kernel"))
+            raise KernelStartError(reply.get("error", "fork server: no kernel"))
         return int(reply["pid"])
 
     def stop(self) -> None:
@@ -288,7 +312,8 @@ class Kernel:
 async def start_kernel(ipc_dir: Path, name: str, cwd: Path, kernel_name: str = KERNEL_NAME,
                        timeout: float = 60, fork_server: ForkServer | None = None) -> Kernel:
     """Start one kernel over IPC with its connection file and sockets in `ipc_dir`: forked from
-    `fork_server`, or from scratch through the kernelspec when it is None."""
+    `fork_server`, or from scratch through the kernelspec when it is None; KernelStartError when
+    it cannot be started or does not answer within `timeout` seconds."""
     km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
                             connection_file=str(ipc_dir / f"{name}.json"))
     km.ip = str(ipc_dir / name)  # IPC socket path prefix: <ipc_dir>/<name>-<port number>
@@ -297,7 +322,10 @@ async def start_kernel(ipc_dir: Path, name: str, cwd: Path, kernel_name: str = K
         provisioner = ForkProvisioner(kernel_id=name, kernel_spec=km.kernel_spec, parent=km)
         provisioner.fork_server = fork_server
         km.provisioner = provisioner
-    await km.start_kernel(cwd=str(cwd), env=env, extra_arguments=KERNEL_ARGUMENTS)
+    try:
+        await km.start_kernel(cwd=str(cwd), env=env, extra_arguments=KERNEL_ARGUMENTS)
+    except Exception as exc:  # no process, a bad kernelspec, no fork server: it never started
+        raise KernelStartError(f"the kernel did not start: {exc}") from exc
     kc = km.client()
     kc.start_channels()
     try:
@@ -313,14 +341,14 @@ async def _handshake(km, kc, timeout: float) -> dict:
     """The kernel_info reply, once the kernel answers on shell AND its idle status for that
     request has come through IOPub (so the subscription is live and no output of the first cell
     can be lost). Replaces `wait_for_ready`, whose fixed 0.2 s IOPub flush would be paid by
-    every run."""
+    every run. KernelStartError when the kernel exits, or stays silent for `timeout` seconds."""
     import time
     from queue import Empty
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not await km.is_alive():
-            raise RuntimeError("Kernel died before replying to kernel_info")
+            raise KernelStartError("the kernel did not start: it exited before it answered")
         msg_id = kc.kernel_info()
         try:
             reply = await kc.get_shell_msg(timeout=1)
@@ -334,29 +362,37 @@ async def _handshake(km, kc, timeout: float) -> dict:
                     return reply
         except Empty:
             continue  # not up yet, or IOPub joined late: ask again
-    # Not TimeoutError: that is what a run over --timeout raises, and this is not one.
-    raise KernelError(f"kernel did not answer within {timeout:g} s")
+    raise KernelStartError(f"the kernel did not start: it did not answer within {timeout:g} s")
 
 
-async def run_silently(kc, code: str, timeout: float = 120) -> None:
-    """Execute `code` without touching history or the execution count; KernelError on error."""
+async def set_up(kc, code: str, timeout: float = 120) -> None:
+    """Execute the set-up `code` of a kernel before its run, without touching history or the
+    execution count; KernelStartError when it fails or does not end within `timeout` seconds."""
     errors: list[str] = []
 
     def hook(msg):
         if msg["msg_type"] == "error":
             errors.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
 
-    reply = await kc.execute_interactive(code, silent=True, store_history=False,
-                                         output_hook=hook, timeout=timeout)
+    try:
+        reply = await kc.execute_interactive(code, silent=True, store_history=False,
+                                             output_hook=hook, timeout=timeout)
+    except TimeoutError as exc:  # jupyter_client's: no reply within `timeout`
+        raise KernelStartError(f"the kernel's set-up did not end within {timeout:g} s") from exc
     if reply["content"]["status"] != "ok" or errors:
-        raise KernelError("kernel set-up failed: " + ("; ".join(errors) or
-                                                       reply["content"].get("evalue", "")))
+        raise KernelStartError("the kernel's set-up failed: " + (
+            "; ".join(errors) or reply["content"].get("evalue", "")))
 
 
 async def evaluate(kc, expression: str, timeout: float = 30) -> str | None:
-    """The repr of `expression` in the kernel (user_expressions: no output, no count)."""
-    reply = await kc.execute_interactive("", silent=True, store_history=False, timeout=timeout,
-                                         user_expressions={"value": expression})
+    """The repr of `expression` in the kernel (user_expressions: no output, no count); None when
+    it fails or the kernel does not answer within `timeout` seconds."""
+    try:
+        reply = await kc.execute_interactive("", silent=True, store_history=False,
+                                             timeout=timeout,
+                                             user_expressions={"value": expression})
+    except TimeoutError:  # jupyter_client's: no reply (the kernel is gone, or hangs)
+        return None
     value = reply["content"].get("user_expressions", {}).get("value", {})
     if value.get("status") != "ok":
         return None

@@ -160,8 +160,7 @@ class Publisher:
         try:
             write_text_atomic(text, failed_copy)
         except OSError as exc:  # the run has failed already: say why its notebook is missing
-            if not result.error.startswith("cannot write"):
-                result.error = f"{result.error}; and {io_error(exc)}"[:600]
+            result.error = f"{result.error}; and {io_error(exc)}"[:600]
             return
         result.ipynb = failed_copy
 
