@@ -14,7 +14,6 @@ import pytest
 from analysis.data import load_provinces, load_sources, preferred_dti
 from analysis.i18n import t
 from analysis.measures import HOME_PROVINCE
-from analysis.runner import publish
 from analysis.runner.index_page import headline_ranks, render_index, write_index
 
 
@@ -209,13 +208,6 @@ def test_same_entries_give_the_same_bytes_whatever_their_order(tmp_path):
     write_index(tmp_path, entries)
     first = (tmp_path / "index.html").read_bytes()
     assert render_index(shuffled).encode("utf-8") == first
-
-
-def test_publish_write_index_still_works_and_delegates(tmp_path):
-    entries = [entry(2022, "Bắc Giang")]
-    publish.write_index(tmp_path, entries)
-    assert (tmp_path / "index.html").read_text(encoding="utf-8") == render_index(entries)
-    assert not list(tmp_path.glob(".*.tmp"))
 
 
 @pytest.mark.parametrize("entries", [[]])

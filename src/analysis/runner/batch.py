@@ -54,7 +54,7 @@ from analysis.errors import UserError
 from analysis.paths import DATA_DIR_ENV, OUTPUTS_DIR
 from analysis.paths import data_dir as resolve_data_dir
 from analysis.paths import notebooks_dir as resolve_notebooks_dir
-from analysis.runner import publish
+from analysis.runner import journal, manifest, publish
 from analysis.runner.execute import Result, error_summary, execute_all
 from analysis.runner.plan import Run, check_options, plan
 
@@ -99,7 +99,7 @@ def run(args) -> int:
     if threading_is_main():
         previous_handler = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
-        publish.remove_stale_temp_files(out)
+        journal.remove_stale_temp_files(out)
         data_root = resolve_data_dir(args.data).resolve()
         with datalock.reading(data_root):  # import-dti and build wait until the batch ends
             return _run_locked(args, runs, out, notebooks_dir, data_root)
@@ -136,11 +136,9 @@ class Recording:
     batch killed later keeps it (`runner.journal`)."""
 
     def __init__(self, out: Path, recorder, max_bytes: int | None):
-        from analysis.runner.journal import Journal
-
         self.publisher = publish.Publisher(out, max_bytes)
         self.recorder = recorder
-        self.journal = Journal(out)
+        self.journal = journal.Journal(out)
         self.entries: list[dict] = []
         self.journal_error = ""
         self.stopped = ""
@@ -163,19 +161,18 @@ class Recording:
 
 
 def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path, data_root: Path) -> int:
-    from analysis.runner.journal import SpaceReserve, read_journal
-
     digests = _frozen_digests(data_root, runs)
-    previous = publish.read_entries(out)  # a killed batch's journal included
-    pending = bool(read_journal(out))
+    previous = manifest.read_entries(out)  # a killed batch's journal included
+    pending = bool(journal.read_journal(out))
     todo = [run for run in runs
             if args.force or not digests.up_to_date(run, previous.get(run.key), out)]
-    recording = Recording(out, publish.Recorder(out, data_root, digests),
+    recording = Recording(out, manifest.Recorder(out, data_root, digests),
                           int(args.max_output_mb * 2**20))
     results: list[Result] = []
     interrupted = False
     if todo:
-        reserve = SpaceReserve(out, len(todo))  # room for manifest and index on a full disk
+        # room for the manifest and the index on a full disk
+        reserve = journal.SpaceReserve(out, len(todo))
         try:
             interrupted = _execute(args, todo, notebooks_dir, data_root, recording, results)
         except Exception as exc:  # noqa: BLE001 - the fork server could not start: one line
@@ -193,7 +190,7 @@ def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path, data_root
         return 130
     order = {run.key: i for i, run in enumerate(runs)}
     results.sort(key=lambda r: order[r.run.key])
-    print(publish.summary_table(results, len(runs) - len(todo)))
+    print(manifest.summary_table(results, len(runs) - len(todo)))
     if recording.stopped and len(todo) > len(results):
         print(f"stopped: {len(todo) - len(results)} run(s) not started, the output folder "
               f"cannot take more ({recording.stopped}); free it and run again: "
@@ -237,12 +234,14 @@ def _record(args, out: Path, data_root: Path, recording, previous: dict, pending
     """Merge the finished runs into manifest.json and index.html, then drop the journal; ""
     or the one line saying what could not be written (the journal then keeps the runs).
     Even after Ctrl-C/SIGTERM: further signals are held off for these renames."""
+    from analysis.runner.index_page import write_index
+
     held = _hold_signals()
     try:
-        entries, changed = publish.write_manifest(out, recording.entries, recording.recorder,
-                                                  args.fresh_kernels, previous, pending)
+        entries, changed = manifest.write_manifest(out, recording.entries, recording.recorder,
+                                                   args.fresh_kernels, previous, pending)
         if changed or not (out / "index.html").exists():
-            publish.write_index(out, entries, data_root)
+            write_index(out, entries, data_root)
     except OSError as exc:
         recording.journal.close()
         kept = "" if recording.journal_error else (

@@ -211,7 +211,7 @@ def _frame(table: Table, data_dir) -> pd.DataFrame:
     unknown = [c for c in frame.columns if c not in FIELDS]
     if unknown:  # a new column must be described before it is published
         raise UserError(f"{table.name}: column(s) {', '.join(unknown)} have no description "
-                        "in analysis.dataset.FIELDS")
+                        "in analysis.runner.dataset.FIELDS")
     return frame.sort_values(list(table.primary_key), kind="stable").reset_index(drop=True)
 
 

@@ -6,7 +6,7 @@ notebooks and the library become):
 - `notebook`: the notebook file;
 - `parameters`: the values injected (year, province, language, extra `-p` values);
 - `data`: every file under the data folder that the run opened, each with its own checksum
-  (recorded by the kernel, see `analysis.forkserver`; when none was recorded, every file of the
+  (recorded by the kernel, see `runner.forkserver`; when none was recorded, every file of the
   data folder);
 - `analysis`: every file of the `analysis` package but its templates (code, catalogs);
 - `template`: the brief template and its CSS (`analysis/templates/`);

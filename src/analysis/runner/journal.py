@@ -109,3 +109,11 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
+
+
+def remove_stale_temp_files(out: Path) -> None:
+    """Temporary files a killed run left behind (`.<name>.<random>.tmp`, see analysis.atomic),
+    and its space reserve (`SpaceReserve`); its journal is kept: it is merged."""
+    for path in out.rglob(".*.tmp"):
+        path.unlink(missing_ok=True)
+    (out / RESERVE_NAME).unlink(missing_ok=True)

@@ -5,10 +5,10 @@ or when the cell ends, stdout first. So `warnings.warn(…); print(…)` came ou
 stderr when the cell ended within 0.2 s of the warning, and as stderr, then stdout when it did
 not (a slow or loaded machine): the brief depended on load. Here a write to one stream first
 sends what the other stream holds, so the outputs follow the order of the writes, however long
-the cell takes. (Pieces of one stream that arrive apart are joined by `html_export.normalise`.)
+the cell takes. (Pieces of one stream that arrive apart are joined by `export.normalise`.)
 
 Used by every kernel of the batch runner: `--IPKernelApp.outstream_class=` in
-`analysis.kernels.KERNEL_ARGUMENTS` (forked and from-scratch kernels alike).
+`runner.kernels.KERNEL_ARGUMENTS` (forked and from-scratch kernels alike).
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
 Starting a kernel and importing pandas/matplotlib/seaborn costs more than running one of our
 notebooks; reusing one kernel and resetting it between runs leaks state that no reset can
 enumerate. So every run gets its own kernel, forked from a template process that imported the
-heavy modules once and read the data tables (`analysis.forkserver`):
+heavy modules once and read the data tables (`runner.forkserver`):
 
-- `ForkServer` starts the template (`python -m analysis.forkserver`, the kernelspec's Python,
+- `ForkServer` starts the template (`runner.forkserver`, in the kernelspec's Python,
   `PYTHONHASHSEED` fixed so that set and dict orders are the same in every kernel) and asks it
   for a child per kernel;
 - `ForkProvisioner` is a jupyter_client kernel provisioner (`KernelProvisionerBase`): the
@@ -84,7 +84,7 @@ def kernel_python(kernel_name: str = KERNEL_NAME) -> str:
 
 
 class ForkServer:
-    """The template process (see `analysis.forkserver`); `fork()` is thread-safe."""
+    """The template process (see `runner.forkserver`); `fork()` is thread-safe."""
 
     def __init__(self, modules=(), data_root: Path | None = None, *,
                  kernel_name: str = KERNEL_NAME, log: Path | None = None):
