@@ -1,5 +1,5 @@
 """A cell's outputs do not depend on load: stdout and stderr come out in the order the cell wrote
-them, however long the cell takes (`analysis.kernel_streams`; a pause, `time.sleep(0.3)`, is what
+them, however long the cell takes (`runner.kernel_streams`; a pause, `time.sleep(0.3)`, is what
 a loaded machine does to a cell), and a runner held up after a cell ends still gets every output
 (`execute._execute_cells`)."""
 
@@ -30,6 +30,17 @@ def outputs(tmp_path_factory):
         found[name] = [[o["name"] for o in cell["outputs"]] for cell in nb["cells"]
                        if cell["cell_type"] == "code" and cell["outputs"]]
     return found
+
+
+def test_every_kernel_is_given_the_ordered_streams_by_their_module_path():
+    # Kernels load the class by name: the name must be the module's own, or ipykernel cannot
+    # start (and the template would import a module that is not there).
+    from analysis.runner import forkserver, kernels
+    from analysis.runner.kernel_streams import OrderedOutStream
+
+    name = f"{OrderedOutStream.__module__}.{OrderedOutStream.__qualname__}"
+    assert f"--IPKernelApp.outstream_class={name}" in kernels.KERNEL_ARGUMENTS
+    assert OrderedOutStream.__module__ in forkserver.KERNEL_MODULES
 
 
 def test_outputs_follow_the_order_of_the_writes(outputs):

@@ -400,23 +400,8 @@ async def evaluate(kc, expression: str, timeout: float = 30) -> str | None:
 
 
 def imported_modules(nb) -> set[str]:
-    """Modules a notebook imports (`import x`, `from x import y`), read from its code cells."""
-    import ast
+    """Modules a notebook imports (`import x`, `from x import y`), read from its code cells:
+    what the template imports ahead (`runner.imports.notebook_imports`)."""
+    from analysis.runner.imports import notebook_imports
 
-    names: set[str] = set()
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        source = "\n".join(line for line in cell.source.splitlines()
-                           if not line.lstrip().startswith(("%", "!")))
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names.add(node.module)
-                names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
+    return notebook_imports(nb)
