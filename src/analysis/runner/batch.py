@@ -22,7 +22,8 @@ Order of work:
    papermill's `parameterize_notebook`; cells run through nbclient with `record_timing=False`. A
    run over `--timeout` or past `--max-kernel-memory` has its kernel killed and fails; a kernel
    that dies under a run (killed from outside) is replaced and the run retried once; a kernel
-   that never starts fails its run as a start failure. tqdm progress on stderr. SIGTERM and Ctrl-C stop every kernel, record the finished runs, and exit 130.
+   that never starts fails its run as a start failure. tqdm progress on stderr. SIGTERM and
+   Ctrl-C stop every kernel, record the finished runs, and exit 130.
 5. publish each run as it finishes (`runner.publish`, `runner.export`), every file through a
    temporary file and a rename:
    `<out>/<year>/<province-slug>/<notebook>[.<variant>].<lang>.html` and the executed `.ipynb`
@@ -62,6 +63,7 @@ LOCK_NAME = ".run.lock"
 
 
 def _sigterm_as_interrupt(signum, frame):
+    """SIGTERM as Ctrl-C: raises KeyboardInterrupt, so that the same clean-up runs."""
     raise KeyboardInterrupt  # run the same clean-up as Ctrl-C: kernels stopped, temp files gone
 
 
@@ -110,6 +112,7 @@ def run(args) -> int:
 
 
 def threading_is_main() -> bool:
+    """Whether this is the main thread (the only one that may set signal handlers)."""
     import threading
 
     return threading.current_thread() is threading.main_thread()
@@ -136,6 +139,8 @@ class Recording:
     batch killed later keeps it (`runner.journal`)."""
 
     def __init__(self, out: Path, recorder, max_bytes: int | None):
+        """A recording into `out`: a run's files by `publish.Publisher` (briefs and notebooks up to
+        `max_bytes`), its manifest entry by `recorder`, journaled."""
         self.publisher = publish.Publisher(out, max_bytes)
         self.recorder = recorder
         self.journal = journal.Journal(out)
@@ -144,6 +149,8 @@ class Recording:
         self.stopped = ""
 
     def __call__(self, result: Result, nb) -> None:
+        """Publish one finished run, journal its entry; a full or read-only disk sets `stopped`, so
+        that no further run starts."""
         self.publisher(result, nb)
         if result.extra.get("io_errno") in STOP_ERRNOS and not self.stopped:
             # the next runs would fail the same way: none starts; the system's words say why
@@ -161,6 +168,8 @@ class Recording:
 
 
 def _run_locked(args, runs: list[Run], out: Path, notebooks_dir: Path, data_root: Path) -> int:
+    """The batch, once the output folder is locked: skip what is up to date, execute the rest,
+    record it; the exit code (0, 1, 130)."""
     digests = _frozen_digests(data_root, runs)
     previous = manifest.read_entries(out)  # a killed batch's journal included
     pending = bool(journal.read_journal(out))
@@ -212,6 +221,7 @@ def _execute(args, todo: list[Run], notebooks_dir: Path, data_root: Path, record
     failed = 0
 
     def progress(result: Result) -> None:
+        """Count the run on the progress bar (and the failures beside it)."""
         nonlocal failed
         failed += result.status != "ok"
         bar.set_postfix_str(f"failed={failed}" if failed else "", refresh=False)
@@ -267,11 +277,13 @@ def _publish_dataset(out: Path, data_root: Path) -> None:
 
 
 def _hold_signals() -> dict:
+    """Ignore Ctrl-C and SIGTERM (main thread only); the handlers they had, to give back."""
     if not threading_is_main():
         return {}
     return {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
 
 
 def _release_signals(held: dict) -> None:
+    """Give back the handlers `_hold_signals` took."""
     for sig, handler in held.items():
         signal.signal(sig, handler)

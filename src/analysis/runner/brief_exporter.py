@@ -63,6 +63,8 @@ def notebook_parameters(nb) -> dict:
 
 
 def _literal_assignments(source: str) -> dict:
+    """{name: value} of the top-level assignments of `source` whose value is a literal ({} when it
+    does not parse)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -80,6 +82,8 @@ def _literal_assignments(source: str) -> dict:
 
 
 def _canonical_province(name) -> str | None:
+    """The province's name as the data spells it (as given when it does not resolve; None for
+    none)."""
     if not name:
         return None
     from analysis.data import resolve_province
@@ -154,6 +158,8 @@ class DtiBriefExporter(HTMLExporter):
     export_from_notebook = "DTI brief"
 
     def __init__(self, config=None, **kw):
+        """The exporter with the brief's fixed settings (template, no code, sanitised HTML) over
+        `config`."""
         fixed = {
             "template_file": str(TEMPLATES_DIR / "brief.html.j2"),
             "exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True,
@@ -174,6 +180,7 @@ class DtiBriefExporter(HTMLExporter):
 
     @default("default_preprocessors")
     def _no_preprocessors(self):
+        """No preprocessors: none has work here."""
         # None of nbconvert's preprocessors has work here (the cells a brief leaves out are
         # dropped by `brief_cells`), and nbconvert validates the whole notebook after each of
         # its twelve, enabled or not: a third of the export's time.
@@ -181,11 +188,15 @@ class DtiBriefExporter(HTMLExporter):
 
     @property
     def default_config(self):
+        """HTMLExporter's configuration with its CSS preprocessor off (the brief's CSS is
+        inlined)."""
         config = Config({"CSSHTMLHeaderPreprocessor": {"enabled": False}})
         config.merge(super().default_config)
         return config
 
     def from_notebook_node(self, nb, resources=None, **kw):
+        """The brief's HTML for an executed notebook, and nbconvert's resources (see the class
+        docstring)."""
         resources = dict(resources or {})
         nb = export.normalise(nb)  # a copy: the caller's notebook is not changed
         fallback = resources.get("metadata", {}).get("name", "")

@@ -29,6 +29,7 @@ from analysis.runner.plan import Run
 
 @dataclass
 class Result:
+    """What one run came to: status, error, duration, files published, timings, data files read."""
     run: Run
     status: str = "ok"           # ok | failed | timeout
     error: str = ""
@@ -57,6 +58,7 @@ def fork_server_hook():
 
 
 def _parameterised(run: Run, source):
+    """A copy of `source` with the run's parameters injected (papermill's cell and metadata)."""
     from papermill.parameterize import parameterize_notebook
 
     nb = _copy(source)
@@ -65,6 +67,7 @@ def _parameterised(run: Run, source):
 
 
 def _copy(nb):
+    """A deep copy of a notebook."""
     import copy
 
     return copy.deepcopy(nb)
@@ -126,6 +129,7 @@ class Context:
     _ahead: list = field(default_factory=list)
 
     def _start_one(self):
+        """Start a kernel now, as a task (it may run ahead of the run that takes it)."""
         return asyncio.ensure_future(self.start(self.ipc_dir, f"k{next(self.names)}", self.cwd,
                                                 fork_server=self.fork_server))
 
@@ -280,6 +284,8 @@ async def execute_all(runs: list[Run], *, jobs: int, timeout: float, fresh: bool
 
         async def work() -> None:
             # `publish.stopped`: the output disk is full or read-only, later runs would only fail
+            """One worker: take runs from the queue until none is left (or the output folder takes
+            no more), execute and publish each."""
             while not queue.empty() and not getattr(publish, "stopped", ""):
                 run = queue.get_nowait()
                 try:

@@ -176,6 +176,7 @@ def _srcset_urls(srcset: str) -> list[str]:
 
 
 class _ResourceFinder(HTMLParser):
+    """An HTML parser that collects the URLs a page would fetch (see `external_resources`)."""
     def __init__(self):
         """A parser with no URL found yet, inside no `<style>` or `<script>`."""
         super().__init__(convert_charrefs=True)

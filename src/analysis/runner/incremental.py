@@ -120,6 +120,8 @@ class InputDigests:
 
     def __init__(self, data_root: Path, package_dir: Path = PACKAGE_DIR,
                  lock_file: Path = LOCK_FILE):
+        """Digests for a batch reading `data_root`: template and environment hashed now, data and
+        code when first asked."""
         self.data_root = Path(data_root).resolve()
         self._files: dict[Path, str] = {}
         self._frozen = False
@@ -143,6 +145,8 @@ class InputDigests:
         self._frozen = True
 
     def file(self, path: Path) -> str:
+        """The SHA-256 of a file, hashed once per batch ("missing" when it is not there, or appeared
+        under the data folder after `freeze_data`)."""
         if path not in self._files:
             if self._frozen and path.is_relative_to(self.data_root):
                 return "missing"
@@ -150,6 +154,7 @@ class InputDigests:
         return self._files[path]
 
     def _all_data_files(self) -> list[str]:
+        """Every file of the data folder (not hidden ones), relative, sorted."""
         return [p.relative_to(self.data_root).as_posix()
                 for p in _source_files(self.data_root) if not p.name.startswith(".")]
 

@@ -30,12 +30,14 @@ class OrderedOutStream(OutStream):
         # for nothing when nothing was written. Skipping them keeps the order: what an earlier
         # flush took from the buffers is sent by a callback already queued on the IOPub thread,
         # ahead of anything queued after it (the display's own message included).
+        """Send what this stream holds; at once, and nothing, when it holds nothing."""
         with self._buffer_lock:
             pending = any(buffer.tell() for buffer in self._buffers.values())
         if pending:
             super().flush()
 
     def write(self, string: str) -> int | None:
+        """Write `string`, after sending what the other stream holds."""
         with _LOCK:
             last, _LAST[0] = _LAST[0], self
         if last is not None and last is not self and not last.closed:

@@ -88,6 +88,8 @@ class ForkServer:
 
     def __init__(self, modules=(), data_root: Path | None = None, *,
                  kernel_name: str = KERNEL_NAME, log: Path | None = None):
+        """A template that will import `modules` and read the data under `data_root`, in the Python
+        of `kernel_name`'s kernelspec (not started yet)."""
         self.modules = sorted(modules)
         self.data_root = data_root
         self.python = kernel_python(kernel_name)
@@ -96,6 +98,8 @@ class ForkServer:
         self._lock = threading.Lock()
 
     def start(self, timeout: float = 120) -> None:
+        """Start the template and wait for it to be ready; KernelStartError when it does not start
+        within `timeout` seconds."""
         config = {"modules": self.modules,
                   "data_root": str(self.data_root) if self.data_root else None}
         env = {**os.environ, "PYTHONHASHSEED": HASH_SEED}
@@ -116,6 +120,8 @@ class ForkServer:
             raise KernelStartError(f"fork server did not start: {reply.get('error', reply)}")
 
     def _read(self, timeout: float) -> dict:
+        """The server's next answer (one JSON line); KernelStartError, the server stopped, when none
+        comes within `timeout` seconds."""
         result: list = []
         reader = threading.Thread(target=lambda: result.append(self.process.stdout.readline()),
                                   daemon=True)
@@ -127,6 +133,8 @@ class ForkServer:
         return json.loads(result[0])
 
     def fork(self, connection_file: str, cwd: str, env: dict, arguments=()) -> int:
+        """Have the template fork a kernel that reads `connection_file`; its pid. KernelStartError
+        when the server is not running or refuses."""
         request = {"connection_file": connection_file, "cwd": cwd, "env": env,
                    "arguments": list(arguments), "log": str(self.log) if self.log else None}
         with self._lock:
@@ -214,9 +222,11 @@ class ForkProvisioner(KernelProvisionerBase):
 
     @property
     def has_process(self) -> bool:
+        """Whether a kernel was forked for this provisioner."""
         return self.pid is not None
 
     async def poll(self) -> int | None:
+        """None while the kernel runs, else its exit code (-SIGKILL: the fork server reaped it)."""
         if self.pid is None:
             return 0
         if self.returncode is None and not pid_alive(self.pid):
@@ -224,11 +234,13 @@ class ForkProvisioner(KernelProvisionerBase):
         return self.returncode
 
     async def wait(self) -> int | None:
+        """Wait until the kernel has exited; its exit code."""
         while await self.poll() is None:
             await asyncio.sleep(0.05)
         return self.returncode
 
     async def send_signal(self, signum: int) -> None:
+        """Send `signum` to the kernel, if it still runs."""
         if self.pid is not None and await self.poll() is None:
             try:
                 os.kill(self.pid, signum)
@@ -236,6 +248,7 @@ class ForkProvisioner(KernelProvisionerBase):
                 pass
 
     async def kill(self, restart: bool = False) -> None:
+        """SIGKILL the kernel's process group (the kernel and what it started)."""
         if self.pid is not None and await self.poll() is None:
             try:
                 os.killpg(self.pid, signal.SIGKILL)  # the kernel leads its own process group
@@ -243,9 +256,12 @@ class ForkProvisioner(KernelProvisionerBase):
                 await self.send_signal(signal.SIGKILL)
 
     async def terminate(self, restart: bool = False) -> None:
+        """SIGTERM the kernel."""
         await self.send_signal(signal.SIGTERM)
 
     async def pre_launch(self, **kwargs):
+        """Write the connection file before the launch (the fork server's kernel reads it); no
+        command to run."""
         km = self.parent
         extra = kwargs.pop("extra_arguments", [])
         km.write_connection_file()
@@ -253,6 +269,8 @@ class ForkProvisioner(KernelProvisionerBase):
         return await super().pre_launch(cmd=[], extra_arguments=extra, **kwargs)
 
     async def launch_kernel(self, cmd, **kwargs):
+        """Have the fork server fork the kernel, with the environment variables that differ from the
+        runner's; the connection info."""
         env = kwargs.get("env") or {}
         changed = {k: v for k, v in env.items() if os.environ.get(k) != v}
         self.cwd = str(kwargs.get("cwd") or os.getcwd())
@@ -264,14 +282,17 @@ class ForkProvisioner(KernelProvisionerBase):
         return self.connection_info
 
     async def cleanup(self, restart: bool = False) -> None:
+        """Forget the kernel once it has exited."""
         self.pid = None if self.returncode is not None else self.pid
 
     async def get_provisioner_info(self) -> dict:
+        """The provisioner's info, with the kernel's pid."""
         info = await super().get_provisioner_info()
         info.update({"pid": self.pid})
         return info
 
     async def load_provisioner_info(self, provisioner_info: dict) -> None:
+        """Take the kernel's pid back from saved provisioner info."""
         await super().load_provisioner_info(provisioner_info)
         self.pid = provisioner_info["pid"]
 
@@ -280,10 +301,12 @@ class Kernel:
     """One started kernel: manager, client, language_info, process id."""
 
     def __init__(self, km, kc, language_info: dict):
+        """A started kernel: its manager, client and `language_info`."""
         self.km, self.kc, self.language_info = km, kc, language_info
 
     @property
     def pid(self) -> int | None:
+        """The kernel's process id (None when it has none)."""
         provisioner = self.km.provisioner
         if isinstance(provisioner, ForkProvisioner):
             return provisioner.pid
@@ -297,6 +320,8 @@ class Kernel:
             kill_tree(self.pid)
 
     async def stop(self) -> None:
+        """Stop the kernel: channels closed, the kernel and its processes killed, its files
+        removed."""
         self.kc.stop_channels()
         self.kill()
         try:
@@ -371,6 +396,7 @@ async def set_up(kc, code: str, timeout: float = 120) -> None:
     errors: list[str] = []
 
     def hook(msg):
+        """Keep the error an output reports."""
         if msg["msg_type"] == "error":
             errors.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
 

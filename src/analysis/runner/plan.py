@@ -29,6 +29,7 @@ AXES = ("year", "province", "lang")
 # --- options (parsed by analysis.cli, checked here) ---------------------------------------------
 
 def _split(text: str) -> list[str]:
+    """The comma-separated values of an option, stripped, empty ones left out."""
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
@@ -78,6 +79,7 @@ def check_options(args, out: Path) -> None:
 
 @dataclass(frozen=True)
 class Notebook:
+    """A notebook of the batch: its id (file stem), path and the parameters it declares."""
     id: str                  # file stem, e.g. "01_year_profile"
     path: Path
     params: tuple[str, ...]  # declared, in order
@@ -85,11 +87,13 @@ class Notebook:
 
     @property
     def short(self) -> str:
+        """The notebook's number ("01"), by which `--notebooks` may name it."""
         return self.id.split("_", 1)[0]
 
 
 @dataclass(frozen=True)
 class Run:
+    """One run: a notebook for one year, province and language, with extra parameters."""
     notebook: Notebook
     year: int | None
     province: str | None
@@ -98,6 +102,7 @@ class Run:
 
     @property
     def folder(self) -> Path:
+        """The run's folder under --out: `<year>/<province-slug>` (`all` without a province)."""
         year = str(self.year) if self.year is not None else "all-years"
         return Path(year) / (slugify(self.province) if self.province else ALL_PROVINCES_DIR)
 
@@ -109,14 +114,17 @@ class Run:
 
     @property
     def stem(self) -> str:
+        """The run's file name without suffix: `<notebook>[.<variant>][.<lang>]`."""
         parts = [self.notebook.id, self.variant, self.lang or ""]
         return ".".join(p for p in parts if p)
 
     @property
     def key(self) -> str:
+        """The run's identity in the manifest: its folder and stem."""
         return (self.folder / self.stem).as_posix()
 
     def parameters(self) -> dict:
+        """The parameters injected: the axes the notebook declares, then the extra ones."""
         values = {"year": self.year, "province": self.province, "lang": self.lang}
         chosen = {name: values[name] for name in AXES if name in self.notebook.params}
         chosen.update(self.extra)
@@ -146,6 +154,7 @@ def variant_slug(extra) -> str:
 
 
 def discover(notebooks_dir: Path) -> list[Notebook]:
+    """The notebooks (`NN_name.ipynb`) of a folder, in order, with their declared parameters."""
     from papermill.inspection import inspect_notebook
 
     found = []
@@ -160,12 +169,14 @@ _TYPES = {"int": int, "float": (int, float), "bool": bool, "str": str, "list": l
 
 
 def _is_type(value, name: str) -> bool:
+    """Whether `value` is of the parameter type named `name` (a bool is no number)."""
     if name in ("int", "float") and isinstance(value, bool):
         return False
     return isinstance(value, _TYPES[name])
 
 
 def _parse_value(text: str):
+    """A `-p` value: read as JSON, else the text itself."""
     try:
         return json.loads(text)
     except ValueError:
