@@ -77,7 +77,7 @@ def test_index_lists_every_brief_and_the_failure(reused):
     links = set(re.findall(r'href="([^"]+)"', index))
     assert EXPECTED <= links
     assert f"_failed/{FAILED}.ipynb" in links
-    assert '<td class="failed" lang="vi">' in index  # index words: analysis.index_page
+    assert '<td class="failed" lang="vi">' in index  # index words: runner.index_page
     manifest = (out / "manifest.json").read_text(encoding="utf-8")
     for key in ("git_commit", "data_files", "packages", "duration_s", "parameters"):
         assert f'"{key}"' in manifest
@@ -210,7 +210,7 @@ def test_normalise_removes_run_specific_bits():
     assert clean.metadata["papermill"] == {"parameters": {"year": 1}}
     assert "execution" not in clean.cells[0].metadata and "papermill" not in clean.cells[0].metadata
     assert out["data"]["text/plain"] == "<Axes at 0x…>"
-    # Scripts in HTML outputs are removed when the brief is rendered (tests/test_html_export.py).
+    # Scripts in HTML outputs are removed when the brief is rendered (tests/runner/test_export.py).
     assert "T_ab12c" not in out["data"]["text/html"]
     assert "application/javascript" not in out["data"]
     nbformat.validate(clean)

@@ -1,4 +1,4 @@
-"""The whole dataset published beside the briefs (`<out>/data/`, analysis.dataset)."""
+"""The whole dataset published beside the briefs (`<out>/data/`, analysis.runner.dataset)."""
 
 from __future__ import annotations
 

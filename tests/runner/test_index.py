@@ -1,4 +1,4 @@
-"""outputs/index.html (analysis.index_page): grouping by edition, Vietnamese order of provinces,
+"""outputs/index.html (analysis.runner.index_page): grouping by edition, Vietnamese order of provinces,
 vi/en side by side, variants, failures, escaping, the headline strip, and 1,300 briefs.
 
 Entries are SYNTHETIC manifest rows (no figures); the headline strip reads the real data/."""

@@ -11,5 +11,6 @@ let Jupyter's own tools do the same: `brief_exporter` (nbconvert `dti_brief`) an
 Arrows point down: the runner imports the top layer (what the notebooks use) and the base, and
 nothing imports the runner but `analysis.cli`, which dispatches `run` to it. This package's
 `__init__` imports nothing: a kernel imports `analysis.runner.forkserver` and
-`analysis.runner.kernel_streams`, and must not pay for the rest. `tests/test_layers.py` keeps it so.
+`analysis.runner.kernel_streams`, and must not pay for the rest. `tests/test_layers.py` keeps it
+so.
 """
