@@ -352,7 +352,10 @@ async def start_kernel(ipc_dir: Path, name: str, cwd: Path, kernel_name: str = K
     except Exception as exc:  # no process, a bad kernelspec, no fork server: it never started
         raise KernelStartError(f"the kernel did not start: {exc}") from exc
     kc = km.client()
-    kc.start_channels()
+    # No heartbeat: whether the kernel lives is asked of its process (`km.is_alive`, the
+    # provisioner's poll), and a heartbeat thread stopped right after it starts (a kernel that
+    # exits at once) can spin opening sockets until zmq runs out of them (jupyter_client race).
+    kc.start_channels(hb=False)
     try:
         reply = await _handshake(km, kc, timeout)
     except BaseException:
