@@ -172,11 +172,12 @@ def from_manifest(out: Path, result: dict) -> dict:
 
 def default_set() -> list[tuple[Path, dict]]:
     """(notebook, parameters) of the default run, from the runner's own plan."""
-    from analysis import batch, cli
+    from analysis import cli
     from analysis.paths import NOTEBOOKS_DIR
+    from analysis.runner import plan
 
     args = cli.parser().parse_args(["run"])
-    runs = batch.plan(args, NOTEBOOKS_DIR)
+    runs = plan.plan(args, NOTEBOOKS_DIR)
     return [(run.notebook.path, run.parameters()) for run in runs]
 
 
@@ -265,7 +266,7 @@ def engine_loop(engine: str, out: Path) -> None:
 def _same_outputs(a: Path, b: Path) -> bool:
     import nbformat
 
-    from analysis.html_export import normalise
+    from analysis.runner.export import normalise
 
     def outputs(path):
         return [c.get("outputs") for c in normalise(nbformat.read(path, as_version=4)).cells]

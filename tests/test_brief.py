@@ -374,8 +374,8 @@ def test_a_score_is_said_at_most_twice_in_the_glance_and_summary(year):
 def test_a_brief_links_to_the_index_and_its_twin_where_the_runner_writes_them(notebook, province):
     import posixpath
 
-    from analysis.batch import Notebook, Run
     from analysis.paths import REPO_ROOT
+    from analysis.runner.plan import Notebook, Run
 
     book = Notebook(notebook, REPO_ROOT / "notebooks" / f"{notebook}.ipynb", ())
     runs = {lang: Run(book, 2021, province, lang) for lang in ("vi", "en")}
@@ -390,7 +390,7 @@ def test_a_brief_links_to_the_index_and_its_twin_where_the_runner_writes_them(no
 
 
 def test_the_links_survive_the_sanitiser_and_nothing_else_relative_does():
-    from analysis.html_export import sanitize_html
+    from analysis.html_contract import sanitize_html
     nav = brief.nav_html("01_year_profile", 2021, "Hải Dương", "vi")
     assert sanitize_html(nav) == nav
     assert 'href' not in sanitize_html('<a href="../x.sh">a</a><a href="//evil.example/a.html">b</a>')

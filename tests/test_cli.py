@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis import batch, cli
+from analysis import cli
 from analysis.paths import NOTEBOOKS_DIR
+from analysis.runner import plan
 
 COMMANDS = ["build", "validate", "conflicts", "import-dti", "run"]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notebooks"
@@ -71,14 +72,14 @@ def test_run_defaults_are_the_default_set():
         "all", "Hải Dương", "all", "vi", [])
     assert args.jobs == cli.default_jobs() and args.timeout == 600
     assert (args.max_kernel_memory, args.max_output_mb) == (1024, 20)
-    runs = batch.plan(args, NOTEBOOKS_DIR)
+    runs = plan.plan(args, NOTEBOOKS_DIR)
     assert {run.province for run in runs} <= {"Hải Dương", None}
     assert {run.lang for run in runs} == {"vi"}
 
 
 def test_run_takes_a_language_as_a_notebook_does():
     args = cli.parse(["run", "--lang", "EN", "--years", "2022", "--notebooks", "01"])
-    assert {run.lang for run in batch.plan(args, FIXTURES)} == {"en"}
+    assert {run.lang for run in plan.plan(args, FIXTURES)} == {"en"}
 
 
 def test_a_command_mistake_is_one_error_line_and_exit_1(tmp_path, capsys):

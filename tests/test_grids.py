@@ -11,7 +11,7 @@ import pytest
 from data_helpers import SYNTHETIC_MERGER_PREF
 
 from analysis import brief, grids, i18n
-from analysis.html_export import sanitize_html
+from analysis.html_contract import sanitize_html
 
 SYNTHETIC_PREF = SYNTHETIC_MERGER_PREF  # Alpha merged into Gamma in 2025; Beta its peer
 # The same rows as load_dti() gives them (what a `Citations` checks each figure against).

@@ -1,8 +1,12 @@
 """The layers of `analysis`, read from the source: arrows point one way.
 
 Every `import` of an `analysis` module is an arrow, wherever it stands (a function-level import
-is a dependency too, only a later one). No arrow may close a cycle; the ingest tool never
-imports the runner; the notebooks import neither; a name meant to be defined once is.
+is a dependency too, only a later one); the graph is read by `analysis.runner.imports`, the
+reader the incremental build uses. No arrow may close a cycle; the ingest tool never imports the
+runner; the top layer (what the notebooks use, and the base) never imports the runner either, but
+for `cli`, the command line, which hands `run` to `runner.batch` (and `__main__`, which only calls
+`cli`); the notebooks import neither tool; a name meant to be defined once is; every runner
+module is imported by a test of its own folder, `tests/runner/`.
 """
 
 from __future__ import annotations
@@ -14,53 +18,31 @@ from pathlib import Path
 import pytest
 
 from analysis.paths import NOTEBOOKS_DIR, REPO_ROOT
+from analysis.runner.imports import (
+    graph,
+    module_of,
+    notebook_modules,
+    package_modules,
+    source_imports,
+)
 
 PACKAGE = REPO_ROOT / "src" / "analysis"
-# The batch runner and what only it uses. `datalock` is not among them: it is the lock both tools
-# take on the data folder (the runner reading, `build` and `import-dti` writing), a base module.
-# `dataset` is: the runner publishes it beside the briefs.
-RUNNER = {
-    "batch", "kernels", "forkserver", "kernel_streams", "incremental", "html_export",
-    "brief_exporter", "publish", "index_page", "papermill_engine", "journal", "dataset",
-}
+MODULES = package_modules(PACKAGE)
+RUNNER = "analysis.runner"
+INGEST = "analysis.ingest"
+# The one door from the top layer into the runner: the command line dispatches `run` to it.
+TOP_INTO_RUNNER = {"analysis.cli": {"analysis.runner.batch"}}
 
 
-def module_name(path: Path) -> str:
-    """`src/analysis/ingest/build.py` -> "analysis.ingest.build" (a package: its own name)."""
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+def in_layer(module: str, layer: str) -> bool:
+    """Whether `module` is the package `layer` or lies in it."""
+    return module == layer or module.startswith(layer + ".")
 
 
-MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
-
-
-def imported(tree: ast.AST, importer: str) -> set[str]:
-    """The `analysis` modules a parsed file imports, anywhere in it."""
-    package = importer if MODULES[importer].name == "__init__.py" else importer.rpartition(".")[0]
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:  # relative: from . import x, from .y import z
-                anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                base = f"{anchor}.{base}" if base else anchor
-            names = [f"{base}.{alias.name}" for alias in node.names] + [base]
-        else:
-            continue
-        for name in names:
-            while name and name not in MODULES:  # analysis.ingest.dates.parse -> its module
-                name = name.rpartition(".")[0]
-            if name and name != importer:
-                found.add(name)
-    return found
-
-
-def graph() -> dict[str, set[str]]:
-    """Each `analysis` module and the `analysis` modules it imports."""
-    return {name: imported(ast.parse(path.read_text(encoding="utf-8")), name)
-            for name, path in MODULES.items()}
+def test_the_package_is_read_whole():
+    assert {"analysis", "analysis.cli", "analysis.ingest", "analysis.ingest.dates",
+            "analysis.runner", "analysis.runner.batch"} <= set(MODULES)
+    assert MODULES["analysis.ingest"] == PACKAGE / "ingest" / "__init__.py"
 
 
 def find_cycle(edges: dict[str, set[str]]) -> list[str]:
@@ -87,7 +69,7 @@ def find_cycle(edges: dict[str, set[str]]) -> list[str]:
 
 
 def test_the_graph_reader_sees_the_imports_it_must():
-    edges = graph()
+    edges = graph(MODULES)
     assert "analysis.ingest.dates" in edges["analysis.i18n"]  # a module-level `from … import`
     assert "analysis.ingest.validate" in edges["analysis.cli"]  # inside a function
     assert "analysis.measures" in edges["analysis.ingest.schemas"]
@@ -101,42 +83,54 @@ def test_find_cycle_finds_one_and_only_one_that_is_there():
 
 
 def test_no_import_cycle():
-    cycle = find_cycle(graph())
+    cycle = find_cycle(graph(MODULES))
     assert cycle == [], "import cycle: " + " -> ".join(cycle)
 
 
 def test_measures_imports_nothing_of_the_package():
-    assert graph()["analysis.measures"] == set()
+    assert graph(MODULES)["analysis.measures"] == set()
 
 
 def test_the_ingest_tool_never_imports_the_runner():
-    edges = graph()
-    bad = {(name, target) for name, targets in edges.items() if name.startswith("analysis.ingest")
-           for target in targets if target.removeprefix("analysis.") in RUNNER
-           or target.startswith("analysis.runner")}
+    bad = {(name, target) for name, targets in graph(MODULES).items() if in_layer(name, INGEST)
+           for target in targets if in_layer(target, RUNNER)}
     assert bad == set()
 
 
-def _notebook_imports(path: Path) -> set[str]:
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
-    found = set()
-    for node in ast.walk(ast.parse("\n".join(lines))):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            found |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
-        elif isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-    return {name for name in found if name in MODULES}
+def test_the_top_layer_enters_the_runner_only_through_the_command_line():
+    edges = graph(MODULES)
+    bad = {(name, target) for name, targets in edges.items()
+           if not in_layer(name, RUNNER) and not in_layer(name, INGEST)
+           for target in targets if in_layer(target, RUNNER)
+           and target not in TOP_INTO_RUNNER.get(name, set())}
+    assert bad == set()
+    assert edges["analysis.__main__"] == {"analysis.cli"}
+
+
+def test_the_runner_package_itself_imports_nothing():
+    # A kernel imports `analysis.runner.forkserver` and `.kernel_streams`: the package's
+    # __init__ runs first, and must not load the rest of the runner into every kernel.
+    assert graph(MODULES)[RUNNER] == set()
 
 
 @pytest.mark.parametrize("notebook", sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")),
                          ids=lambda p: p.stem)
 def test_the_notebooks_import_neither_the_ingest_tool_nor_the_runner(notebook):
-    used = _notebook_imports(notebook)
-    assert used, "the notebook imports no analysis module: the check would prove nothing"
-    assert {m for m in used if m.startswith(("analysis.ingest", "analysis.runner"))
-            or m.removeprefix("analysis.") in RUNNER} == set()
+    used = notebook_modules(json.loads(notebook.read_text(encoding="utf-8")), MODULES)
+    assert used - {"analysis"}, "the notebook imports no analysis module: the check proves nothing"
+    assert {m for m in used if in_layer(m, INGEST) or in_layer(m, RUNNER)} == set()
+
+
+def _tested_directly(folder: Path) -> set[str]:
+    """The `analysis` modules the test files of `folder` import by name."""
+    return {module for path in folder.glob("test_*.py")
+            for name in source_imports(path.read_text(encoding="utf-8"))
+            if (module := module_of(name, MODULES))}
+
+
+def test_every_runner_module_has_a_test_in_tests_runner_that_imports_it():
+    runner = {name for name in MODULES if in_layer(name, RUNNER) and name != RUNNER}
+    assert runner - _tested_directly(Path(__file__).parent / "runner") == set()
 
 
 @pytest.mark.parametrize("name", ["DTI_KEY", "label"])

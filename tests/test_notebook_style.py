@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis.html_export import brief_css
+from analysis.html_contract import brief_css
 from analysis.notebook_style import CONTRACT_CLASSES, MARK, _rules, stylesheet
 from analysis.paths import REPO_ROOT
 
@@ -92,7 +92,7 @@ def test_the_stylesheet_touches_only_the_briefs_outputs():
 
 
 def test_the_brief_leaves_the_notebooks_stylesheet_out(executed):
-    from analysis.brief_exporter import DtiBriefExporter
+    from analysis.runner.brief_exporter import DtiBriefExporter
 
     page, _ = DtiBriefExporter().from_notebook_node(executed)
     assert page.count("<style>") == 1  # the brief's own, in its head

@@ -33,7 +33,7 @@ DPI = 40
 def briefs(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("print")
     code = cli.main(["run", "--years", "2021,2024", "--lang", "vi,en", "--out", str(out), "--quiet",
-                     "--notebooks", "01,02,03"])
+                       "--notebooks", "01,02,03"])
     assert code == 0
     return out
 

@@ -79,8 +79,8 @@ def csv_name(notebook: str, year: int, province: str | None = None) -> str:
 # --- small HTML pieces ----------------------------------------------------------------------------
 
 # Where the batch runner puts briefs: <out>/<year>/<province-slug | all>/<notebook>.<lang>.html,
-# and the index at <out>/index.html (analysis.batch.Run.folder and .stem; a test keeps the two
-# in step). Links between briefs are relative, so a folder of briefs can be moved or mailed.
+# and the index at <out>/index.html (analysis.runner.plan.Run.folder and .stem; a test keeps the
+# two in step). Links between briefs are relative, so a folder of briefs can be moved or mailed.
 ALL_PROVINCES_FOLDER = "all"
 
 

@@ -181,7 +181,7 @@ def _cmd_import(args) -> int:
 
 def _cmd_run(args) -> int:
     """The batch runner; it reports its own problems (exit 2 for a bad parameter)."""
-    from analysis.batch import run
+    from analysis.runner.batch import run
 
     return run(args)
 

@@ -8,7 +8,7 @@ so it creates no file (the data folder keeps exactly its files, read-only folder
 the kernel drops it when its holder dies: a killed batch never leaves the data locked.
 
 Hand edits bypass the lock; the batch's input digests, taken before any run reads the data
-(`analysis.incremental.InputDigests.freeze_data`), catch those.
+(`analysis.runner.incremental.InputDigests.freeze_data`), catch those.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import re
 
-from analysis.html_export import SANITIZE_CLASSES, brief_css
+from analysis.html_contract import SANITIZE_CLASSES, brief_css
 
 MARK = "dti-stylesheet"  # output metadata key: the brief drops outputs that carry it
 # Classes of the brief's HTML contract that the stylesheet styles (the sanitiser's allow-list)

@@ -10,6 +10,8 @@ NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 OUTPUTS_DIR = REPO_ROOT / "outputs"
 DATA_DIR_ENV = "DTI_DATA_DIR"
 NOTEBOOKS_DIR_ENV = "DTI_NOTEBOOKS_DIR"
+# The brief's page template and stylesheet, read by the export and by the notebooks' own styling.
+TEMPLATES_DIR = Path(__file__).with_name("templates")
 
 
 def data_dir(override: str | os.PathLike | None = None) -> Path:

@@ -66,12 +66,14 @@ class Table:
 
 
 def _figures(data_dir) -> pd.DataFrame:
+    """The preferred figures (one per key), without the ambiguous `source_id`."""
     # `source_id` of the preferred table repeats the rank's (else the score's) source: the two
     # columns that name the score's and the rank's own sources say it without ambiguity.
     return data.preferred_dti(data_dir).drop(columns=["source_id"])
 
 
 def _observations(data_dir) -> pd.DataFrame:
+    """Every published figure, one row per figure and source."""
     return data.load_dti(data_dir)
 
 
@@ -198,6 +200,7 @@ FIELDS = {
 
 
 def _field_type(series: pd.Series) -> str:
+    """The Table Schema type of a column: boolean, integer, number or string."""
     if pd.api.types.is_bool_dtype(series):
         return "boolean"
     if pd.api.types.is_integer_dtype(series):
@@ -208,15 +211,18 @@ def _field_type(series: pd.Series) -> str:
 
 
 def _frame(table: Table, data_dir) -> pd.DataFrame:
+    """A table's rows sorted by its key; UserError when a column has no description in FIELDS."""
     frame = table.load(data_dir).reset_index(drop=True)
     unknown = [c for c in frame.columns if c not in FIELDS]
     if unknown:  # a new column must be described before it is published
         raise UserError(f"{table.name}: column(s) {', '.join(unknown)} have no description "
-                        "in analysis.dataset.FIELDS")
+                        "in analysis.runner.dataset.FIELDS")
     return frame.sort_values(list(table.primary_key), kind="stable").reset_index(drop=True)
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
+    """A table as CSV bytes: Table Schema's booleans, an empty cell for missing text, LF line
+    ends."""
     out = frame.copy()
     for column in out.columns:
         if pd.api.types.is_bool_dtype(out[column]):  # Table Schema's canonical booleans
@@ -227,6 +233,7 @@ def _csv(frame: pd.DataFrame) -> bytes:
 
 
 def _schema(table: Table, frame: pd.DataFrame) -> dict:
+    """The Table Schema of a table: its fields (type, titles, description), key and foreign keys."""
     fields = [{"name": c, "type": _field_type(frame[c]), "title": FIELDS[c][1],
                "description": FIELDS[c][0]} for c in frame.columns]
     for field in fields:  # a key part is required where the data always has it (the national
@@ -278,6 +285,7 @@ def _deterministic_zip(raw: bytes) -> bytes:
 
 
 def _cell(value):
+    """A value as a workbook cell takes it (None for a missing value or empty text)."""
     if value is pd.NA or value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     if isinstance(value, str) and value == "":

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from analysis.html_export import _scrub_text
+from analysis.runner.export import _scrub_text
 
 
 def test_the_cell_file_and_addresses_are_scrubbed():

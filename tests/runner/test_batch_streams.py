@@ -1,7 +1,7 @@
 """A cell's outputs do not depend on load: stdout and stderr come out in the order the cell wrote
-them, however long the cell takes (`analysis.kernel_streams`; a pause, `time.sleep(0.3)`, is what
+them, however long the cell takes (`runner.kernel_streams`; a pause, `time.sleep(0.3)`, is what
 a loaded machine does to a cell), and a runner held up after a cell ends still gets every output
-(`batch._execute_cells`)."""
+(`execute._execute_cells`)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,17 @@ def outputs(tmp_path_factory):
     return found
 
 
+def test_every_kernel_is_given_the_ordered_streams_by_their_module_path():
+    # Kernels load the class by name: the name must be the module's own, or ipykernel cannot
+    # start (and the template would import a module that is not there).
+    from analysis.runner import forkserver, kernels
+    from analysis.runner.kernel_streams import OrderedOutStream
+
+    name = f"{OrderedOutStream.__module__}.{OrderedOutStream.__qualname__}"
+    assert f"--IPKernelApp.outstream_class={name}" in kernels.KERNEL_ARGUMENTS
+    assert OrderedOutStream.__module__ in forkserver.KERNEL_MODULES
+
+
 def test_outputs_follow_the_order_of_the_writes(outputs):
     expected = [["stderr", "stdout"], ["stdout", "stderr"], ["stdout", "stderr", "stdout"]]
     assert outputs["01_quick"] == expected
@@ -48,7 +59,7 @@ def test_a_runner_held_up_after_a_cell_ends_loses_none_of_its_outputs(tmp_path):
     from nbclient import NotebookClient
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from analysis import batch, kernels
+    from analysis.runner import execute, kernels
 
     held = NotebookClient.iopub_timeout.default_value + 0.5
     count = 100
@@ -68,7 +79,7 @@ def test_a_runner_held_up_after_a_cell_ends_loses_none_of_its_outputs(tmp_path):
 
         channel.get_msg = get_msg_then_hold_up_the_loop
         try:
-            await batch._execute_cells(kernel, nb)
+            await execute._execute_cells(kernel, nb)
         finally:
             await kernel.stop()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from batch_notebooks import briefs, run_cli, wait_for, write_notebook
 
-from analysis.forkserver import pid_alive
+from analysis.runner.forkserver import pid_alive
 
 # A child in a new session that outlives nothing on its own, and a grandchild orphaned on
 # purpose (its parent exits at once), also in a new session: both write their pid and sleep.

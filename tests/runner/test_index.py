@@ -1,4 +1,4 @@
-"""outputs/index.html (analysis.index_page): grouping by edition, Vietnamese order of provinces,
+"""outputs/index.html (analysis.runner.index_page): grouping by edition, Vietnamese order of provinces,
 vi/en side by side, variants, failures, escaping, the headline strip, and 1,300 briefs.
 
 Entries are SYNTHETIC manifest rows (no figures); the headline strip reads the real data/."""
@@ -11,11 +11,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from analysis import publish
 from analysis.data import load_provinces, load_sources, preferred_dti
 from analysis.i18n import t
-from analysis.index_page import headline_ranks, render_index, write_index
 from analysis.measures import HOME_PROVINCE
+from analysis.runner.index_page import headline_ranks, render_index, write_index
 
 
 def entry(year, province, notebook="01_year_profile", lang="vi", status="ok", variant=None, **extra):
@@ -209,13 +208,6 @@ def test_same_entries_give_the_same_bytes_whatever_their_order(tmp_path):
     write_index(tmp_path, entries)
     first = (tmp_path / "index.html").read_bytes()
     assert render_index(shuffled).encode("utf-8") == first
-
-
-def test_publish_write_index_still_works_and_delegates(tmp_path):
-    entries = [entry(2022, "Bắc Giang")]
-    publish.write_index(tmp_path, entries)
-    assert (tmp_path / "index.html").read_text(encoding="utf-8") == render_index(entries)
-    assert not list(tmp_path.glob(".*.tmp"))
 
 
 @pytest.mark.parametrize("entries", [[]])

@@ -6,37 +6,23 @@
   outputs, and each pandas Styler table's random id replaced by a stable one of its own
   (`T_c<cell>_<n>`: code cell number, n-th Styler of that cell), so no table's CSS reaches
   another. The executed notebook keeps its outputs as they were otherwise: it is the record.
-- the pieces `analysis.brief_exporter` renders a brief with (its `render_brief(nb, …)`, also
-  `jupyter nbconvert --to dti_brief`): `templates/brief.html.j2` (input and prompts
-  excluded, our own head: inline CSS, `<meta charset="utf-8">`, nothing fetched). Every piece of
-  HTML that comes from the notebook — Markdown cells and outputs rendered to HTML, `text/html`
-  outputs, raw HTML cells — goes through `sanitize_html`, one allow-list sanitiser (nh3). SVG
-  outputs become `<img>` (a script inside an image never runs). Text inside `<pre>` is left
-  exactly as printed.
+- `topic(nb)`: the notebook's title as it printed it, for the brief's title.
 - `external_resources(html)`: every resource the page would load (from the network or from
   disk: anything that is not a `data:` URL); the runner refuses to publish a brief for which this
   is not empty. Links (`<a href>`) are not resources.
 
-Why nh3 and not nbconvert's own `HTMLExporter.sanitize_html`: nbconvert's `clean_html` is bleach
-(deprecated upstream since 2023) with bleach's default allow-list, which removes headings,
-images, `sup`, `section` and table heads, and cannot express "`href` may be `#…`, `http(s):` or
-`data:text/csv`, `img src` only a PNG/SVG data URL". nh3 (Rust's ammonia, an HTML5 parser, not
-regexes) takes exactly that allow-list, and it is pinned in the project. It is plugged into
-nbconvert's own `clean_html` slot, so it runs at every point where nbconvert would sanitise.
+The brief itself is rendered by `runner.brief_exporter` (its `render_brief(nb, …)`, also
+`jupyter nbconvert --to dti_brief`) from `templates/brief.html.j2`, with every piece of notebook
+HTML through the one sanitiser of `analysis.html_contract`.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 import re
 from html import unescape
 from html.parser import HTMLParser
-from pathlib import Path
 
-import nh3
-
-TEMPLATES = Path(__file__).with_name("templates")
 INJECTED_ID = "injected-parameters"
 # A cell for people working in JupyterLab, not for readers of the brief (e.g. the notebook's static
 # bilingual heading: the brief prints its own title, in its one language).
@@ -52,93 +38,6 @@ _STYLER_ID = re.compile(r"\bT_([0-9a-f]{5})(?=[_\"' ])")
 _DROP_MIMES = ("application/javascript", "application/vnd.jupyter.widget-view+json",
                "application/vnd.jupyter.widget-state+json", "text/vnd.mermaid")
 _HEADING = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", re.MULTILINE)
-
-
-# --- The sanitiser --------------------------------------------------------------------------------
-# The shared HTML contract (glance box, reader tables, legend and gap lines, numbered citations,
-# source list, CSV download, charts as data-URL images) plus the plain elements Markdown renders
-# to. Anything not named here is dropped: scripts, styles, frames, forms, objects, event
-# handlers, and every URL but those `_allowed_url` accepts.
-
-SANITIZE_TAGS = frozenset({
-    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del",
-    "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6",
-    "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "section",
-    "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
-    "thead", "tr", "u", "ul", "var",
-})
-# Removed with everything inside them (the rest of the unknown tags lose the tag, keep the text).
-SANITIZE_DROP_WITH_CONTENT = frozenset({
-    "script", "style", "template", "noscript", "iframe", "frame", "frameset", "object", "embed",
-    "applet", "svg", "math", "select", "textarea", "title",
-})
-_ANCHORED = {"id"}  # targets of internal links: headings, tables, source-list items, …
-SANITIZE_ATTRIBUTES = {
-    "*": {"lang", "title"},
-    **{f"h{n}": _ANCHORED for n in range(1, 7)},
-    "section": _ANCHORED, "figure": _ANCHORED, "sup": _ANCHORED, "li": _ANCHORED,
-    "table": _ANCHORED,
-    "a": {"href", "download", "data-print"},
-    "img": {"src", "alt", "width", "height"},
-    "ol": {"start"},
-    "th": {"colspan", "rowspan", "scope", "style"},
-    "td": {"colspan", "rowspan", "style"},
-    "tr": {"style"},
-    "col": {"span"}, "colgroup": {"span"},
-    "details": {"open"},
-    # A figure's element: its row in the brief's CSV, and focusable so its evidence shows.
-    "span": {"data-csv", "tabindex"},
-}
-# The shades of a grid's cells (analysis.grids), on cells and on the swatches of its key.
-_GRID_SHADES = {*(f"heat-{n}" for n in range(1, 6)), "merged", "not-comparable", "cov-full",
-                "cov-rank", "cov-score"}
-SANITIZE_CLASSES = {
-    "section": {"glance"},
-    "table": {"brief-table", "dataframe", "grid", "short"},
-    "p": {"legend", "gap", "missing", "chart-source", "brief-nav"},
-    "span": {"note", "swatch", "fig", "tentative", "disputed", "flag", "n-units", *_GRID_SHADES},
-    "td": {"num", "cite-col", *_GRID_SHADES},
-    "th": {"num", "cite-col", "merged"},
-    "sup": {"cite"},
-    "ol": {"sources"},
-    "a": {"download", "anchor-link"},
-}
-_IMAGE_URL = ("data:image/png;base64,", "data:image/svg+xml;base64,")
-_LINK_URL = ("#", "http://", "https://", "data:text/csv;", "data:text/csv,")
-# Links between briefs and to the index (analysis.brief.nav_html): a relative path of slug
-# characters ending in .html, so no scheme, query or host can ride on it.
-_BRIEF_LINK = re.compile(r"(\.\./)*[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*\.html")
-_FILE_NAME = re.compile(r"[^/\\<>:\"|?*\x00-\x1f]{1,120}")
-
-
-def _allowed_url(tag: str, attribute: str, value: str) -> str | None:
-    """nh3's attribute filter: which URL (and file name) values stay; None drops the attribute."""
-    if attribute == "src":
-        return value if tag == "img" and value.strip().lower().startswith(_IMAGE_URL) else None
-    if attribute == "href":
-        return value if (value.strip().lower().startswith(_LINK_URL)
-                         or _BRIEF_LINK.fullmatch(value)) else None
-    if attribute == "download":
-        return value if _FILE_NAME.fullmatch(value) else None
-    return value
-
-
-def sanitize_html(html) -> str:
-    """`html` (a fragment from a notebook) with only the allow-listed elements, attributes,
-    classes and URLs left."""
-    html = html.decode() if isinstance(html, bytes) else str(html)
-    return nh3.clean(
-        html,
-        tags=set(SANITIZE_TAGS),
-        clean_content_tags=set(SANITIZE_DROP_WITH_CONTENT),
-        attributes={tag: set(names) for tag, names in SANITIZE_ATTRIBUTES.items()},
-        attribute_filter=_allowed_url,
-        allowed_classes={tag: set(names) for tag, names in SANITIZE_CLASSES.items()},
-        filter_style_properties={"text-align"},
-        url_schemes={"http", "https", "data"},
-        strip_comments=True,
-        link_rel=None,  # keeps links as written; no target="_blank" is allowed anyway
-    )
 
 
 # --- Normalising the executed notebook -----------------------------------------------------------
@@ -241,15 +140,6 @@ def topic(nb) -> str:
     return ""
 
 
-# --- Rendering (the exporter itself is analysis.brief_exporter, which imports this module) ----
-
-
-@functools.lru_cache(maxsize=1)
-def brief_css() -> str:
-    """The brief's stylesheet (templates/brief.css)."""
-    return (TEMPLATES / "brief.css").read_text(encoding="utf-8").strip()
-
-
 # --- What a page would load ----------------------------------------------------------------------
 
 # Attributes whose URL the browser fetches when the page opens (on any element, SVG included).
@@ -286,6 +176,7 @@ def _srcset_urls(srcset: str) -> list[str]:
 
 
 class _ResourceFinder(HTMLParser):
+    """An HTML parser that collects the URLs a page would fetch (see `external_resources`)."""
     def __init__(self):
         """A parser with no URL found yet, inside no `<style>` or `<script>`."""
         super().__init__(convert_charrefs=True)

@@ -5,11 +5,11 @@ a papermill user gets from an executed notebook the same offline brief the batch
 publishes; the runner (`render_brief`, at the end) uses this same class.
 
 From an executed notebook it:
-1. cleans it (`html_export.normalise`: no timings, addresses, random ids);
+1. cleans it (`export.normalise`: no timings, addresses, random ids);
 2. leaves out code, prompts, the parameter cells, code cells without output and cells tagged
    `notebook-only`;
 3. renders `templates/brief.html.j2` (our own head: inline CSS, nothing fetched; charts with
-   their own alt text) with every piece of notebook HTML through `html_export.sanitize_html`;
+   their own alt text) with every piece of notebook HTML through `html_contract.sanitize_html`;
 4. takes title, kicker ("province · DTI year") and language from `resources["brief"]` when the
    runner gives them, else from the notebook's parameters (papermill's record of them, over the
    parameters cell's defaults), as the runner would for the same parameters.
@@ -29,8 +29,10 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from traitlets import default
 from traitlets.config import Config
 
-from analysis import html_export
-from analysis.html_export import NOTEBOOK_ONLY, TEMPLATES
+from analysis import html_contract
+from analysis.paths import TEMPLATES_DIR
+from analysis.runner import export
+from analysis.runner.export import NOTEBOOK_ONLY
 
 _PARAMETER_TAGS = {"parameters", "injected-parameters"}
 
@@ -61,6 +63,8 @@ def notebook_parameters(nb) -> dict:
 
 
 def _literal_assignments(source: str) -> dict:
+    """{name: value} of the top-level assignments of `source` whose value is a literal ({} when it
+    does not parse)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -78,6 +82,8 @@ def _literal_assignments(source: str) -> dict:
 
 
 def _canonical_province(name) -> str | None:
+    """The province's name as the data spells it (as given when it does not resolve; None for
+    none)."""
     if not name:
         return None
     from analysis.data import resolve_province
@@ -94,7 +100,7 @@ def brief_settings(nb, fallback_title: str = "") -> dict:
     params = notebook_parameters(nb)
     province, year = _canonical_province(params.get("province")), params.get("year")
     lang = str(params.get("lang") or "vi").strip().lower()
-    title = brief_title(html_export.topic(nb), fallback_title, province, year)
+    title = brief_title(export.topic(nb), fallback_title, province, year)
     return {"title": title, "kicker": kicker(province, year), "lang": lang}
 
 
@@ -152,8 +158,10 @@ class DtiBriefExporter(HTMLExporter):
     export_from_notebook = "DTI brief"
 
     def __init__(self, config=None, **kw):
+        """The exporter with the brief's fixed settings (template, no code, sanitised HTML) over
+        `config`."""
         fixed = {
-            "template_file": str(TEMPLATES / "brief.html.j2"),
+            "template_file": str(TEMPLATES_DIR / "brief.html.j2"),
             "exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True,
             # Not "": nbconvert then writes <a … /> (ElementTree), which HTML reads as an open
             # <a> that swallows the rest of the cell. brief.css shows the ¶ only on hover.
@@ -168,10 +176,11 @@ class DtiBriefExporter(HTMLExporter):
             "skip_svg_encoding": False,
         }
         super().__init__(config=config, **{**kw, **fixed})
-        self.register_filter("clean_html", html_export.sanitize_html)  # … which is ours
+        self.register_filter("clean_html", html_contract.sanitize_html)  # … which is ours
 
     @default("default_preprocessors")
     def _no_preprocessors(self):
+        """No preprocessors: none has work here."""
         # None of nbconvert's preprocessors has work here (the cells a brief leaves out are
         # dropped by `brief_cells`), and nbconvert validates the whole notebook after each of
         # its twelve, enabled or not: a third of the export's time.
@@ -179,16 +188,20 @@ class DtiBriefExporter(HTMLExporter):
 
     @property
     def default_config(self):
+        """HTMLExporter's configuration with its CSS preprocessor off (the brief's CSS is
+        inlined)."""
         config = Config({"CSSHTMLHeaderPreprocessor": {"enabled": False}})
         config.merge(super().default_config)
         return config
 
     def from_notebook_node(self, nb, resources=None, **kw):
+        """The brief's HTML for an executed notebook, and nbconvert's resources (see the class
+        docstring)."""
         resources = dict(resources or {})
-        nb = html_export.normalise(nb)  # a copy: the caller's notebook is not changed
+        nb = export.normalise(nb)  # a copy: the caller's notebook is not changed
         fallback = resources.get("metadata", {}).get("name", "")
         brief = dict(resources.get("brief") or brief_settings(nb, fallback))
-        brief["css"] = html_export.brief_css()
+        brief["css"] = html_contract.brief_css()
         resources["brief"] = brief
         resources["metadata"] = {**resources.get("metadata", {}), "name": brief["title"]}
         nb = brief_cells(nb)

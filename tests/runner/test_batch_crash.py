@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from batch_notebooks import briefs, index_links, run_cli, start_cli, wait_for, write_notebook
 
-from analysis import cli, kernels, publish
-from analysis.journal import JOURNAL_NAME, Journal, read_journal
+from analysis import cli
+from analysis.runner import kernels, manifest, publish
+from analysis.runner.journal import JOURNAL_NAME, Journal, read_journal
 
 HOLD = ("import os, pathlib, time\n"
         "go = pathlib.Path({marks!r}, 'go')\n"
@@ -143,14 +144,14 @@ def test_a_manifest_that_cannot_be_written_keeps_the_journal_for_the_next_batch(
         tmp_path, monkeypatch, capsys):
     nb, out = tmp_path / "nb", tmp_path / "out"
     write_notebook(nb, "01_plain", "print(year)")
-    real = publish.write_text_atomic
+    real = manifest.write_text_atomic
 
     def no_manifest(text, path, **kwargs):
         if Path(path).name == "manifest.json":
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         return real(text, path, **kwargs)
 
-    monkeypatch.setattr(publish, "write_text_atomic", no_manifest)
+    monkeypatch.setattr(manifest, "write_text_atomic", no_manifest)
     status = cli.main(["run", "--notebooks-dir", str(nb), "--years", "2020,2021", "--out", str(out),
                          "--quiet"])
     captured = capsys.readouterr()
@@ -159,7 +160,7 @@ def test_a_manifest_that_cannot_be_written_keeps_the_journal_for_the_next_batch(
     assert captured.err.strip().splitlines()[-1] == (
         f"error: cannot write {out}/manifest.json: No space left on device; the finished runs "
         f"stay in {out / JOURNAL_NAME} for the next batch")
-    monkeypatch.setattr(publish, "write_text_atomic", real)
+    monkeypatch.setattr(manifest, "write_text_atomic", real)
     status = cli.main(["run", "--notebooks-dir", str(nb), "--years", "2020,2021", "--out", str(out),
                          "--quiet"])
     assert status == 0

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis import batch, cli
+from analysis import cli
+from analysis.runner import execute, plan
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
 
 
@@ -20,8 +21,8 @@ def no_kernels(monkeypatch):
         started.append(True)
         raise AssertionError("a kernel or the fork server was started")
 
-    monkeypatch.setattr(batch, "start_kernel_hook", forbidden)
-    monkeypatch.setattr(batch, "fork_server_hook", forbidden)
+    monkeypatch.setattr(execute, "start_kernel_hook", forbidden)
+    monkeypatch.setattr(execute, "fork_server_hook", forbidden)
     return started
 
 
@@ -75,5 +76,5 @@ def test_out_under_a_file_cannot_be_created(no_kernels, tmp_path, capsys):
 
 
 def test_a_creatable_out_passes_the_check(tmp_path):
-    assert batch._out_problem(tmp_path / "a" / "b") is None
-    assert batch._out_problem(tmp_path) is None
+    assert plan._out_problem(tmp_path / "a" / "b") is None
+    assert plan._out_problem(tmp_path) is None

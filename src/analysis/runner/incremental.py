@@ -6,9 +6,18 @@ notebooks and the library become):
 - `notebook`: the notebook file;
 - `parameters`: the values injected (year, province, language, extra `-p` values);
 - `data`: every file under the data folder that the run opened, each with its own checksum
-  (recorded by the kernel, see `analysis.forkserver`; when none was recorded, every file of the
+  (recorded by the kernel, see `runner.forkserver`; when none was recorded, every file of the
   data folder);
-- `analysis`: every file of the `analysis` package but its templates (code, catalogs);
+- `code`: what of the `analysis` package the run can execute, read from the import graph
+  (`runner.imports`): the modules its notebook imports; the runner's modules that execute a run
+  and write its files (`RUN_CODE`: `runner.execute`, with the kernel the run gets and the
+  parameters it is given; `runner.publish`, with the export and the exporter that make its brief;
+  `runner.kernel_streams`, which a kernel loads by name); every module these import, directly or
+  not (so `ingest/sources` and `ingest/dates`, reached through `data` and `i18n`); and the
+  package's data files but its templates (the catalogs, `locales/`). Not the rest of the
+  package: the ingest tool's build, validate and import (a run reads what they write, the data,
+  hashed as such), the batch's orchestration and records (`batch`, `manifest`, `journal`,
+  `index_page`, `dataset`), the command line, the papermill engine. An edit there redoes no run;
 - `template`: the brief template and its CSS (`analysis/templates/`);
 - `environment`: `requirements.lock` (the locked package versions) and the Python version.
 
@@ -26,13 +35,17 @@ from pathlib import Path
 
 import analysis
 from analysis.paths import REPO_ROOT
+from analysis.runner.imports import graph, notebook_modules, package_modules, reachable
 
 PACKAGE_DIR = Path(analysis.__file__).resolve().parent
 TEMPLATES = "templates"
 LOCK_FILE = REPO_ROOT / "requirements.lock"
+# The runner's modules a run executes, under the package (see the module docstring).
+RUN_CODE = ("runner.execute", "runner.publish", "runner.kernel_streams")
 
 
 def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as hex."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -41,21 +54,63 @@ def sha256_file(path: Path) -> str:
 
 
 def _source_files(root: Path, exclude: tuple[str, ...] = ()) -> list[Path]:
+    """Every file under `root` (not compiled Python, nor under a folder named in `exclude`),
+    sorted."""
     return sorted(p for p in root.rglob("*")
                   if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
                   and not any(part in exclude for part in p.relative_to(root).parts))
 
 
-def tree_digest(root: Path, exclude: tuple[str, ...] = ()) -> str:
-    """One SHA-256 over every file's relative path and content."""
+def files_digest(root: Path, files) -> str:
+    """One SHA-256 over each file's path relative to `root` and content, in path order."""
     digest = hashlib.sha256()
-    for path in _source_files(root, exclude) if root.is_dir() else []:
+    for path in sorted(files):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(sha256_file(path).encode() + b"\n")
     return digest.hexdigest()
 
 
+def tree_digest(root: Path, exclude: tuple[str, ...] = ()) -> str:
+    """One SHA-256 over every file's relative path and content."""
+    return files_digest(root, _source_files(root, exclude) if root.is_dir() else [])
+
+
+def _read_notebook(path: Path) -> dict:
+    """A notebook file as JSON ({} when it cannot be read as one: it imports nothing then)."""
+    try:
+        nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return nb if isinstance(nb, dict) else {}
+
+
+class RunCode:
+    """Which files of a package a run can execute or read (see the module docstring): the
+    package's import graph, read once, and each notebook's files, found once."""
+
+    def __init__(self, package_dir: Path = PACKAGE_DIR):
+        """The graph of the package at `package_dir`, read now."""
+        self.package_dir = Path(package_dir)
+        self.modules = package_modules(self.package_dir)
+        self.edges = graph(self.modules)
+        self.data_files = [p for p in _source_files(self.package_dir, exclude=(TEMPLATES,))
+                           if p.suffix != ".py"]
+
+    def files(self, notebook: Path) -> list[Path]:
+        """The package's files a run of `notebook` can execute or read, sorted."""
+        package = self.package_dir.name
+        roots = {f"{package}.{name}" for name in RUN_CODE}
+        roots |= notebook_modules(_read_notebook(notebook), self.modules)
+        code = {self.modules[name] for name in reachable(roots, self.edges)}
+        return sorted(code | set(self.data_files))
+
+    def digest(self, notebook: Path) -> str:
+        """One SHA-256 over `files(notebook)`, paths relative to the package."""
+        return files_digest(self.package_dir, self.files(notebook))
+
+
 def digest_of(inputs: dict) -> str:
+    """The SHA-256 of a run's inputs (JSON, keys sorted): its input digest."""
     return hashlib.sha256(json.dumps(inputs, sort_keys=True, ensure_ascii=False)
                           .encode()).hexdigest()
 
@@ -65,11 +120,15 @@ class InputDigests:
 
     def __init__(self, data_root: Path, package_dir: Path = PACKAGE_DIR,
                  lock_file: Path = LOCK_FILE):
+        """Digests for a batch reading `data_root`: template and environment hashed now, data and
+        code when first asked."""
         self.data_root = Path(data_root).resolve()
         self._files: dict[Path, str] = {}
         self._frozen = False
-        self.analysis = tree_digest(package_dir, exclude=(TEMPLATES,))
-        self.template = tree_digest(package_dir / TEMPLATES)
+        self.package_dir = Path(package_dir)
+        self._run_code: RunCode | None = None
+        self._code: dict[Path, str] = {}
+        self.template = tree_digest(self.package_dir / TEMPLATES)
         lock = sha256_file(lock_file) if lock_file.exists() else "no lock file"
         self.environment = hashlib.sha256(
             f"{lock}\npython {platform.python_version()}".encode()).hexdigest()
@@ -86,6 +145,8 @@ class InputDigests:
         self._frozen = True
 
     def file(self, path: Path) -> str:
+        """The SHA-256 of a file, hashed once per batch ("missing" when it is not there, or appeared
+        under the data folder after `freeze_data`)."""
         if path not in self._files:
             if self._frozen and path.is_relative_to(self.data_root):
                 return "missing"
@@ -93,6 +154,7 @@ class InputDigests:
         return self._files[path]
 
     def _all_data_files(self) -> list[str]:
+        """Every file of the data folder (not hidden ones), relative, sorted."""
         return [p.relative_to(self.data_root).as_posix()
                 for p in _source_files(self.data_root) if not p.name.startswith(".")]
 
@@ -112,12 +174,23 @@ class InputDigests:
             relative = set(self._all_data_files())
         return {rel: self.file(self.data_root / rel) for rel in sorted(relative)}
 
+    def code(self, notebook: Path) -> str:
+        """The digest of the code a run of `notebook` can execute (`RunCode`), once per batch
+        and notebook; the package's graph is read on the first call."""
+        notebook = Path(notebook).resolve()
+        if notebook not in self._code:
+            if self._run_code is None:
+                self._run_code = RunCode(self.package_dir)
+            self._code[notebook] = self._run_code.digest(notebook)
+        return self._code[notebook]
+
     def inputs(self, run, opened: list[str] | None) -> dict:
+        """The inputs of `run` (see the module docstring), with the data files it `opened`."""
         return {
             "notebook": self.file(Path(run.notebook.path).resolve()),
             "parameters": run.parameters(),
             "data": self.data(opened),
-            "analysis": self.analysis,
+            "code": self.code(run.notebook.path),
             "template": self.template,
             "environment": self.environment,
         }

@@ -14,10 +14,10 @@ import papermill as pm
 import pytest
 from batch_notebooks import write_notebook
 
-from analysis import papermill_engine
-from analysis.forkserver import pid_alive
-from analysis.html_export import normalise
 from analysis.paths import REPO_ROOT
+from analysis.runner import papermill_engine
+from analysis.runner.export import normalise
+from analysis.runner.forkserver import pid_alive
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 PAPERMILL = str(Path(sys.executable).with_name("papermill"))
@@ -80,7 +80,7 @@ def test_the_cli_runs_with_the_engine_and_the_template_stops_at_exit(tmp_path):
     assert proc.returncode == 0, proc.stderr
     cell = nbformat.read(tmp_path / "o.ipynb", 4).cells[-1]
     assert "left by an earlier run: None" in cell.outputs[0]["text"]
-    script = ("import papermill as pm; from analysis import papermill_engine as e\n"
+    script = ("import papermill as pm; from analysis.runner import papermill_engine as e\n"
               f"pm.execute_notebook({str(path)!r}, {str(tmp_path / 'p.ipynb')!r}, "
               "kernel_name='dti-suite', engine_name='dti', progress_bar=False)\n"
               "print(e._SERVERS['dti-suite'].process.pid)")
@@ -116,7 +116,7 @@ def test_a_kernel_forked_ahead_serves_only_a_run_with_the_same_settings(tmp_path
 
 def test_the_engine_module_can_be_imported_before_papermill():
     # papermill loads every registered engine while it is imported: no import circle
-    code = ("from analysis import papermill_engine\nimport papermill\n"
+    code = ("from analysis.runner import papermill_engine\nimport papermill\n"
             "from papermill.engines import papermill_engines\n"
             "assert papermill_engines.get_engine('dti') is papermill_engine.DtiEngine")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

@@ -16,7 +16,7 @@ import pytest
 from batch_notebooks import briefs, index_links, rebuilt, run_cli, snapshot, write_notebook
 from data_helpers import copy_data
 
-from analysis.incremental import InputDigests, digest_of
+from analysis.runner.incremental import PACKAGE_DIR, InputDigests, digest_of
 
 READS = ('import os\n'
          'path = os.path.join(os.environ["DTI_DATA_DIR"], "processed", "{name}")\n'
@@ -66,7 +66,7 @@ def test_the_manifest_records_each_runs_inputs(work):
     manifest = json.loads((work / "out" / "manifest.json").read_text(encoding="utf-8"))
     alpha = next(r for r in manifest["runs"] if r["key"] == "2022/all/01_alpha.vi")
     assert alpha["input_digest"] == digest_of(alpha["inputs"])
-    assert set(alpha["inputs"]) == {"notebook", "parameters", "data", "analysis", "template",
+    assert set(alpha["inputs"]) == {"notebook", "parameters", "data", "code", "template",
                                     "environment"}
     assert "processed/extra_a.csv" in alpha["inputs"]["data"]
     assert "processed/extra_b.csv" not in alpha["inputs"]["data"]
@@ -133,10 +133,23 @@ def test_extra_parameters_get_their_own_files_and_entries(work):
 # --- the inputs that are the same for every run: hashed files, tested without a kernel -------
 
 def _package(tmp_path: Path) -> tuple[Path, Path]:
+    """A small package laid out as `analysis` is, and a lock file: the notebook imports `tables`,
+    which reaches `ingest/sources` through `data`; `ingest/importer` and `runner/manifest` are
+    reached by no run."""
     package = tmp_path / "pkg"
-    (package / "templates").mkdir(parents=True)
-    (package / "comparisons.py").write_text("x = 1\n", encoding="utf-8")
-    (package / "templates" / "brief.css").write_text("p{}\n", encoding="utf-8")
+    files = {
+        "__init__.py": "", "data.py": "from pkg.ingest import sources\n",
+        "tables.py": "from pkg import data\nx = 1\n", "cli.py": "from pkg.ingest import importer\n",
+        "ingest/__init__.py": "", "ingest/sources.py": "x = 1\n",
+        "ingest/importer.py": "from . import sources\n",
+        "runner/__init__.py": "", "runner/execute.py": "x = 1\n",
+        "runner/publish.py": "from pkg.runner import export\n", "runner/export.py": "x = 1\n",
+        "runner/kernel_streams.py": "x = 1\n", "runner/manifest.py": "from pkg.runner import publish\n",
+        "locales/vi.toml": "a = 'b'\n", "templates/brief.css": "p{}\n",
+    }
+    for name, text in files.items():
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text(text, encoding="utf-8")
     (package / "__pycache__").mkdir()
     lock = tmp_path / "requirements.lock"
     lock.write_text("pandas==3.0.0\n", encoding="utf-8")
@@ -145,15 +158,27 @@ def _package(tmp_path: Path) -> tuple[Path, Path]:
 
 def _runs(tmp_path: Path) -> list:
     nb = tmp_path / "01_x.ipynb"
-    nb.write_text("{}", encoding="utf-8")
+    nb.write_text(json.dumps({"cells": [{"cell_type": "code", "source": "from pkg import tables"}]}),
+                  encoding="utf-8")
     notebook = SimpleNamespace(path=nb)
     return [SimpleNamespace(notebook=notebook, parameters=lambda y=y: {"year": y})
             for y in (2021, 2022)]
 
 
+def _append(name: str, text: str = "# edited\n"):
+    def change(pkg, lock):
+        with open(pkg / name, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    return change
+
+
 @pytest.mark.parametrize("change, part", [
-    (lambda pkg, lock: (pkg / "comparisons.py").write_text("x = 2\n"), "analysis"),
-    (lambda pkg, lock: (pkg / "templates" / "brief.css").write_text("p{color:red}\n"), "template"),
+    (_append("tables.py"), "code"),  # imported by the notebook
+    (_append("ingest/sources.py"), "code"),  # reached through data
+    (_append("runner/export.py"), "code"),  # shapes the brief (through publish)
+    (_append("runner/execute.py"), "code"),
+    (_append("locales/vi.toml"), "code"),  # a catalog
+    (_append("templates/brief.css", "p{color:red}\n"), "template"),
     (lambda pkg, lock: (pkg / "templates" / "brief.html.j2").write_text("{{ x }}"), "template"),
     (lambda pkg, lock: lock.write_text("pandas==3.0.1\n"), "environment"),
 ])
@@ -172,6 +197,57 @@ def test_code_template_and_lock_changes_change_every_runs_digest(tmp_path, chang
         assert a[part] != b[part]
         assert {k for k in a if a[k] != b[k]} == {part}
         assert digest_of(a) != digest_of(b)
+
+
+@pytest.mark.parametrize("change", [
+    _append("ingest/importer.py"), _append("runner/manifest.py"), _append("cli.py"),
+    lambda pkg, lock: (pkg / "ingest" / "build.py").write_text("x = 1\n"),  # a new module
+])
+def test_code_no_run_can_execute_changes_no_digest(tmp_path, change):
+    package, lock = _package(tmp_path)
+    (tmp_path / "data").mkdir()
+    runs = _runs(tmp_path)
+    old = [InputDigests(tmp_path / "data", package, lock).inputs(run, None) for run in runs]
+    change(package, lock)
+    assert [InputDigests(tmp_path / "data", package, lock).inputs(run, None) for run in runs] == old
+
+
+@pytest.fixture(scope="module")
+def package_copy(tmp_path_factory) -> Path:
+    """A copy of the real `analysis` package, to edit."""
+    copy = tmp_path_factory.mktemp("package") / "analysis"
+    shutil.copytree(PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+@pytest.mark.parametrize("module, redone", [
+    ("ingest/importer.py", False), ("ingest/build.py", False), ("ingest/validate.py", False),
+    ("ingest/schemas.py", False), ("cli.py", False), ("runner/batch.py", False),
+    ("runner/manifest.py", False), ("runner/index_page.py", False),
+    ("tables.py", True), ("data.py", True), ("ingest/sources.py", True), ("ingest/dates.py", True),
+    ("runner/export.py", True), ("runner/publish.py", True), ("runner/forkserver.py", True),
+])
+def test_an_edit_redoes_the_real_briefs_only_when_a_run_can_execute_it(tmp_path, package_copy,
+                                                                       module, redone):
+    from analysis.paths import NOTEBOOKS_DIR
+    from analysis.runner.plan import Notebook, Run
+
+    runs = [Run(Notebook(path.stem, path, ("year",)), 2022, None, None)
+            for path in sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))]
+    assert len(runs) == 3
+    (tmp_path / "data").mkdir()
+    before = InputDigests(tmp_path / "data", package_copy)
+    old = [before.inputs(run, None) for run in runs]
+    path = package_copy / module
+    original = path.read_bytes()
+    try:
+        path.write_bytes(original + b"\n# edited\n")
+        after = InputDigests(tmp_path / "data", package_copy)
+        changed = [digest_of(after.inputs(run, None)) != digest_of(inputs)
+                   for run, inputs in zip(runs, old)]
+    finally:
+        path.write_bytes(original)
+    assert changed == [redone] * 3
 
 
 def test_parameters_are_part_of_the_digest(tmp_path):
@@ -201,14 +277,15 @@ def test_a_failed_or_missing_previous_run_is_never_up_to_date(tmp_path):
 
 
 def test_an_up_to_date_batch_starts_no_kernel(work, monkeypatch, capsys):
-    from analysis import batch, cli
+    from analysis import cli
     from analysis.paths import DATA_DIR_ENV
+    from analysis.runner import execute
 
     def forbidden(*args, **kwargs):
         raise AssertionError("a kernel or the fork server was started")
 
     monkeypatch.setenv(DATA_DIR_ENV, str(work / "data"))  # main() sets it; restored after
-    monkeypatch.setattr(batch, "start_kernel_hook", forbidden)
-    monkeypatch.setattr(batch, "fork_server_hook", forbidden)
+    monkeypatch.setattr(execute, "start_kernel_hook", forbidden)
+    monkeypatch.setattr(execute, "fork_server_hook", forbidden)
     assert cli.main(["run", *_args(work), "--quiet"]) == 0
     assert "4 up to date, 0 rebuilt, 0 failed" in capsys.readouterr().out

@@ -69,7 +69,7 @@ KERNEL_MODULES = ("ipykernel.debugger", "IPython.core.debugger", "IPython.core.o
                   "IPython.core.completerlib", "IPython.extensions.storemagic", "tornado.gen",
                   "tornado.queues", "tornado.locks", "tornado.platform.asyncio", "pdb",
                   "http.server", "xmlrpc.client", "mimetypes", "faulthandler",
-                  "analysis.kernel_streams", "IPython.core.magics.execution",
+                  "analysis.runner.kernel_streams", "IPython.core.magics.execution",
                   "IPython.core.magics.pylab", "IPython.core.pylabtools", "IPython.core.logger",
                   "matplotlib.backends.backend_agg", "zmq.utils.garbage",
                   # what the briefs' CSV export imports on first use

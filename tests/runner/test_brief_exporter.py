@@ -15,9 +15,9 @@ import pytest
 from batch_notebooks import run_cli
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from analysis.brief_exporter import DtiBriefExporter, brief_settings, notebook_parameters
-from analysis.html_export import external_resources, normalise
 from analysis.paths import REPO_ROOT
+from analysis.runner.brief_exporter import DtiBriefExporter, brief_settings, notebook_parameters
+from analysis.runner.export import external_resources, normalise
 
 JUPYTER = str(Path(sys.executable).with_name("jupyter"))
 NOTEBOOK = REPO_ROOT / "notebooks" / "01_year_profile.ipynb"
@@ -113,7 +113,7 @@ def test_a_chart_keeps_its_own_alt_text():
 
 
 def test_a_heading_moves_into_the_output_after_it_so_print_keeps_them_together():
-    from analysis.brief_exporter import _keep_headings_with_next
+    from analysis.runner.brief_exporter import _keep_headings_with_next
 
     child = ('<div class="jp-OutputArea-child">\n<div class="jp-RenderedHTMLCommon '
              'jp-RenderedMarkdown jp-OutputArea-output " data-mime-type="text/markdown">\n{}\n'

@@ -25,7 +25,7 @@ def _kernels(pid: int) -> list[psutil.Process]:
     found = []
     for child in _descendants(pid):
         try:
-            if "analysis.forkserver" in " ".join(child.cmdline()):
+            if "analysis.runner.forkserver" in " ".join(child.cmdline()):
                 found += child.children()
         except psutil.NoSuchProcess:
             continue

@@ -274,8 +274,8 @@ def _edition_html(year, provinces: dict, langs: list[str], words: _Words, is_ope
 
 
 def _dataset_html(words: _Words) -> str:
-    """Links to the whole dataset that every batch writes beside the briefs (analysis.dataset)."""
-    from analysis.dataset import DATA_SUBDIR, DESCRIPTOR, WORKBOOK
+    """Links to the whole dataset that every batch writes beside the briefs (runner.dataset)."""
+    from analysis.runner.dataset import DATA_SUBDIR, DESCRIPTOR, WORKBOOK
 
     return (f'<section class="dataset">\n<h2>{words.html("index.dataset")}</h2>\n<ul>\n'
             f'<li><a href="{DATA_SUBDIR}/{DESCRIPTOR}">{words.html("index.dataset_csv")}</a></li>\n'

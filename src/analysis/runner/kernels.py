@@ -3,9 +3,9 @@
 Starting a kernel and importing pandas/matplotlib/seaborn costs more than running one of our
 notebooks; reusing one kernel and resetting it between runs leaks state that no reset can
 enumerate. So every run gets its own kernel, forked from a template process that imported the
-heavy modules once and read the data tables (`analysis.forkserver`):
+heavy modules once and read the data tables (`runner.forkserver`):
 
-- `ForkServer` starts the template (`python -m analysis.forkserver`, the kernelspec's Python,
+- `ForkServer` starts the template (`runner.forkserver`, in the kernelspec's Python,
   `PYTHONHASHSEED` fixed so that set and dict orders are the same in every kernel) and asks it
   for a child per kernel;
 - `ForkProvisioner` is a jupyter_client kernel provisioner (`KernelProvisionerBase`): the
@@ -20,6 +20,12 @@ heavy modules once and read the data tables (`analysis.forkserver`):
 The kernel of a run is stopped when the run ends, so nothing a run does (event hooks, options,
 registries, modules, threads, memory) reaches the next one; a kernel that dies, overruns or grows
 past the memory limit only fails (or retries) its own run.
+
+What went wrong with a kernel is told by the type of the error, never by its message:
+`KernelError` and its kinds, `KernelStartError` (it never started: the fork server or the kernel
+could not be started, the kernel exited or stayed silent before it answered, its set-up failed),
+`KernelDied` (its process died under a run), `RunTimeout` (the run went past its deadline) and
+`MemoryLimitExceeded` (past the memory limit). `runner.execute` retries on `KernelDied` alone.
 """
 
 from __future__ import annotations
@@ -36,17 +42,35 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.provisioner_base import KernelProvisionerBase
 
-from analysis.forkserver import descendants, kill_tree, pid_alive
+from analysis.runner.forkserver import descendants, kill_tree, pid_alive
 
 KERNEL_NAME = "dti-suite"
 HASH_SEED = "0"
 KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False",  # nothing written to ~/.ipython
                     # stdout and stderr in the order of the writes, whatever the load
-                    "--IPKernelApp.outstream_class=analysis.kernel_streams.OrderedOutStream"]
+                    "--IPKernelApp.outstream_class=analysis.runner.kernel_streams.OrderedOutStream"]
 
 
 class KernelError(RuntimeError):
-    """A kernel (or the fork server) could not be started."""
+    """What went wrong with a run's kernel; the subclass says which (see the module docstring)."""
+
+
+class KernelStartError(KernelError):
+    """The kernel never started: it, or the fork server it comes from, could not be started, it
+    exited or stayed silent before it answered, or its set-up failed."""
+
+
+class KernelDied(KernelError):
+    """The kernel's process died under a run (killed from outside, or crashed)."""
+
+
+class RunTimeout(KernelError):
+    """The run went past its deadline (`--timeout`); its kernel was killed."""
+
+
+class MemoryLimitExceeded(KernelError):
+    """The kernel, with every process it started, grew past the memory limit
+    (`--max-kernel-memory`); it was killed."""
 
 
 def kernel_python(kernel_name: str = KERNEL_NAME) -> str:
@@ -60,10 +84,12 @@ def kernel_python(kernel_name: str = KERNEL_NAME) -> str:
 
 
 class ForkServer:
-    """The template process (see `analysis.forkserver`); `fork()` is thread-safe."""
+    """The template process (see `runner.forkserver`); `fork()` is thread-safe."""
 
     def __init__(self, modules=(), data_root: Path | None = None, *,
                  kernel_name: str = KERNEL_NAME, log: Path | None = None):
+        """A template that will import `modules` and read the data under `data_root`, in the Python
+        of `kernel_name`'s kernelspec (not started yet)."""
         self.modules = sorted(modules)
         self.data_root = data_root
         self.python = kernel_python(kernel_name)
@@ -72,6 +98,8 @@ class ForkServer:
         self._lock = threading.Lock()
 
     def start(self, timeout: float = 120) -> None:
+        """Start the template and wait for it to be ready; KernelStartError when it does not start
+        within `timeout` seconds."""
         config = {"modules": self.modules,
                   "data_root": str(self.data_root) if self.data_root else None}
         env = {**os.environ, "PYTHONHASHSEED": HASH_SEED}
@@ -79,9 +107,9 @@ class ForkServer:
         try:
             self.process = subprocess.Popen(
                 # `-c`, not `-m`: the kernels must find this very module (its audit
-                # records) as `analysis.forkserver`, not as `__main__`.
+                # records) as `analysis.runner.forkserver`, not as `__main__`.
                 [self.python, "-Xfrozen_modules=off", "-c",
-                 "from analysis.forkserver import main; main()", json.dumps(config)],
+                 "from analysis.runner.forkserver import main; main()", json.dumps(config)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env,
                 start_new_session=True)  # Ctrl-C in a terminal reaches the runner only
         finally:
@@ -89,9 +117,11 @@ class ForkServer:
                 stderr.close()
         reply = self._read(timeout)
         if "ready" not in reply:
-            raise KernelError(f"fork server did not start: {reply.get('error', reply)}")
+            raise KernelStartError(f"fork server did not start: {reply.get('error', reply)}")
 
     def _read(self, timeout: float) -> dict:
+        """The server's next answer (one JSON line); KernelStartError, the server stopped, when none
+        comes within `timeout` seconds."""
         result: list = []
         reader = threading.Thread(target=lambda: result.append(self.process.stdout.readline()),
                                   daemon=True)
@@ -99,23 +129,25 @@ class ForkServer:
         reader.join(timeout)
         if not result or not result[0]:
             self.stop()
-            raise KernelError("fork server did not answer (it exited or hung)")
+            raise KernelStartError("fork server did not answer (it exited or hung)")
         return json.loads(result[0])
 
     def fork(self, connection_file: str, cwd: str, env: dict, arguments=()) -> int:
+        """Have the template fork a kernel that reads `connection_file`; its pid. KernelStartError
+        when the server is not running or refuses."""
         request = {"connection_file": connection_file, "cwd": cwd, "env": env,
                    "arguments": list(arguments), "log": str(self.log) if self.log else None}
         with self._lock:
             if self.process is None or self.process.poll() is not None:
-                raise KernelError("fork server is not running")
+                raise KernelStartError("fork server is not running")
             try:
                 self.process.stdin.write((json.dumps(request) + "\n").encode())
                 self.process.stdin.flush()
             except OSError as exc:
-                raise KernelError(f"fork server is not running: {exc}") from exc
+                raise KernelStartError(f"fork server is not running: {exc}") from exc
             reply = self._read(60)
         if "pid" not in reply:
-            raise KernelError(reply.get("error", "fork server: no kernel"))
+            raise KernelStartError(reply.get("error", "fork server: no kernel"))
         return int(reply["pid"])
 
     def stop(self) -> None:
@@ -190,9 +222,11 @@ class ForkProvisioner(KernelProvisionerBase):
 
     @property
     def has_process(self) -> bool:
+        """Whether a kernel was forked for this provisioner."""
         return self.pid is not None
 
     async def poll(self) -> int | None:
+        """None while the kernel runs, else its exit code (-SIGKILL: the fork server reaped it)."""
         if self.pid is None:
             return 0
         if self.returncode is None and not pid_alive(self.pid):
@@ -200,11 +234,13 @@ class ForkProvisioner(KernelProvisionerBase):
         return self.returncode
 
     async def wait(self) -> int | None:
+        """Wait until the kernel has exited; its exit code."""
         while await self.poll() is None:
             await asyncio.sleep(0.05)
         return self.returncode
 
     async def send_signal(self, signum: int) -> None:
+        """Send `signum` to the kernel, if it still runs."""
         if self.pid is not None and await self.poll() is None:
             try:
                 os.kill(self.pid, signum)
@@ -212,6 +248,7 @@ class ForkProvisioner(KernelProvisionerBase):
                 pass
 
     async def kill(self, restart: bool = False) -> None:
+        """SIGKILL the kernel's process group (the kernel and what it started)."""
         if self.pid is not None and await self.poll() is None:
             try:
                 os.killpg(self.pid, signal.SIGKILL)  # the kernel leads its own process group
@@ -219,9 +256,12 @@ class ForkProvisioner(KernelProvisionerBase):
                 await self.send_signal(signal.SIGKILL)
 
     async def terminate(self, restart: bool = False) -> None:
+        """SIGTERM the kernel."""
         await self.send_signal(signal.SIGTERM)
 
     async def pre_launch(self, **kwargs):
+        """Write the connection file before the launch (the fork server's kernel reads it); no
+        command to run."""
         km = self.parent
         extra = kwargs.pop("extra_arguments", [])
         km.write_connection_file()
@@ -229,6 +269,8 @@ class ForkProvisioner(KernelProvisionerBase):
         return await super().pre_launch(cmd=[], extra_arguments=extra, **kwargs)
 
     async def launch_kernel(self, cmd, **kwargs):
+        """Have the fork server fork the kernel, with the environment variables that differ from the
+        runner's; the connection info."""
         env = kwargs.get("env") or {}
         changed = {k: v for k, v in env.items() if os.environ.get(k) != v}
         self.cwd = str(kwargs.get("cwd") or os.getcwd())
@@ -240,14 +282,17 @@ class ForkProvisioner(KernelProvisionerBase):
         return self.connection_info
 
     async def cleanup(self, restart: bool = False) -> None:
+        """Forget the kernel once it has exited."""
         self.pid = None if self.returncode is not None else self.pid
 
     async def get_provisioner_info(self) -> dict:
+        """The provisioner's info, with the kernel's pid."""
         info = await super().get_provisioner_info()
         info.update({"pid": self.pid})
         return info
 
     async def load_provisioner_info(self, provisioner_info: dict) -> None:
+        """Take the kernel's pid back from saved provisioner info."""
         await super().load_provisioner_info(provisioner_info)
         self.pid = provisioner_info["pid"]
 
@@ -256,10 +301,12 @@ class Kernel:
     """One started kernel: manager, client, language_info, process id."""
 
     def __init__(self, km, kc, language_info: dict):
+        """A started kernel: its manager, client and `language_info`."""
         self.km, self.kc, self.language_info = km, kc, language_info
 
     @property
     def pid(self) -> int | None:
+        """The kernel's process id (None when it has none)."""
         provisioner = self.km.provisioner
         if isinstance(provisioner, ForkProvisioner):
             return provisioner.pid
@@ -273,6 +320,8 @@ class Kernel:
             kill_tree(self.pid)
 
     async def stop(self) -> None:
+        """Stop the kernel: channels closed, the kernel and its processes killed, its files
+        removed."""
         self.kc.stop_channels()
         self.kill()
         try:
@@ -288,7 +337,8 @@ class Kernel:
 async def start_kernel(ipc_dir: Path, name: str, cwd: Path, kernel_name: str = KERNEL_NAME,
                        timeout: float = 60, fork_server: ForkServer | None = None) -> Kernel:
     """Start one kernel over IPC with its connection file and sockets in `ipc_dir`: forked from
-    `fork_server`, or from scratch through the kernelspec when it is None."""
+    `fork_server`, or from scratch through the kernelspec when it is None; KernelStartError when
+    it cannot be started or does not answer within `timeout` seconds."""
     km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
                             connection_file=str(ipc_dir / f"{name}.json"))
     km.ip = str(ipc_dir / name)  # IPC socket path prefix: <ipc_dir>/<name>-<port number>
@@ -297,9 +347,15 @@ async def start_kernel(ipc_dir: Path, name: str, cwd: Path, kernel_name: str = K
         provisioner = ForkProvisioner(kernel_id=name, kernel_spec=km.kernel_spec, parent=km)
         provisioner.fork_server = fork_server
         km.provisioner = provisioner
-    await km.start_kernel(cwd=str(cwd), env=env, extra_arguments=KERNEL_ARGUMENTS)
+    try:
+        await km.start_kernel(cwd=str(cwd), env=env, extra_arguments=KERNEL_ARGUMENTS)
+    except Exception as exc:  # no process, a bad kernelspec, no fork server: it never started
+        raise KernelStartError(f"the kernel did not start: {exc}") from exc
     kc = km.client()
-    kc.start_channels()
+    # No heartbeat: whether the kernel lives is asked of its process (`km.is_alive`, the
+    # provisioner's poll), and a heartbeat thread stopped right after it starts (a kernel that
+    # exits at once) can spin opening sockets until zmq runs out of them (jupyter_client race).
+    kc.start_channels(hb=False)
     try:
         reply = await _handshake(km, kc, timeout)
     except BaseException:
@@ -313,14 +369,14 @@ async def _handshake(km, kc, timeout: float) -> dict:
     """The kernel_info reply, once the kernel answers on shell AND its idle status for that
     request has come through IOPub (so the subscription is live and no output of the first cell
     can be lost). Replaces `wait_for_ready`, whose fixed 0.2 s IOPub flush would be paid by
-    every run."""
+    every run. KernelStartError when the kernel exits, or stays silent for `timeout` seconds."""
     import time
     from queue import Empty
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not await km.is_alive():
-            raise RuntimeError("Kernel died before replying to kernel_info")
+            raise KernelStartError("the kernel did not start: it exited before it answered")
         msg_id = kc.kernel_info()
         try:
             reply = await kc.get_shell_msg(timeout=1)
@@ -334,29 +390,38 @@ async def _handshake(km, kc, timeout: float) -> dict:
                     return reply
         except Empty:
             continue  # not up yet, or IOPub joined late: ask again
-    # Not TimeoutError: that is what a run over --timeout raises, and this is not one.
-    raise KernelError(f"kernel did not answer within {timeout:g} s")
+    raise KernelStartError(f"the kernel did not start: it did not answer within {timeout:g} s")
 
 
-async def run_silently(kc, code: str, timeout: float = 120) -> None:
-    """Execute `code` without touching history or the execution count; KernelError on error."""
+async def set_up(kc, code: str, timeout: float = 120) -> None:
+    """Execute the set-up `code` of a kernel before its run, without touching history or the
+    execution count; KernelStartError when it fails or does not end within `timeout` seconds."""
     errors: list[str] = []
 
     def hook(msg):
+        """Keep the error an output reports."""
         if msg["msg_type"] == "error":
             errors.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
 
-    reply = await kc.execute_interactive(code, silent=True, store_history=False,
-                                         output_hook=hook, timeout=timeout)
+    try:
+        reply = await kc.execute_interactive(code, silent=True, store_history=False,
+                                             output_hook=hook, timeout=timeout)
+    except TimeoutError as exc:  # jupyter_client's: no reply within `timeout`
+        raise KernelStartError(f"the kernel's set-up did not end within {timeout:g} s") from exc
     if reply["content"]["status"] != "ok" or errors:
-        raise KernelError("kernel set-up failed: " + ("; ".join(errors) or
-                                                       reply["content"].get("evalue", "")))
+        raise KernelStartError("the kernel's set-up failed: " + (
+            "; ".join(errors) or reply["content"].get("evalue", "")))
 
 
 async def evaluate(kc, expression: str, timeout: float = 30) -> str | None:
-    """The repr of `expression` in the kernel (user_expressions: no output, no count)."""
-    reply = await kc.execute_interactive("", silent=True, store_history=False, timeout=timeout,
-                                         user_expressions={"value": expression})
+    """The repr of `expression` in the kernel (user_expressions: no output, no count); None when
+    it fails or the kernel does not answer within `timeout` seconds."""
+    try:
+        reply = await kc.execute_interactive("", silent=True, store_history=False,
+                                             timeout=timeout,
+                                             user_expressions={"value": expression})
+    except TimeoutError:  # jupyter_client's: no reply (the kernel is gone, or hangs)
+        return None
     value = reply["content"].get("user_expressions", {}).get("value", {})
     if value.get("status") != "ok":
         return None
@@ -364,23 +429,8 @@ async def evaluate(kc, expression: str, timeout: float = 30) -> str | None:
 
 
 def imported_modules(nb) -> set[str]:
-    """Modules a notebook imports (`import x`, `from x import y`), read from its code cells."""
-    import ast
+    """Modules a notebook imports (`import x`, `from x import y`), read from its code cells:
+    what the template imports ahead (`runner.imports.notebook_imports`)."""
+    from analysis.runner.imports import notebook_imports
 
-    names: set[str] = set()
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        source = "\n".join(line for line in cell.source.splitlines()
-                           if not line.lstrip().startswith(("%", "!")))
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names.add(node.module)
-                names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
+    return notebook_imports(nb)

@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from analysis import batch, cli
-from analysis.html_export import external_resources, normalise
+from analysis import cli
+from analysis.runner import batch, execute
+from analysis.runner.export import external_resources, normalise
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
 PY = sys.executable
 ARGS = ["--notebooks-dir", str(FIXTURES), "--years", "2022,2023", "--jobs", "2", "--quiet"]
@@ -76,7 +77,7 @@ def test_index_lists_every_brief_and_the_failure(reused):
     links = set(re.findall(r'href="([^"]+)"', index))
     assert EXPECTED <= links
     assert f"_failed/{FAILED}.ipynb" in links
-    assert '<td class="failed" lang="vi">' in index  # index words: analysis.index_page
+    assert '<td class="failed" lang="vi">' in index  # index words: runner.index_page
     manifest = (out / "manifest.json").read_text(encoding="utf-8")
     for key in ("git_commit", "data_files", "packages", "duration_s", "parameters"):
         assert f'"{key}"' in manifest
@@ -133,7 +134,7 @@ def no_kernels(monkeypatch):
         started.append(True)
         raise AssertionError("a kernel was started")
 
-    monkeypatch.setattr(batch, "start_kernel_hook", forbidden)
+    monkeypatch.setattr(execute, "start_kernel_hook", forbidden)
     return started
 
 
@@ -213,7 +214,7 @@ def test_normalise_removes_run_specific_bits():
     assert clean.metadata["papermill"] == {"parameters": {"year": 1}}
     assert "execution" not in clean.cells[0].metadata and "papermill" not in clean.cells[0].metadata
     assert out["data"]["text/plain"] == "<Axes at 0x…>"
-    # Scripts in HTML outputs are removed when the brief is rendered (tests/test_html_export.py).
+    # Scripts in HTML outputs are removed when the brief is rendered (tests/runner/test_export.py).
     assert "T_ab12c" not in out["data"]["text/html"]
     assert "application/javascript" not in out["data"]
     nbformat.validate(clean)
@@ -260,7 +261,7 @@ def test_a_forked_kernel_starts_without_importing_anything(tmp_path):
     from batch_notebooks import write_notebook
 
     write_notebook(tmp_path / "nb", "01_imports", "1 + 1",  # (what running a cell imports)
-                   "import sys\nfrom analysis import forkserver\n"
+                   "import sys\nfrom analysis.runner import forkserver\n"
                    "print('new:', sorted(set(sys.modules) - forkserver.TEMPLATE_MODULES))")
     proc = run_cli("--notebooks-dir", str(tmp_path / "nb"), "--years", "2022", "--quiet",
                    "--out", str(tmp_path / "out"))

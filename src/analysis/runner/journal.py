@@ -24,6 +24,7 @@ class Journal:
     """Appends entries durably; `clear()` once they are in the manifest."""
 
     def __init__(self, out: Path):
+        """The journal of the batch writing to `out` (opened on the first append)."""
         self.path = Path(out) / JOURNAL_NAME
         self._fd: int | None = None
 
@@ -48,6 +49,7 @@ class Journal:
             raise
 
     def close(self) -> None:
+        """Close the journal's file (its entries stay on disk)."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -86,6 +88,8 @@ class SpaceReserve:
     list exactly the briefs on disk. Not every file system can reserve (then there is none)."""
 
     def __init__(self, out: Path, runs: int):
+        """Reserve room for the manifest and index of a batch of `runs` runs in `out` (none where
+        the file system cannot)."""
         self.path: Path | None = Path(out) / RESERVE_NAME
         current = sum(_size(Path(out) / name) for name in ("manifest.json", "index.html"))
         size = 2 * current + PER_RUN_BYTES * runs + 65536  # old and new file side by side
@@ -99,13 +103,23 @@ class SpaceReserve:
             self.release()
 
     def release(self) -> None:
+        """Give the reserved space back (remove the file); once is enough."""
         if self.path is not None:
             self.path.unlink(missing_ok=True)
             self.path = None
 
 
 def _size(path: Path) -> int:
+    """A file's size in bytes (0 when it is not there)."""
     try:
         return path.stat().st_size
     except OSError:
         return 0
+
+
+def remove_stale_temp_files(out: Path) -> None:
+    """Temporary files a killed run left behind (`.<name>.<random>.tmp`, see analysis.atomic),
+    and its space reserve (`SpaceReserve`); its journal is kept: it is merged."""
+    for path in out.rglob(".*.tmp"):
+        path.unlink(missing_ok=True)
+    (out / RESERVE_NAME).unlink(missing_ok=True)

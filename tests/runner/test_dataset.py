@@ -1,4 +1,4 @@
-"""The whole dataset published beside the briefs (`<out>/data/`, analysis.dataset)."""
+"""The whole dataset published beside the briefs (`<out>/data/`, analysis.runner.dataset)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from batch_notebooks import run_cli, snapshot, write_notebook
 from openpyxl import load_workbook
 
 from analysis import data
-from analysis.dataset import DESCRIPTOR, FIELDS, TABLES, WORKBOOK, build, write_dataset
-from analysis.index_page import render_index
+from analysis.runner.dataset import DESCRIPTOR, FIELDS, TABLES, WORKBOOK, build, write_dataset
+from analysis.runner.index_page import render_index
 
 FRICTIONLESS = str(Path(sys.executable).with_name("frictionless"))
 
@@ -128,7 +128,7 @@ def test_every_batch_writes_the_dataset(tmp_path):
 
 
 def test_a_problem_is_one_line_and_changes_nothing(published, tmp_path, capsys, monkeypatch):
-    from analysis import dataset
+    from analysis.runner import dataset
 
     monkeypatch.delitem(dataset.FIELDS, "score")  # dti tables now have an undescribed column
     assert write_dataset(tmp_path) == []
@@ -140,7 +140,7 @@ def test_a_problem_is_one_line_and_changes_nothing(published, tmp_path, capsys, 
 def test_a_changed_table_rebuilds_and_the_same_tables_skip_the_build(tmp_path, monkeypatch):
     from data_helpers import copy_data
 
-    from analysis import dataset
+    from analysis.runner import dataset
 
     data_dir = copy_data(tmp_path)
     out = tmp_path / "out"

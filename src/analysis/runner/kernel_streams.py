@@ -5,10 +5,10 @@ or when the cell ends, stdout first. So `warnings.warn(…); print(…)` came ou
 stderr when the cell ended within 0.2 s of the warning, and as stderr, then stdout when it did
 not (a slow or loaded machine): the brief depended on load. Here a write to one stream first
 sends what the other stream holds, so the outputs follow the order of the writes, however long
-the cell takes. (Pieces of one stream that arrive apart are joined by `html_export.normalise`.)
+the cell takes. (Pieces of one stream that arrive apart are joined by `export.normalise`.)
 
 Used by every kernel of the batch runner: `--IPKernelApp.outstream_class=` in
-`analysis.kernels.KERNEL_ARGUMENTS` (forked and from-scratch kernels alike).
+`runner.kernels.KERNEL_ARGUMENTS` (forked and from-scratch kernels alike).
 """
 
 from __future__ import annotations
@@ -30,12 +30,14 @@ class OrderedOutStream(OutStream):
         # for nothing when nothing was written. Skipping them keeps the order: what an earlier
         # flush took from the buffers is sent by a callback already queued on the IOPub thread,
         # ahead of anything queued after it (the display's own message included).
+        """Send what this stream holds; at once, and nothing, when it holds nothing."""
         with self._buffer_lock:
             pending = any(buffer.tell() for buffer in self._buffers.values())
         if pending:
             super().flush()
 
     def write(self, string: str) -> int | None:
+        """Write `string`, after sending what the other stream holds."""
         with _LOCK:
             last, _LAST[0] = _LAST[0], self
         if last is not None and last is not self and not last.closed:

@@ -30,8 +30,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis import kernels
-from analysis.forkserver import kill_group, pid_alive
+from analysis.runner import kernels
+from analysis.runner.forkserver import kill_group, pid_alive
 
 _LOCK = threading.Lock()
 _SERVERS: dict[str, kernels.ForkServer] = {}
