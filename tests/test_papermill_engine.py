@@ -101,6 +101,23 @@ def test_a_failing_cell_is_reported_as_with_the_default_engine(tmp_path):
     assert "ValueError" in str(nbformat.read(tmp_path / "o.ipynb", 4).cells[-1].outputs)
 
 
+def test_a_kernel_ends_as_with_the_default_engine(tmp_path):
+    # Shut down at the end of the run, the kernel runs the notebook's atexit handlers and
+    # closes (so flushes) the files it left open, as a kernel started from scratch does.
+    leave = ("import atexit, pathlib\n"
+             "atexit.register(pathlib.Path('atexit.txt').write_text, 'ran')\n"
+             "left_open = open('left_open.txt', 'w')\n"
+             "left_open.write('buffered')")
+    path = write_notebook(tmp_path, "01_leaves", leave)
+    for engine in (None, "dti"):
+        folder = tmp_path / str(engine)
+        folder.mkdir()
+        pm.execute_notebook(str(path), str(folder / "o.ipynb"), kernel_name="dti-suite",
+                            engine_name=engine, progress_bar=False, cwd=str(folder))
+        assert (folder / "atexit.txt").read_text() == "ran"
+        assert (folder / "left_open.txt").read_text() == "buffered"
+
+
 def test_a_kernel_forked_ahead_serves_only_a_run_with_the_same_settings(tmp_path):
     # The next run's kernel is forked while a run executes; a run in another folder must not
     # get it (it would run in the wrong working directory).

@@ -175,6 +175,7 @@ def _child(request: dict, server_pid: int, protocol_fd: int) -> None:
         app = IPKernelApp.instance()
         app.initialize(["-f", request["connection_file"], *request.get("arguments", [])])
         app.start()
+        exit_like_a_kernel(app)
         code = 0
     except BaseException:  # noqa: BLE001 - report it on the log, then leave
         import traceback
@@ -185,6 +186,27 @@ def _child(request: dict, server_pid: int, protocol_fd: int) -> None:
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+CONTROL_STOP_TIMEOUT = 2.0  # s; the shutdown reply takes milliseconds
+
+
+def exit_like_a_kernel(app) -> None:
+    """Once a kernel has been asked to shut down, do what a kernel started from scratch does as
+    Python exits: the notebook's atexit handlers run, and IPython clears the namespace (which
+    closes, and so flushes, the files a notebook left open). The child leaves by `os._exit`
+    (no finaliser of the template's may run in it), which would skip both.
+
+    The control thread is stopped first: it may still be publishing the status of the shutdown
+    request when the handlers close IOPub, and then it blocks for ever (seen once in ten runs:
+    the kernel was killed after jupyter_client's 2.5 s grace)."""
+    import atexit
+
+    control = getattr(app, "control_thread", None)
+    if control is not None and control.is_alive():
+        control.stop()
+        control.join(CONTROL_STOP_TIMEOUT)
+    atexit._run_exitfuncs()
 
 
 def serve(stdin, stdout) -> None:
