@@ -10,9 +10,9 @@ pandas, matplotlib, seaborn, the notebooks' modules and the data tables are alre
 - The template is started on the first run in a process, kept for the process's life and stopped
   at exit (its kernels with it).
 - Every run gets a new kernel, stopped when the run ends: nothing one run does reaches the next,
-  as with the default engine. While a run executes, the next run's kernel is forked ahead (it
-  runs no code until that run takes it, and only a run with the same kernel, folder,
-  environment and arguments takes it); the one nobody took is stopped at exit.
+  as with the default engine. While a run executes, the next run's kernel is forked ahead, in
+  the background (it runs no code until that run takes it, and only a run with the same
+  kernel, folder, environment and arguments takes it); the one nobody took is stopped at exit.
 - Kernels talk over IPC sockets in a private temporary folder (no TCP port races when several
   processes run papermill at once).
 """
@@ -30,6 +30,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 
 from analysis import kernels
@@ -76,6 +77,7 @@ def fork_server(kernel_name: str, nb) -> kernels.ForkServer:
 def stop_servers() -> None:
     """Stop every template (they kill the kernels still running, the one forked ahead too)
     and remove the IPC folder."""
+    _wait_for_fork_ahead()
     with _LOCK:
         servers = list(_SERVERS.values())
         _SERVERS.clear()
@@ -104,11 +106,32 @@ class _PromptExitManager(AsyncKernelManager):
         await super()._async_finish_shutdown(waittime, min(pollinterval, EXIT_POLL_S), restart)
 
 
+class _SpecsReadOnce(KernelSpecManager):
+    """Each kernelspec is looked up once per process (a lookup searches every Jupyter data
+    folder and reads kernel.json: ~5 ms per run). Its template was started from that very
+    kernelspec and serves the process's life, so a later lookup could change nothing."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.found: dict = {}
+
+    def get_kernel_spec(self, kernel_name):
+        if kernel_name not in self.found:
+            self.found[kernel_name] = super().get_kernel_spec(kernel_name)
+        return self.found[kernel_name]
+
+
+@functools.lru_cache(maxsize=1)
+def _kernel_specs() -> _SpecsReadOnce:
+    return _SpecsReadOnce()
+
+
 def _manager(kernel_name: str):
     name = f"pm{os.getpid()}-{next(_NAMES)}"
     folder = _ipc_dir()
     km = _PromptExitManager(kernel_name=kernel_name, transport="ipc",
-                            connection_file=str(folder / f"{name}.json"))
+                            connection_file=str(folder / f"{name}.json"),
+                            kernel_spec_manager=_kernel_specs())
     km.ip = str(folder / name)  # IPC socket path prefix
     return name, km
 
@@ -126,9 +149,35 @@ class Spare:
 _SPARE: list[Spare] = []
 
 
+_FORKING: list[threading.Thread] = []
+
+
+def _fork_ahead(server: kernels.ForkServer, key: tuple) -> None:
+    """Fork the next run's kernel in the background: the run that asks for it goes on with
+    its own kernel at once (the template's fork, its reply and the connection file took
+    ~10 ms of every run's start)."""
+    thread = threading.Thread(target=_fork_spare, args=(server, key), daemon=True,
+                              name="dti-fork-ahead")
+    with _LOCK:
+        _FORKING.append(thread)
+    thread.start()
+
+
+def _wait_for_fork_ahead() -> None:
+    """Until the kernels being forked ahead are in _SPARE (or failed): so that a run takes the
+    kernel forked for it, and nothing is added to _SPARE once the templates are stopped."""
+    while True:
+        with _LOCK:
+            if not _FORKING:
+                return
+            thread = _FORKING.pop()
+        thread.join()
+
+
 def _take_spare(key: tuple) -> Spare | None:
     """The kernel forked ahead, if it was started like this run's and is alive; else None
     (and a kernel forked ahead for other settings is stopped)."""
+    _wait_for_fork_ahead()
     with _LOCK:
         spare = _SPARE.pop() if _SPARE else None
     if spare is None:
@@ -141,23 +190,25 @@ def _take_spare(key: tuple) -> Spare | None:
 
 
 def _fork_spare(server: kernels.ForkServer, key: tuple) -> None:
-    """Fork the next run's kernel now: it starts up while this run executes."""
+    """Fork the next run's kernel now: it starts up while this run executes (a kernel that
+    cannot be forked now is forked when the run asks for it)."""
     from jupyter_client.connect import write_connection_file
     from jupyter_client.session import new_id_bytes
 
     kernel_name, cwd, env, arguments = key
     name = f"pm{os.getpid()}-{next(_NAMES)}"
-    # Not through a KernelManager: one that is garbage-collected deletes its connection file.
-    path, _ = write_connection_file(str(_ipc_dir() / f"{name}.json"), transport="ipc",
-                                    ip=str(_ipc_dir() / name), key=new_id_bytes(),
-                                    kernel_name=kernel_name)
+    path = _ipc_dir() / f"{name}.json"
     try:
-        pid = server.fork(path, cwd, dict(env), arguments)
-    except kernels.KernelError:
-        Path(path).unlink(missing_ok=True)
+        # Not through a KernelManager: one that is garbage-collected deletes its connection
+        # file.
+        write_connection_file(str(path), transport="ipc", ip=str(_ipc_dir() / name),
+                              key=new_id_bytes(), kernel_name=kernel_name)
+        pid = server.fork(str(path), cwd, dict(env), arguments)
+    except (kernels.KernelError, OSError):
+        path.unlink(missing_ok=True)
         return
     with _LOCK:
-        _SPARE.append(Spare(pid, path, key))
+        _SPARE.append(Spare(pid, str(path), key))
 
 
 class _AheadProvisioner(kernels.ForkProvisioner):
@@ -181,7 +232,7 @@ class _AheadProvisioner(kernels.ForkProvisioner):
             info = json.loads(Path(spare.connection_file).read_text(encoding="utf-8"))
             info["key"] = info["key"].encode()  # as jupyter_client holds it
             Path(self.parent.connection_file).unlink(missing_ok=True)
-        _fork_spare(self.fork_server, key)
+        _fork_ahead(self.fork_server, key)
         return info
 
     async def cleanup(self, restart: bool = False) -> None:
