@@ -118,6 +118,24 @@ def test_a_kernel_ends_as_with_the_default_engine(tmp_path):
         assert (folder / "left_open.txt").read_text() == "buffered"
 
 
+def test_the_output_notebook_shows_each_cell_as_it_runs(tmp_path):
+    # papermill writes the output notebook as each cell starts (and completes): while a cell
+    # runs, the file shows it running, the cells before it completed with their outputs.
+    look = ("import json, time\n"
+            "time.sleep(0.5)\n"
+            "cells = json.load(open(OUT))['cells']\n"
+            "print([c['metadata']['papermill']['status'] for c in cells])\n"
+            "print(''.join(cells[-2]['outputs'][0]['text']).strip())")
+    for engine in (None, "dti"):
+        out = tmp_path / f"{engine}.ipynb"
+        path = write_notebook(tmp_path / str(engine), "01_looks", "print('before')", look,
+                              params=f"OUT = {str(out)!r}\n")
+        pm.execute_notebook(str(path), str(out), kernel_name="dti-suite", engine_name=engine,
+                            progress_bar=False)
+        seen = nbformat.read(out, 4).cells[-1].outputs[0]["text"].splitlines()
+        assert seen == ["['completed', 'completed', 'completed', 'running']", "before"]
+
+
 def test_a_kernel_forked_ahead_serves_only_a_run_with_the_same_settings(tmp_path):
     # The next run's kernel is forked while a run executes; a run in another folder must not
     # get it (it would run in the wrong working directory).
