@@ -14,7 +14,7 @@ import papermill as pm
 import pytest
 from batch_notebooks import write_notebook
 
-from analysis import papermill_engine
+from analysis import data, papermill_engine
 from analysis.forkserver import pid_alive
 from analysis.html_export import normalise
 from analysis.paths import REPO_ROOT
@@ -116,6 +116,27 @@ def test_a_kernel_ends_as_with_the_default_engine(tmp_path):
                             engine_name=engine, progress_bar=False, cwd=str(folder))
         assert (folder / "atexit.txt").read_text() == "ran"
         assert (folder / "left_open.txt").read_text() == "buffered"
+
+
+def test_a_run_that_changes_the_templates_tables_leaves_the_next_run_intact(tmp_path):
+    # The tables the template read ahead are shared with every kernel it forks: a run that
+    # overwrites one in place changes its own copy only.
+    overwrite = (
+        "from analysis import data\n"
+        "cached = data._preferred_cached(data._stamp('dti.csv'), data._stamp('sources.csv'))\n"
+        "if year == 2021:\n"
+        "    cached.loc[:, 'unit'] = 'overwritten'\n"
+        "print('overwritten', data.preferred_dti()['unit'].eq('overwritten').sum())")
+    path = write_notebook(tmp_path, "01_overwrites", overwrite)
+    seen = []
+    for year in (2021, 2022):
+        out = tmp_path / f"{year}.ipynb"
+        pm.execute_notebook(str(path), str(out), parameters={"year": year},
+                            kernel_name="dti-suite", engine_name="dti", progress_bar=False,
+                            cwd=str(NOTEBOOKS))
+        seen += [o["text"] for o in nbformat.read(out, 4).cells[-1].outputs
+                 if o.get("name") == "stdout"]
+    assert seen == [f"overwritten {len(data.preferred_dti())}\n", "overwritten 0\n"]
 
 
 def test_the_output_notebook_shows_each_cell_as_it_runs(tmp_path):

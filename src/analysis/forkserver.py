@@ -143,6 +143,20 @@ def warm(modules: list[str], data_root: str | None) -> None:
             i18n.translate("", "vi")
         except Exception:  # noqa: BLE001, S110 - the run will hit and report it
             pass
+    warm_first_use()
+
+
+def warm_first_use() -> None:
+    """Do once here what every run otherwise does the same way on first use: derive the
+    notebooks' stylesheet (`notebook_style.stylesheet`: a string, from the package's
+    brief.css). Not the chart font's faces, which cost more (~9 ms a run): matplotlib drops
+    them in a forked child (FreeType faces cannot cross a fork)."""
+    notebook_style = sys.modules.get("analysis.notebook_style")
+    if notebook_style is not None:
+        try:
+            notebook_style.stylesheet()
+        except Exception:  # noqa: BLE001, S110 - the run will hit and report it
+            pass
 
 
 def _child(request: dict, server_pid: int, protocol_fd: int) -> None:
