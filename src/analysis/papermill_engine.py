@@ -15,6 +15,10 @@ pandas, matplotlib, seaborn, the notebooks' modules and the data tables are alre
   kernel, folder, environment and arguments takes it); the one nobody took is stopped at exit.
 - Kernels talk over IPC sockets in a private temporary folder (no TCP port races when several
   processes run papermill at once).
+- What is left of a run beyond its cells is kept small, with papermill's semantics: the kernel
+  is shut down as jupyter_client does, its exit noticed within 5 ms (not 0.1 s); the output
+  notebook goes through the same states as with papermill, each cell's start written while the
+  kernel already runs the cell (`_execution_manager_class`).
 """
 
 from __future__ import annotations
