@@ -330,11 +330,14 @@ def _client_class():
 
         def __init__(self, nb_man, **kwargs):
             super().__init__(nb_man, **kwargs)
-            nb_man.defer_cell_saves = True
+            # papermill's own manager (execute_managed_notebook called directly) saves as usual
+            self.writes_deferred = hasattr(nb_man, "write_deferred")
+            nb_man.defer_cell_saves = self.writes_deferred
 
         async def async_start_new_kernel_client(self):
             self.kc = self.km.client()
-            self.kc.execute = _then(self.kc.execute, self.nb_man.write_deferred)
+            if self.writes_deferred:
+                self.kc.execute = _then(self.kc.execute, self.nb_man.write_deferred)
             await ensure_async(self.kc.start_channels())
             try:
                 reply = await kernels._handshake(self.km, self.kc, self.startup_timeout)
