@@ -14,6 +14,7 @@ import papermill as pm
 import pytest
 from batch_notebooks import write_notebook
 
+from analysis import data
 from analysis.paths import REPO_ROOT
 from analysis.runner import papermill_engine
 from analysis.runner.export import normalise
@@ -99,6 +100,62 @@ def test_a_failing_cell_is_reported_as_with_the_default_engine(tmp_path):
         pm.execute_notebook(str(path), str(tmp_path / "o.ipynb"), kernel_name="dti-suite",
                             engine_name="dti", progress_bar=False)
     assert "ValueError" in str(nbformat.read(tmp_path / "o.ipynb", 4).cells[-1].outputs)
+
+
+def test_a_kernel_ends_as_with_the_default_engine(tmp_path):
+    # Shut down at the end of the run, the kernel runs the notebook's atexit handlers and
+    # closes (so flushes) the files it left open, as a kernel started from scratch does.
+    leave = ("import atexit, pathlib\n"
+             "atexit.register(pathlib.Path('atexit.txt').write_text, 'ran')\n"
+             "left_open = open('left_open.txt', 'w')\n"
+             "left_open.write('buffered')")
+    path = write_notebook(tmp_path, "01_leaves", leave)
+    for engine in (None, "dti"):
+        folder = tmp_path / str(engine)
+        folder.mkdir()
+        pm.execute_notebook(str(path), str(folder / "o.ipynb"), kernel_name="dti-suite",
+                            engine_name=engine, progress_bar=False, cwd=str(folder))
+        assert (folder / "atexit.txt").read_text() == "ran"
+        assert (folder / "left_open.txt").read_text() == "buffered"
+
+
+def test_a_run_that_changes_the_templates_tables_leaves_the_next_run_intact(tmp_path):
+    # The tables the template read ahead are shared with every kernel it forks: a run that
+    # overwrites one in place changes its own copy only.
+    overwrite = (
+        "from analysis import data\n"
+        "cached = data._preferred_cached(data._stamp('dti.csv'), data._stamp('sources.csv'))\n"
+        "if year == 2021:\n"
+        "    cached.loc[:, 'unit'] = 'overwritten'\n"
+        "print('overwritten', data.preferred_dti()['unit'].eq('overwritten').sum())")
+    path = write_notebook(tmp_path, "01_overwrites", overwrite)
+    seen = []
+    for year in (2021, 2022):
+        out = tmp_path / f"{year}.ipynb"
+        pm.execute_notebook(str(path), str(out), parameters={"year": year},
+                            kernel_name="dti-suite", engine_name="dti", progress_bar=False,
+                            cwd=str(NOTEBOOKS))
+        seen += [o["text"] for o in nbformat.read(out, 4).cells[-1].outputs
+                 if o.get("name") == "stdout"]
+    assert seen == [f"overwritten {len(data.preferred_dti())}\n", "overwritten 0\n"]
+
+
+def test_the_output_notebook_shows_each_cell_as_it_runs(tmp_path):
+    # papermill writes the output notebook as each cell starts (and completes): while a cell
+    # runs, the file shows it running, the cells before it completed with their outputs.
+    look = ("import json, time\n"
+            "time.sleep(0.5)\n"
+            "cells = json.load(open(OUT))['cells']\n"
+            "print([c['metadata']['papermill']['status'] for c in cells])\n"
+            "print(''.join(cells[-2]['outputs'][0]['text']).strip())")
+    for engine in (None, "dti"):
+        out = tmp_path / f"{engine}.ipynb"
+        path = write_notebook(tmp_path / str(engine), "01_looks", "print('before')", look,
+                              params=f"OUT = {str(out)!r}\n")
+        pm.execute_notebook(str(path), str(out), kernel_name="dti-suite", engine_name=engine,
+                            progress_bar=False)
+        seen = nbformat.read(out, 4).cells[-1].outputs[0]["text"].splitlines()
+        assert seen == ["['completed', 'completed', 'completed', 'running']", "before"]
 
 
 def test_a_kernel_forked_ahead_serves_only_a_run_with_the_same_settings(tmp_path):

@@ -1,5 +1,5 @@
 """The fork server: a template process that imported the heavy modules once and forks one fresh
-IPython kernel per run (`python -m analysis.forkserver`, started by `analysis.kernels`).
+IPython kernel per run (`python -m analysis.runner.forkserver`, started by `analysis.runner.kernels`).
 
 Why: a kernel reused across runs leaks state no reset can enumerate (IPython event hooks, numpy
 print options, the colormap registry, `sys.path`, module globals, background threads…), while a
@@ -143,6 +143,20 @@ def warm(modules: list[str], data_root: str | None) -> None:
             i18n.translate("", "vi")
         except Exception:  # noqa: BLE001, S110 - the run will hit and report it
             pass
+    warm_first_use()
+
+
+def warm_first_use() -> None:
+    """Do once here what every run otherwise does the same way on first use: derive the
+    notebooks' stylesheet (`notebook_style.stylesheet`: a string, from the package's
+    brief.css). Not the chart font's faces, which cost more (~9 ms a run): matplotlib drops
+    them in a forked child (FreeType faces cannot cross a fork)."""
+    notebook_style = sys.modules.get("analysis.notebook_style")
+    if notebook_style is not None:
+        try:
+            notebook_style.stylesheet()
+        except Exception:  # noqa: BLE001, S110 - the run will hit and report it
+            pass
 
 
 def _child(request: dict, server_pid: int, protocol_fd: int) -> None:
@@ -175,6 +189,7 @@ def _child(request: dict, server_pid: int, protocol_fd: int) -> None:
         app = IPKernelApp.instance()
         app.initialize(["-f", request["connection_file"], *request.get("arguments", [])])
         app.start()
+        exit_like_a_kernel(app)
         code = 0
     except BaseException:  # noqa: BLE001 - report it on the log, then leave
         import traceback
@@ -185,6 +200,27 @@ def _child(request: dict, server_pid: int, protocol_fd: int) -> None:
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+CONTROL_STOP_TIMEOUT = 2.0  # s; the shutdown reply takes milliseconds
+
+
+def exit_like_a_kernel(app) -> None:
+    """Once a kernel has been asked to shut down, do what a kernel started from scratch does as
+    Python exits: the notebook's atexit handlers run, and IPython clears the namespace (which
+    closes, and so flushes, the files a notebook left open). The child leaves by `os._exit`
+    (no finaliser of the template's may run in it), which would skip both.
+
+    The control thread is stopped first: it may still be publishing the status of the shutdown
+    request when the handlers close IOPub, and then it blocks for ever (seen once in ten runs:
+    the kernel was killed after jupyter_client's 2.5 s grace)."""
+    import atexit
+
+    control = getattr(app, "control_thread", None)
+    if control is not None and control.is_alive():
+        control.stop()
+        control.join(CONTROL_STOP_TIMEOUT)
+    atexit._run_exitfuncs()
 
 
 def serve(stdin, stdout) -> None:

@@ -4,22 +4,27 @@ Registered by entry point (`papermill.engine`, name `dti`, see pyproject.toml), 
 `papermill --engine dti in.ipynb out.ipynb -p year 2022` and
 `papermill.execute_notebook(…, engine_name="dti")` run like papermill's default engine (its
 notebook client, its parameters, its cell metadata and error handling) but each run's kernel is a
-child of the template process the batch runner uses (`analysis.forkserver`, `analysis.kernels`):
+child of the template process the batch runner uses (`analysis.runner.forkserver`, `analysis.runner.kernels`):
 pandas, matplotlib, seaborn, the notebooks' modules and the data tables are already loaded.
 
 - The template is started on the first run in a process, kept for the process's life and stopped
   at exit (its kernels with it).
 - Every run gets a new kernel, stopped when the run ends: nothing one run does reaches the next,
-  as with the default engine. While a run executes, the next run's kernel is forked ahead (it
-  runs no code until that run takes it, and only a run with the same kernel, folder,
-  environment and arguments takes it); the one nobody took is stopped at exit.
+  as with the default engine. While a run executes, the next run's kernel is forked ahead, in
+  the background (it runs no code until that run takes it, and only a run with the same
+  kernel, folder, environment and arguments takes it); the one nobody took is stopped at exit.
 - Kernels talk over IPC sockets in a private temporary folder (no TCP port races when several
   processes run papermill at once).
+- What is left of a run beyond its cells is kept small, with papermill's semantics: the kernel
+  is shut down as jupyter_client does, its exit noticed within 5 ms (not 0.1 s); the output
+  notebook goes through the same states as with papermill, each cell's start written while the
+  kernel already runs the cell (`_execution_manager_class`).
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import itertools
 import json
@@ -29,6 +34,9 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
 
 from analysis.runner import kernels
 from analysis.runner.forkserver import kill_group, pid_alive
@@ -74,6 +82,7 @@ def fork_server(kernel_name: str, nb) -> kernels.ForkServer:
 def stop_servers() -> None:
     """Stop every template (they kill the kernels still running, the one forked ahead too)
     and remove the IPC folder."""
+    _wait_for_fork_ahead()
     with _LOCK:
         servers = list(_SERVERS.values())
         _SERVERS.clear()
@@ -87,13 +96,47 @@ def stop_servers() -> None:
 atexit.register(stop_servers)
 
 
-def _manager(kernel_name: str):
-    from jupyter_client.manager import AsyncKernelManager
+# How often a shut-down kernel is checked for having exited. jupyter_client checks every 0.1 s,
+# and a forked kernel exits within about 20 ms of the request: every run waited ~0.1 s for the
+# next check (a sixth of a run).
+EXIT_POLL_S = 0.005
 
+
+class _PromptExitManager(AsyncKernelManager):
+    """AsyncKernelManager that notices a kernel's exit within EXIT_POLL_S. The shutdown is
+    jupyter_client's own: request, the same grace period, then SIGTERM and SIGKILL."""
+
+    async def _async_finish_shutdown(self, waittime=None, pollinterval=EXIT_POLL_S,
+                                     restart=False):
+        await super()._async_finish_shutdown(waittime, min(pollinterval, EXIT_POLL_S), restart)
+
+
+class _SpecsReadOnce(KernelSpecManager):
+    """Each kernelspec is looked up once per process (a lookup searches every Jupyter data
+    folder and reads kernel.json: ~5 ms per run). Its template was started from that very
+    kernelspec and serves the process's life, so a later lookup could change nothing."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.found: dict = {}
+
+    def get_kernel_spec(self, kernel_name):
+        if kernel_name not in self.found:
+            self.found[kernel_name] = super().get_kernel_spec(kernel_name)
+        return self.found[kernel_name]
+
+
+@functools.lru_cache(maxsize=1)
+def _kernel_specs() -> _SpecsReadOnce:
+    return _SpecsReadOnce()
+
+
+def _manager(kernel_name: str):
     name = f"pm{os.getpid()}-{next(_NAMES)}"
     folder = _ipc_dir()
-    km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
-                            connection_file=str(folder / f"{name}.json"))
+    km = _PromptExitManager(kernel_name=kernel_name, transport="ipc",
+                            connection_file=str(folder / f"{name}.json"),
+                            kernel_spec_manager=_kernel_specs())
     km.ip = str(folder / name)  # IPC socket path prefix
     return name, km
 
@@ -111,9 +154,35 @@ class Spare:
 _SPARE: list[Spare] = []
 
 
+_FORKING: list[threading.Thread] = []
+
+
+def _fork_ahead(server: kernels.ForkServer, key: tuple) -> None:
+    """Fork the next run's kernel in the background: the run that asks for it goes on with
+    its own kernel at once (the template's fork, its reply and the connection file took
+    ~10 ms of every run's start)."""
+    thread = threading.Thread(target=_fork_spare, args=(server, key), daemon=True,
+                              name="dti-fork-ahead")
+    with _LOCK:
+        _FORKING.append(thread)
+    thread.start()
+
+
+def _wait_for_fork_ahead() -> None:
+    """Until the kernels being forked ahead are in _SPARE (or failed): so that a run takes the
+    kernel forked for it, and nothing is added to _SPARE once the templates are stopped."""
+    while True:
+        with _LOCK:
+            if not _FORKING:
+                return
+            thread = _FORKING.pop()
+        thread.join()
+
+
 def _take_spare(key: tuple) -> Spare | None:
     """The kernel forked ahead, if it was started like this run's and is alive; else None
     (and a kernel forked ahead for other settings is stopped)."""
+    _wait_for_fork_ahead()
     with _LOCK:
         spare = _SPARE.pop() if _SPARE else None
     if spare is None:
@@ -126,23 +195,25 @@ def _take_spare(key: tuple) -> Spare | None:
 
 
 def _fork_spare(server: kernels.ForkServer, key: tuple) -> None:
-    """Fork the next run's kernel now: it starts up while this run executes."""
+    """Fork the next run's kernel now: it starts up while this run executes (a kernel that
+    cannot be forked now is forked when the run asks for it)."""
     from jupyter_client.connect import write_connection_file
     from jupyter_client.session import new_id_bytes
 
     kernel_name, cwd, env, arguments = key
     name = f"pm{os.getpid()}-{next(_NAMES)}"
-    # Not through a KernelManager: one that is garbage-collected deletes its connection file.
-    path, _ = write_connection_file(str(_ipc_dir() / f"{name}.json"), transport="ipc",
-                                    ip=str(_ipc_dir() / name), key=new_id_bytes(),
-                                    kernel_name=kernel_name)
+    path = _ipc_dir() / f"{name}.json"
     try:
-        pid = server.fork(path, cwd, dict(env), arguments)
-    except kernels.KernelError:
-        Path(path).unlink(missing_ok=True)
+        # Not through a KernelManager: one that is garbage-collected deletes its connection
+        # file.
+        write_connection_file(str(path), transport="ipc", ip=str(_ipc_dir() / name),
+                              key=new_id_bytes(), kernel_name=kernel_name)
+        pid = server.fork(str(path), cwd, dict(env), arguments)
+    except (kernels.KernelError, OSError):
+        path.unlink(missing_ok=True)
         return
     with _LOCK:
-        _SPARE.append(Spare(pid, path, key))
+        _SPARE.append(Spare(pid, str(path), key))
 
 
 class _AheadProvisioner(kernels.ForkProvisioner):
@@ -166,7 +237,7 @@ class _AheadProvisioner(kernels.ForkProvisioner):
             info = json.loads(Path(spare.connection_file).read_text(encoding="utf-8"))
             info["key"] = info["key"].encode()  # as jupyter_client holds it
             Path(self.parent.connection_file).unlink(missing_ok=True)
-        _fork_spare(self.fork_server, key)
+        _fork_ahead(self.fork_server, key)
         return info
 
     async def cleanup(self, restart: bool = False) -> None:
@@ -187,6 +258,65 @@ def forked_kernel_manager(kernel_name: str, nb):
 
 
 @functools.lru_cache(maxsize=1)
+def _execution_manager_class():
+    from papermill.engines import NotebookExecutionManager
+
+    class ExecutionManager(NotebookExecutionManager):
+        """papermill's execution manager (same metadata, same notebook written at the same
+        points), but with `defer_cell_saves` the notebook saved as a cell starts is written
+        once the cell's request is on its way to the kernel (`write_deferred`), so the kernel
+        works while it is written, and the save as a cell completes is left to the next save,
+        which follows before the kernel runs anything more (the next cell's start, or the
+        notebook's completion, always written). papermill writes the whole notebook twice per
+        cell while the kernel waits: 28 writes, about a tenth of a run of 02."""
+
+        defer_cell_saves = False
+        _holding = False
+        _deferred = False
+
+        def save(self, **kwargs):
+            if self._holding:
+                self._deferred = True
+                return
+            self._deferred = False
+            super().save(**kwargs)
+
+        def write_deferred(self) -> None:
+            if self._deferred:
+                self.save()
+
+        def cell_start(self, cell, cell_index=None, **kwargs):
+            with self._held():
+                return super().cell_start(cell, cell_index, **kwargs)
+
+        def cell_complete(self, cell, cell_index=None, **kwargs):
+            with self._held():
+                return super().cell_complete(cell, cell_index, **kwargs)
+
+        @contextlib.contextmanager
+        def _held(self):
+            self._holding = self.defer_cell_saves
+            try:
+                yield
+            finally:
+                self._holding = False
+
+    return ExecutionManager
+
+
+def _then(call, after):
+    """`call`, then `after()`; returns what `call` returned."""
+
+    @functools.wraps(call)
+    def call_then(*args, **kwargs):
+        result = call(*args, **kwargs)
+        after()
+        return result
+
+    return call_then
+
+
+@functools.lru_cache(maxsize=1)
 def _client_class():
     from jupyter_core.utils import ensure_async, run_sync
     from nbclient.util import run_hook
@@ -195,10 +325,19 @@ def _client_class():
     class Client(PapermillNotebookClient):
         """papermill's client, with the runner's handshake: it waits for the kernel's answer on
         shell and for IOPub to be live (`kernels._handshake`), where `wait_for_ready` may wait
-        a fixed 0.2 s on IOPub for each try."""
+        a fixed 0.2 s on IOPub for each try; and the notebook saved as a cell starts is
+        written while the kernel runs the cell (`ExecutionManager`)."""
+
+        def __init__(self, nb_man, **kwargs):
+            super().__init__(nb_man, **kwargs)
+            # papermill's own manager (execute_managed_notebook called directly) saves as usual
+            self.writes_deferred = hasattr(nb_man, "write_deferred")
+            nb_man.defer_cell_saves = self.writes_deferred
 
         async def async_start_new_kernel_client(self):
             self.kc = self.km.client()
+            if self.writes_deferred:
+                self.kc.execute = _then(self.kc.execute, self.nb_man.write_deferred)
             await ensure_async(self.kc.start_channels())
             try:
                 reply = await kernels._handshake(self.km, self.kc, self.startup_timeout)
@@ -223,6 +362,22 @@ def _engine_class():
 
     class ForkedEngine(Engine):
         """papermill's default (nbclient) engine, each run on a new kernel forked warm."""
+
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True,
+                             log_output=False, autosave_cell_every=30, **kwargs):
+            """papermill's `Engine.execute_notebook`, with the ExecutionManager above."""
+            nb_man = _execution_manager_class()(
+                nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
+                autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output,
+                                             **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
 
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
