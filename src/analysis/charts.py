@@ -50,7 +50,14 @@ from analysis.chart_style import (  # noqa: F401  (set_theme, figure_png: the no
     word,
     year_ticks,
 )
-from analysis.comparisons import PROVINCE_SYSTEM, peer_table, province_year, successor_unit
+from analysis.comparisons import (
+    PROVINCE_SYSTEM,
+    peer_table,
+    province_year,
+    successor_or_none,
+    successor_unit,
+)
+from analysis.data import provinces_or_project
 from analysis.i18n import label
 from analysis.measures import FIRST_YEAR_OF_EIGHT_INDICATORS, INDICATORS, OVERALL, PILLARS
 
@@ -89,7 +96,7 @@ def trajectory_source_ids(pref: pd.DataFrame, province: str, peers, years,
     units = [province, *[p for p in peers if p != province]]
     ids = [source for unit in units
            for _, source in ranks_of.get((unit, PROVINCE_SYSTEM), {}).values()]
-    successor = _successor_or_none(province, _provinces_or_table(provinces))
+    successor = successor_or_none(province, provinces_or_project(provinces))
     return ids + [source for _, source in ranks_of.get((successor, MERGED_SYSTEM), {}).values()]
 
 
@@ -98,19 +105,10 @@ def trajectory_rows(pref: pd.DataFrame, province: str, peers, years,
                     measure: str = OVERALL) -> pd.DataFrame:
     """The rows of `pref` behind the chart's ranks: the province's, its post-merger unit's and
     the peers' ranked rows of the measure in those editions (a brief's CSV lists them)."""
-    successor = successor_unit(province, _provinces_or_table(provinces))
+    successor = successor_unit(province, provinces_or_project(provinces))
     shown = pref[pref["unit"].isin([province, successor, *peers])
                  & pref["year"].isin(list(years))]
     return shown[shown["measure"].eq(measure) & shown["rank"].notna()]
-
-
-def _provinces_or_table(provinces):
-    """`provinces`, or the project's province table (load_provinces()) when it is None."""
-    if provinces is None:
-        from analysis.data import load_provinces
-
-        return load_provinces()
-    return provinces
 
 
 @drawn_from(trajectory_source_ids, trajectory_rows)
@@ -127,7 +125,7 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
     ax = axes_or_current(ax)
     years = [int(y) for y in years]
     units = [province, *[p for p in peers if p != province]]
-    provinces = _provinces_or_table(provinces)
+    provinces = provinces_or_project(provinces)
     palette = _peer_palette()
     ranks_of = _ranks_by_unit(pref, years, measure)
     labels, silent = [], []
@@ -144,7 +142,7 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
         last = max(ranks)
         labels.append((last, ranks[last][0], unit, color, is_focus))
 
-    successor = _successor_or_none(province, provinces)
+    successor = successor_or_none(province, provinces)
     merged = ranks_of.get((successor, MERGED_SYSTEM), {})
 
     # Years without the province's own rank: hatched band (its successor's rank sits on it).
@@ -237,14 +235,6 @@ def _peer_palette():
     colors = list(plt.get_cmap("tab10").colors)
     del colors[3]
     return colors + ["#393b79"]
-
-
-def _successor_or_none(province, provinces):
-    """The 2025 unit the province became part of; None when the table does not list the province (or
-    there is no table)."""
-    match = provinces.loc[provinces["name"] == province, "unit_2025"] if provinces is not None \
-        else pd.Series(dtype=str)
-    return str(match.iloc[0]) if len(match) else None
 
 
 def _nearest_free(want: float, half: float, top: float, bottom: float, pad: float,
@@ -495,5 +485,5 @@ def has_rank_trajectory(pref: pd.DataFrame, province: str, peers, years,
     ranks_of = _ranks_by_unit(pref, years, measure)
     if any((u, PROVINCE_SYSTEM) in ranks_of for u in units):
         return True
-    successor = _successor_or_none(province, provinces) if provinces is not None else None
+    successor = successor_or_none(province, provinces) if provinces is not None else None
     return bool(successor and (successor, MERGED_SYSTEM) in ranks_of)

@@ -94,6 +94,17 @@ def successor_unit(province: str, provinces: pd.DataFrame) -> str:
     return str(match.iloc[0])
 
 
+def successor_or_none(province: str, provinces: pd.DataFrame | None) -> str | None:
+    """The post-2025 unit a province became part of, or None when there is no table or it does
+    not list the province."""
+    if provinces is None:
+        return None
+    try:
+        return successor_unit(province, provinces)
+    except UserError:
+        return None
+
+
 def _comparable(measure: str, year, unit_system, previous_year, previous_system) -> bool:
     """Whether a rank can be set against the previous one: there is one, in the same unit system,
     and it is not an indicator's across DTI 2020 -> 2021."""

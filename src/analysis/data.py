@@ -69,6 +69,12 @@ def load_provinces(data_dir=None) -> pd.DataFrame:
     return _read("provinces.csv", data_dir)
 
 
+def provinces_or_project(provinces: pd.DataFrame | None, data_dir=None) -> pd.DataFrame:
+    """`provinces`, or the project's province table (load_provinces()) when it is None: the
+    merger is part of every brief, so without a table given, the project's own is used."""
+    return load_provinces(data_dir) if provinces is None else provinces
+
+
 def load_units_2025(data_dir=None) -> pd.DataFrame:
     return _read("units_2025.csv", data_dir)
 

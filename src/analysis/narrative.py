@@ -27,7 +27,6 @@ import pandas as pd
 
 from analysis import comparisons, data, i18n
 from analysis.citations import Citations, Fig, Html, n_units_html, say, where_of
-from analysis.errors import UserError
 from analysis.i18n import label
 from analysis.measures import (
     FIRST_EDITION,
@@ -149,22 +148,6 @@ def _figure_sentence(unit: str, year: int, row: pd.Series, lang: str,
     return say_md("narrative.sentence_end", lang, text=Markdown("".join(parts)))
 
 
-def successor(province: str, provinces: pd.DataFrame | None) -> str | None:
-    """The post-2025 unit a province became part of, or None if the table does not know it."""
-    if provinces is None:
-        return None
-    try:
-        return comparisons.successor_unit(province, provinces)
-    except UserError:
-        return None
-
-
-def _provinces_or_registry(provinces: pd.DataFrame | None) -> pd.DataFrame:
-    """`provinces`, or the project's province table (load_provinces()) when it is None."""
-    # The merger is part of every brief; without a table given, the project's own is used.
-    return data.load_provinces() if provinces is None else provinces
-
-
 def _members(unit: str, provinces: pd.DataFrame | None) -> list[str]:
     """The provinces that formed post-merger `unit`, in Vietnamese alphabetical order; [] without a
     table that says."""
@@ -181,7 +164,7 @@ def merged_sentence(pref: pd.DataFrame, province: str, year: int, provinces: pd.
     became part of, clearly labelled as that unit's figure. None if the edition has no such
     figure for it."""
     i18n.check_lang(lang)
-    unit = successor(province, provinces)
+    unit = comparisons.successor_or_none(province, provinces)
     if not unit:
         return None
     row = comparisons.published_figure(pref, unit, year, unit_system=UNITS_AFTER_MERGER)
@@ -377,7 +360,7 @@ def key_sentences(pref: pd.DataFrame, sources: pd.DataFrame | None, targets: pd.
     weakest indicators, gap to the provincial average, and (Hải Dương) the Resolution's targets.
     `provinces` (load_provinces()) gives the 2025 merger; default: the project's table."""
     i18n.check_lang(lang)
-    provinces = _provinces_or_registry(provinces)
+    provinces = data.provinces_or_project(provinces)
     # The story first: what moved most, when anything did.
     moves = moves_sentence(pref, province, [year], lang, cites)
     sentences = [*([moves] if moves else []),
@@ -409,7 +392,7 @@ def trend_sentences(pref: pd.DataFrame, province: str, years: Iterable[int], lan
     """Edition by edition: the overall rank (or "not published") and its change; for an edition
     published for the 34 post-merger units, the unit the province became part of."""
     i18n.check_lang(lang)
-    provinces = _provinces_or_registry(provinces)
+    provinces = data.provinces_or_project(provinces)
     years = list(years)
     moves = moves_sentence(pref, province, years, lang, cites)
     sentences = [moves] if moves else []
