@@ -14,19 +14,20 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import Problem
-from analysis.ingest import dates, official_table
+from analysis.ingest import official_table
+from analysis.ingest.project import (
+    FORMER_FILE,
+    describe_former,
+    former_aliases,
+    read_former_provinces,
+)
+from analysis.ingest.raw import read_csv_lines
 from analysis.ingest.sources import build_registry, read_notes, source_id, split_urls
 from analysis.measures import DTI_KEY, NATIONAL_UNITS
-from analysis.names import KIND_FORMER, NameResolver, match_key, nfc, slugify, strip_diacritics
+from analysis.names import KIND_FORMER, NameResolver, slugify
 from analysis.paths import processed_dir, raw_dir
 
 REFERENCE = "reference"
-# The project's own transcriptions (not the shared reference, which raw/reference/ mirrors
-# exactly): each row with the URL of the page that states it and the words that state it.
-PROJECT = "project"
-FORMER_PROVINCES = "former_provinces.csv"
-FORMER_COLUMNS = ("alias", "canonical", "kind", "source_url", "publisher", "title",
-                  "date_published", "date_accessed", "quote", "note")
 PROVENANCE_FILE = "provenance.csv"
 PROVENANCE_COLUMNS = [
     "file", "kind", "publisher", "title", "url", "date_published", "date_accessed",
@@ -52,14 +53,6 @@ class Built:
     problems: list[Problem] = field(default_factory=list)
 
 
-def read_csv_lines(path: Path) -> pd.DataFrame:
-    """A raw CSV as text, NFC-normalised, with `_line`: the line each row starts on (header = 1)."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    frame = frame.apply(lambda col: col.map(nfc))
-    frame["_line"] = range(2, len(frame) + 2)
-    return frame
-
-
 def read_provenance(root: Path) -> pd.DataFrame:
     return pd.read_csv(raw_dir(root) / PROVENANCE_FILE, dtype=str, keep_default_na=False)
 
@@ -77,106 +70,26 @@ def build_provinces(ref: Path) -> pd.DataFrame:
         "region_en": raw["region_en"],
         "is_central_city": raw["is_central_city"].eq("1"),
         "unit_2025": raw["merged_into_2025"],
-        "source_id": raw["source_url"].map(lambda c: source_id(split_urls(c)[0])),
+        "source_id": _first_source(raw),
     })
 
 
 def build_units_2025(ref: Path) -> pd.DataFrame:
+    """The 34 units of the 2025 merger, with their pre-2025 members."""
     raw = read_csv_lines(ref / "merger_2025.csv")
-    return pd.DataFrame({
-        "unit": raw["unit_2025"],
-        "slug": raw["unit_2025"].map(slugify),
-        "members": raw["members_pre2025"],
-        "source_id": raw["source_url"].map(lambda c: source_id(split_urls(c)[0])),
-    })
+    return pd.DataFrame({"unit": raw["unit_2025"], "slug": raw["unit_2025"].map(slugify),
+                         "members": raw["members_pre2025"], "source_id": _first_source(raw)})
 
 
 def build_aliases(ref: Path) -> pd.DataFrame:
+    """The reference's spellings of province names, each with the province it means."""
     raw = read_csv_lines(ref / "aliases.csv")
-    return pd.DataFrame({
-        "alias": raw["alias"],
-        "canonical": raw["canonical"],
-        "kind": raw["kind"],
-        "source_id": raw["source_url"].map(lambda c: source_id(split_urls(c)[0])),
-    })
+    return raw[["alias", "canonical", "kind"]].assign(source_id=_first_source(raw))
 
 
-def read_former_provinces(root: Path, provinces: pd.DataFrame, resolver: NameResolver,
-                          problems: list[Problem]) -> pd.DataFrame:
-    """The rows of `raw/project/former_provinces.csv` that pass its checks (a former province
-    name, its successor among the 63, the page that says so and its words), with `_line`; every
-    other row is a problem naming file, line, column, value and what is allowed."""
-    path = raw_dir(root) / PROJECT / FORMER_PROVINCES
-    file = f"raw/{PROJECT}/{FORMER_PROVINCES}"
-    if not path.exists():  # listed in provenance, its absence is reported there
-        return pd.DataFrame(columns=[*FORMER_COLUMNS, "_line"])
-    raw = read_csv_lines(path)
-    missing = [c for c in FORMER_COLUMNS if c not in raw.columns]
-    if missing:
-        problems += [Problem(file, 1, c, None, "missing column; the header must be: "
-                             + ",".join(FORMER_COLUMNS)) for c in missing]
-        return raw.iloc[0:0]
-    names, keep = set(provinces["name"]), []
-    for record in raw.to_dict("records"):
-        found = _former_row_problems(record, file, names, resolver)
-        problems += found
-        keep.append(not found)
-    return raw[keep]
-
-
-def _former_row_problems(record: dict, file: str, names: set[str],
-                         resolver: NameResolver) -> list[Problem]:
-    line = record["_line"]
-
-    def problem(column: str, rule: str) -> Problem:
-        return Problem(file, line, column, record[column], rule)
-
-    found = []
-    alias, successor = record["alias"], record["canonical"]
-    if not alias:
-        found.append(problem("alias", "alias is empty: give the former province's name"))
-    elif (current := resolver.resolve(alias)) is not None:
-        found.append(problem("alias", f"is a spelling of the current province {current!r}, "
-                             "not a former name (spellings belong in reference/aliases.csv)"))
-    if successor not in names:
-        spelled = resolver.resolve(successor) if successor else None
-        hint = (f"write it as provinces_63.csv does: {spelled!r}" if spelled else
-                f"closest: {', '.join(resolver.suggestions(successor)) or 'none close'}")
-        found.append(problem("canonical", "the successor must be one of the 63 provinces, "
-                             f"spelled as in reference/provinces_63.csv (name_vi); {hint}"))
-    if record["kind"] != KIND_FORMER:
-        found.append(problem("kind", f"kind must be {KIND_FORMER!r} (this file lists former "
-                             "province names; other spellings belong in reference/aliases.csv)"))
-    if not record["source_url"]:
-        found.append(problem("source_url", "source_url is missing: every row needs the URL "
-                             "(http:// or https://) of the page that states it"))
-    elif not record["source_url"].startswith(("http://", "https://")) or " " in record["source_url"]:
-        found.append(problem("source_url", "source_url must be one URL starting with http:// "
-                             "or https://"))
-    if not record["publisher"]:
-        found.append(problem("publisher", "publisher is empty: name who published the page"))
-    if not record["quote"]:
-        found.append(problem("quote", "quote is empty: copy the page's words that state the "
-                             "former name and its successor"))
-    elif alias and match_key(strip_diacritics(alias)) not in match_key(
-            strip_diacritics(record["quote"])):
-        found.append(problem("quote", f"the quote does not name {alias!r}: copy the page's "
-                             "words that state the former name and its successor"))
-    for column, finest, blank in (("date_published", dates.YEAR, True),
-                                  ("date_accessed", dates.DAY, False)):
-        if rule := dates.problem(record[column], finest, blank):
-            found.append(problem(column, rule))
-    return found
-
-
-def former_aliases(former: pd.DataFrame) -> pd.DataFrame:
-    """The project's former province names as rows of aliases.csv."""
-    return pd.DataFrame({
-        "alias": former["alias"],
-        "canonical": former["canonical"],
-        "kind": former["kind"],
-        "source_id": former["source_url"].map(source_id),
-    }, columns=["alias", "canonical", "kind", "source_id"])
+def _first_source(raw: pd.DataFrame) -> pd.Series:
+    """Each row's first cited URL as a source id (a cell may list several, ';'-separated)."""
+    return raw["source_url"].map(lambda cell: source_id(split_urls(cell)[0]))
 
 
 def resolvers(provinces: pd.DataFrame, units: pd.DataFrame, aliases: pd.DataFrame):
@@ -437,17 +350,6 @@ def _describe_drafts(registry: pd.DataFrame, ref: Path) -> pd.DataFrame:
     return registry
 
 
-def _describe_former(registry: pd.DataFrame, former: pd.DataFrame) -> pd.DataFrame:
-    """A page that only the project's former-provinces file cites takes its publisher, title
-    and date from there (the first row citing it); a blank date stays blank."""
-    for record in former.drop_duplicates("source_url").to_dict("records"):
-        row = (registry["url"] == record["source_url"]) & registry["described_in"].eq("")
-        registry.loc[row, ["publisher", "title", "date_shown", "date_published", "described_in"]] = [
-            record["publisher"], record["title"], record["date_published"],
-            record["date_published"], f"raw/{PROJECT}/{FORMER_PROVINCES}"]
-    return registry
-
-
 def build_target_progress(ref: Path) -> pd.DataFrame:
     raw = read_csv_lines(ref / "target_progress.csv")
     urls = raw["source_url"].map(split_urls)
@@ -506,8 +408,7 @@ def build_all(root: Path) -> Built:
     aliases_origin = pd.concat([
         pd.DataFrame({"origin_file": f"raw/{REFERENCE}/aliases.csv",
                       "origin_line": range(2, 2 + len(aliases))}),
-        pd.DataFrame({"origin_file": f"raw/{PROJECT}/{FORMER_PROVINCES}",
-                      "origin_line": former["_line"].astype(int)}),
+        pd.DataFrame({"origin_file": FORMER_FILE, "origin_line": former["_line"].astype(int)}),
     ], ignore_index=True)
     aliases = pd.concat([aliases, former_aliases(former)], ignore_index=True)
     dti = build_dti(root, resolver_for, built.problems)
@@ -519,7 +420,7 @@ def build_all(root: Path) -> Built:
         read_notes(ref), list(provinces["name"]))
     registry = _describe_official(registry, provenance)
     registry = _describe_drafts(registry, ref)
-    registry = _describe_former(registry, former)
+    registry = describe_former(registry, former)
     built.tables = {
         "dti.csv": dti,
         "sources.csv": registry,

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from data_helpers import REAL_DATA, copy_data, edit_raw
 
-from analysis.ingest.build import FORMER_COLUMNS, build_all
+from analysis.ingest.build import build_all
+from analysis.ingest.project import FORMER_COLUMNS
 from analysis.ingest.sources import source_id
 from analysis.ingest.validate import validate
 
