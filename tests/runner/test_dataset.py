@@ -153,3 +153,29 @@ def test_a_changed_table_rebuilds_and_the_same_tables_skip_the_build(tmp_path, m
         "An ninh Hải Phòng (anhp.vn)", "An ninh Hải Phòng"), encoding="utf-8")
     written = {p.name for p in write_dataset(out, data_dir)}
     assert {"sources.csv", WORKBOOK} <= written and "dti_figures.csv" not in written
+
+
+def test_every_described_field_has_words_in_both_columns():
+    import csv as csv_module
+
+    from analysis.runner.dataset import FIELDS_FILE, read_fields
+
+    with FIELDS_FILE.open(encoding="utf-8", newline="") as file:
+        rows = list(csv_module.DictReader(file))
+    assert len({row["field"] for row in rows}) == len(rows)  # one description per field
+    assert all(row["description"].strip() and row["title_vi"].strip() for row in rows)
+    assert read_fields()["score"][1] == "Điểm"
+
+
+def test_a_changed_description_changes_the_dataset_digest(tmp_path, monkeypatch):
+    from data_helpers import copy_data
+
+    from analysis.runner import dataset
+
+    data_dir = copy_data(tmp_path)
+    before = dataset.inputs_digest(data_dir)
+    edited = tmp_path / "fields.csv"
+    edited.write_text(dataset.FIELDS_FILE.read_text(encoding="utf-8") + "extra,Thêm,Added.\n",
+                      encoding="utf-8")
+    monkeypatch.setattr(dataset, "FIELDS_FILE", edited)
+    assert dataset.inputs_digest(data_dir) != before

@@ -91,52 +91,46 @@ def sources_schema() -> pa.DataFrameSchema:
     )
 
 
+def _register(name: str, columns: dict, source_ids: set[str], rows: int | None = None,
+              rows_rule: str = "") -> pa.DataFrameSchema:
+    """A registry table's schema: its columns, each row's registered source, and (if given)
+    exactly `rows` rows."""
+    count = (pa.Check(lambda df: len(df) == rows, element_wise=False, error=rows_rule)
+             if rows else None)
+    return pa.DataFrameSchema({**columns, "source_id": pa.Column(str, _registered(source_ids))},
+                              checks=count, report_duplicates="all", name=name)
+
+
 def provinces_schema(source_ids: set[str], units_2025: set[str]) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema(
-        {
-            "code": pa.Column(str, pa.Check.str_matches(r"^\d{2}$", error="GSO code is two digits"),
-                              unique=True),
-            "name": pa.Column(str, unique=True),
-            "slug": pa.Column(str, unique=True),
-            "unit_2025": pa.Column(str, pa.Check.isin(units_2025,
-                                   error="merged_into_2025 is not one of the 34 units")),
-            "source_id": pa.Column(str, _registered(source_ids)),
-        },
-        checks=pa.Check(lambda df: len(df) == 63, element_wise=False,
-                        error="the registry must hold the 63 pre-2025 provinces"),
-        report_duplicates="all",
-        name="provinces",
-    )
+    """The 63 pre-2025 provinces: unique codes, names and slugs; each in one 2025 unit."""
+    return _register("provinces", {
+        "code": pa.Column(str, pa.Check.str_matches(r"^\d{2}$", error="GSO code is two digits"),
+                          unique=True),
+        "name": pa.Column(str, unique=True),
+        "slug": pa.Column(str, unique=True),
+        "unit_2025": pa.Column(str, pa.Check.isin(units_2025,
+                               error="merged_into_2025 is not one of the 34 units")),
+    }, source_ids, 63, "the registry must hold the 63 pre-2025 provinces")
 
 
 def units_schema(source_ids: set[str], provinces: set[str]) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema(
-        {
-            "unit": pa.Column(str, unique=True),
-            "slug": pa.Column(str, unique=True),
-            "members": pa.Column(str, pa.Check(
-                lambda s: s.map(lambda m: all(p in provinces for p in m.split(";"))),
-                error="a member is not one of the 63 provinces")),
-            "source_id": pa.Column(str, _registered(source_ids)),
-        },
-        checks=pa.Check(lambda df: len(df) == 34, element_wise=False,
-                        error="the merger must give 34 units"),
-        report_duplicates="all",
-        name="units_2025",
-    )
+    """The 34 post-merger units, each made of pre-2025 provinces."""
+    members_known = pa.Check(lambda s: s.map(lambda m: all(p in provinces for p in m.split(";"))),
+                             error="a member is not one of the 63 provinces")
+    return _register("units_2025", {
+        "unit": pa.Column(str, unique=True),
+        "slug": pa.Column(str, unique=True),
+        "members": pa.Column(str, members_known),
+    }, source_ids, 34, "the merger must give 34 units")
 
 
 def aliases_schema(source_ids: set[str], provinces: set[str]) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema(
-        {
-            "alias": pa.Column(str, unique=True),
-            "canonical": pa.Column(str, pa.Check.isin(provinces,
-                                   error="canonical name is not one of the 63 provinces")),
-            "source_id": pa.Column(str, _registered(source_ids)),
-        },
-        report_duplicates="all",
-        name="aliases",
-    )
+    """Spellings, each unique and meaning one of the 63 provinces."""
+    return _register("aliases", {
+        "alias": pa.Column(str, unique=True),
+        "canonical": pa.Column(str, pa.Check.isin(provinces,
+                               error="canonical name is not one of the 63 provinces")),
+    }, source_ids)
 
 
 def targets_schema(source_ids: set[str]) -> pa.DataFrameSchema:

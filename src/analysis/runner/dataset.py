@@ -122,81 +122,19 @@ TABLES = (
           (("source_id", TO_SOURCES, "source_id"),)),
 )
 
-# field: (description, Vietnamese column title). Types come from the table's dtypes.
-FIELDS = {
-    "year": ("DTI edition (the year assessed).", "Năm (kỳ DTI)"),
-    "unit_system": (("63: ranked among the 63 provinces before the 2025 merger; 34: among the 34 "
-                    "units after it (ranks of the two systems do not compare)."), "Hệ đơn vị (63/34)"),
-    "unit": ("Province, post-merger unit or national aggregate.", "Đơn vị"),
-    "measure": (("dti, a pillar (pillar_*), one of the eight main indicators, or a national "
-                "average."), "Chỉ số"),
-    "score": ("Published score, 0 to 1; empty: not found in the sources collected.", "Điểm"),
-    "rank": ("Published rank within the unit system; empty: not found in the sources collected.", "Thứ hạng"),
-    "source_id": ("Source of the row (sources.source_id).", "Mã nguồn"),
-    "score_source_id": ("Source of the score (sources.source_id); empty: no score in the sources.",
-                        "Nguồn của điểm"),
-    "rank_source_id": ("Source of the rank (sources.source_id); empty: no rank in the sources.",
-                       "Nguồn của thứ hạng"),
-    "n_sources": ("How many sources give this figure.", "Số nguồn"),
-    "has_conflict": ("Whether the sources disagree on score or rank.", "Nguồn khác nhau"),
-    "conflict": ("Every disagreeing value with its source.", "Các giá trị khác nhau"),
-    "note": ("Transcriber's note on the row.", "Ghi chú"),
-    "origin_file": ("File under data/ the row was read from.", "Tệp gốc"),
-    "origin_line": ("Line of that file.", "Dòng trong tệp gốc"),
-    "url": ("Address of the page.", "Địa chỉ (URL)"),
-    "publisher": ("Who published the page.", "Nơi công bố"),
-    "title": ("Title of the page.", "Tiêu đề"),
-    "date_published": ("Date published, ISO (YYYY-MM-DD, YYYY-MM or YYYY); empty: not stated.",
-                       "Ngày công bố"),
-    "date_shown": ("Date as the page shows it.", "Ngày ghi trên trang"),
-    "tier": (("Precedence tier: 1 official DTI portal, 2 the province's own newspaper or portal, "
-             "3 other press, 4 third-party compilations."), "Bậc ưu tiên"),
-    "home_province": ("Province whose own newspaper or portal this is (tier 2).",
-                      "Tỉnh chủ quản"),
-    "described_in": ("Reference file that describes the source.", "Mô tả tại"),
-    "code": ("GSO province code.", "Mã tỉnh (TCTK)"),
-    "name": ("Province name.", "Tên tỉnh"),
-    "slug": ("Name in ASCII for file names.", "Tên không dấu (đường dẫn)"),
-    "name_ascii": ("Name without diacritics.", "Tên không dấu"),
-    "region_vi": ("Region (Vietnamese).", "Vùng"),
-    "region_en": ("Region (English).", "Vùng (tiếng Anh)"),
-    "is_central_city": ("Centrally governed city.", "Thành phố trực thuộc TW"),
-    "unit_2025": ("Unit the province became in the 2025 merger.", "Đơn vị sau sáp nhập 2025"),
-    "members": ("Former provinces merged into the unit, ';'-separated.", "Các tỉnh hợp thành"),
-    "alias": ("A spelling seen in a source.", "Cách viết"),
-    "canonical": (("The province it means; for kind `former`, the province the former one is "
-                   "now part of."), "Tên chuẩn"),
-    "kind": ("Kind of variant (prefix, tone mark, renamed, …).", "Loại biến thể"),
-    "list": ("The published list.", "Danh sách"),
-    "target_id": ("Target identifier (T01…).", "Mã chỉ tiêu"),
-    "pillar": ("Area of the target.", "Lĩnh vực"),
-    "horizon": ("Target year.", "Năm mục tiêu"),
-    "label_vi": ("Short label (Vietnamese).", "Nhãn"),
-    "label_en": ("Short label (English translation).", "Nhãn (tiếng Anh)"),
-    "wording_vi": ("The target's Vietnamese wording as the source gives it.", "Nguyên văn"),
-    "wording_vi_kind": (("What that wording is: the Resolution's own words as quoted, or a "
-                         "press paraphrase."), "Loại nguyên văn"),
-    "date": ("Date of the draft (ISO).", "Ngày"),
-    "quote": ("The report's own words.", "Trích dẫn"),
-    "comparator": ("How the value is met (top_n, at_least, …).", "Cách so sánh"),
-    "value": ("Numeric value as published; empty: none in the sources.", "Giá trị"),
-    "value_text": ("Value as written in the source.", "Giá trị (nguyên văn)"),
-    "source_ids": ("Every source of the row, ';'-separated.", "Các nguồn"),
-    "from_value": ("Value before the revision.", "Giá trị cũ"),
-    "to_value": ("Value proposed.", "Giá trị đề xuất"),
-    "from_wording_vi": ("Wording before the revision.", "Nguyên văn cũ"),
-    "to_wording_vi": ("Wording proposed.", "Nguyên văn đề xuất"),
-    "proposed_by": ("Who proposed the revision.", "Cơ quan đề xuất"),
-    "proposed_to": ("To whom it was proposed.", "Trình tới"),
-    "proposed_on": ("Date proposed (ISO).", "Ngày đề xuất"),
-    "status": ("Status as reported.", "Tình trạng"),
-    "as_of": ("Date or period the report refers to, as the source states it.", "Thời điểm"),
-    "as_of_year": ("Year of that date or period.", "Năm"),
-    "share_of_target": ("Share of the target reached, as the source states it.",
-                        "Mức đạt so với chỉ tiêu"),
-    "n_targets": ("Number of targets in that state.", "Số chỉ tiêu"),
-    "of_total": ("Out of how many targets.", "Trên tổng số"),
-}
+FIELDS_FILE = Path(__file__).with_name("dataset_fields.csv")
+
+
+def read_fields(path: Path = FIELDS_FILE) -> dict[str, tuple[str, str]]:
+    """Every published column's (description, Vietnamese column title), from `dataset_fields.csv`
+    (kept as a table so that a translator edits words, not code)."""
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as file:
+        return {row["field"]: (row["description"], row["title_vi"]) for row in csv.DictReader(file)}
+
+
+FIELDS = read_fields()
 
 
 def _field_type(series: pd.Series) -> str:
@@ -216,7 +154,7 @@ def _frame(table: Table, data_dir) -> pd.DataFrame:
     unknown = [c for c in frame.columns if c not in FIELDS]
     if unknown:  # a new column must be described before it is published
         raise UserError(f"{table.name}: column(s) {', '.join(unknown)} have no description "
-                        "in analysis.runner.dataset.FIELDS")
+                        f"in {FIELDS_FILE.name} (analysis/runner/)")
     return frame.sort_values(list(table.primary_key), kind="stable").reset_index(drop=True)
 
 
@@ -383,5 +321,6 @@ def inputs_digest(data_dir=None) -> str:
         digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b""))
     for module in (sys.modules[__name__], data, sources):  # what builds the published tables
         digest.update(Path(module.__file__).read_bytes())
+    digest.update(FIELDS_FILE.read_bytes())
     digest.update(f"{version('pandas')} {version('openpyxl')}".encode())
     return digest.hexdigest()
