@@ -72,3 +72,26 @@ SYNTHETIC_MERGER_PREF = synthetic_pref("""year,unit_system,unit,measure,score,ra
 2024,34,Gamma,dti,0.70,3,synth-c
 2024,34,Gamma,infrastructure,,5,synth-c
 """)
+
+
+# Synthetic sources: two well-formed pages and one hostile row (markup in every field).
+SYNTHETIC_SOURCES = pd.DataFrame({
+    "source_id": ["syn-press", "syn-portal", "syn-evil"],
+    "url": ["https://example.org/press", "https://example.org/portal", "javascript:alert(1)"],
+    "publisher": ["Synthetic Press", "Synthetic Portal",
+                  '<img src=x onerror="alert(2)">Evil'],
+    "title": ["Press page", "Portal page", "<script>alert(3)</script>"],
+    "date_published": ["2023-07-12", "", "2023-01-02"],
+})
+
+
+# Synthetic: two sources give Synth A's 2022 DTI, one the score, the other the rank (rows shaped
+# like load_dti(), with an empty transcriber's note).
+SYNTHETIC_DTI = pd.read_csv(io.StringIO("""year,unit_system,unit,measure,score,rank,source_id,note
+2021,63,Synth A,dti,0.5,10,syn-press,
+2022,63,Synth A,dti,0.6123,,syn-press,
+2022,63,Synth A,dti,,8,syn-portal,
+2022,63,Synth A,pillar_economy,,5,syn-portal,
+2022,63,Synth B,dti,,30,syn-portal,
+2022,63,Cả nước (trung bình cấp tỉnh),national_average_dti,0.55,,syn-press,
+""")).astype({"year": "Int64", "unit_system": "Int64", "score": "Float64", "rank": "Int64"})

@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from analysis import brief, data, i18n, narrative, phrasing, resolution_text, tables
+from analysis import brief, data, glance, i18n, narrative, phrasing, resolution_text, tables
 from analysis.measures import NATIONAL_AVERAGE_UNIT
 
 SYNTHETIC_PREF_CSV = f"""year,unit_system,unit,measure,score,rank,source_id
@@ -791,7 +791,7 @@ def test_the_end_2022_status_is_credited_to_the_april_2023_report_that_states_it
     sentence = _text(resolution_text.status_sentence(real["status"], lang, cites))
     assert sentence.startswith(credit)
     assert not sentence.rstrip(".").endswith(")")  # no "(Nghị quyết 06-NQ/TU)" credit
-    facts = brief.target_facts(real["pref"], real["targets"], real["status"],
+    facts = glance.target_facts(real["pref"], real["targets"], real["status"],
                                data.load_target_revisions(), [2020, 2021], lang, cites=cites)
     assert any(credit.split(",")[0].split(" in ")[0] in _text(f.html) for f in facts)
 

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from audit import Data, audit_brief, parse, read_csv_of
 
-from analysis import tables
+from analysis import source_list, tables
 from analysis.citations import Citations
 from analysis.paths import REPO_ROOT
 
@@ -106,7 +106,7 @@ def test_a_figure_shown_twice_is_one_csv_row_and_the_csv_opens_in_excel(cites):
     first = cites.rank(8, **_where("Synth A"))
     again = cites.rank(8, **_where("Synth A"))
     assert 'data-csv="1"' in first and 'data-csv="1"' in again
-    text = cites.csv_text()
+    text = source_list.csv_text(cites)
     assert text.startswith("\ufeffyear,unit,unit_system,measure,kind,value,status,source_url,")
     assert "\r\n" in text and len(list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))) == 2
 
@@ -121,7 +121,8 @@ def test_a_table_row_cites_the_union_of_its_figures_sources_no_more(cites):
 
 
 def _synthetic_brief(tmp_path: Path, cites: Citations, body: str) -> Path:
-    page = (f"<html><body>{body}{cites.sources_html()}{cites.download_html()}</body></html>")
+    page = (f"<html><body>{body}{source_list.sources_html(cites)}"
+            f"{source_list.download_html(cites)}</body></html>")
     path = tmp_path / "synthetic.en.html"
     path.write_text(page, encoding="utf-8")
     return path
@@ -161,7 +162,7 @@ def test_the_audit_catches_a_figure_cited_to_a_page_that_does_not_state_it(tmp_p
     # A rank among 63 cited to the page that gives only the ranking among 34.
     forged = path.read_text(encoding="utf-8").replace("syn-portal", "syn-34")
     path.write_text(forged, encoding="utf-8")
-    payload = base64.b64encode(cites.csv_text().replace("syn-portal", "syn-34")
+    payload = base64.b64encode(source_list.csv_text(cites).replace("syn-portal", "syn-34")
                                .encode("utf-8")).decode("ascii")
     page = parse(path.read_text(encoding="utf-8"))
     assert read_csv_of(page)[1]  # the page still carries its CSV

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from data_helpers import synthetic_pref
 
-from analysis import brief, i18n, tables
+from analysis import brief, i18n, source_list, tables
 
 SOURCES = pd.DataFrame({
     "source_id": ["syn-a", "syn-b"],
@@ -102,7 +102,7 @@ def test_rows_cite_their_figures_sources_by_numbered_marks_that_resolve():
                             "</sup></td>")
     assert [f.kind for f in cites.figures_in(rows[0])] == ["score", "rank"]
     assert cites.numbers == {"syn-a": 1, "syn-b": 2}
-    listing = cites.sources_html()
+    listing = source_list.sources_html(cites)
     for target in re.findall(r'href="#([^"]+)"', page):
         assert f'id="{target}"' in listing
 

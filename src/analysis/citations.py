@@ -21,10 +21,7 @@ A table row, list item or sentence then cites the union of its figures' sources
 
 from __future__ import annotations
 
-import base64
-import csv
 import html
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -277,9 +274,9 @@ class Citations:
         parts = []
         for sid in figure.source_ids:
             row = self.sources.loc[sid] if sid in self.sources.index else None
-            publisher = i18n.data_text(_text(row.get("publisher")), self.lang) if row is not None \
+            publisher = i18n.data_text(cell_text(row.get("publisher")), self.lang) if row is not None \
                 else sid
-            when = _text(row.get("date_published")) if row is not None else ""
+            when = cell_text(row.get("date_published")) if row is not None else ""
             parts.append(f"{publisher}, {i18n.date(when, self.lang)}" if when else publisher)
         text = "; ".join(parts)
         if figure.quote:
@@ -413,73 +410,6 @@ class Citations:
                 "derived_from": " ".join(str(self.rows[i.key]) for i in figure.inputs)})
         return pd.DataFrame(rows, columns=CSV_COLUMNS)
 
-    def csv_text(self) -> str:
-        """The CSV: UTF-8 with a BOM (Excel reads Vietnamese right), RFC 4180 quoting, CRLF."""
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-        frame = self.csv_frame()
-        writer.writerow(frame.columns)
-        writer.writerows(frame.astype(str).itertuples(index=False))
-        return buffer.getvalue()
-
-    def download_html(self) -> str:
-        """The CSV as a `data:` link, so the brief stays one offline file."""
-        payload = base64.b64encode(self.csv_text().encode("utf-8")).decode("ascii")
-        name = html.escape(f"{self.csv_name}.csv", quote=True)
-        return (f'<p><a class="download" download="{name}" '
-                f'href="data:text/csv;charset=utf-8;base64,{payload}">'
-                f'{html.escape(i18n.t("brief.download", self.lang))}</a> '
-                f'<span class="note">{html.escape(i18n.t("brief.download_note", self.lang))}'
-                "</span></p>")
-
-    # --- the source list --------------------------------------------------------------------
-
-    def _entry(self, source_id: str) -> str:
-        """One item of the source list as HTML: publisher, title (else the address; linked, with a
-        printable address, for a web page) and date; the id alone for an unknown source."""
-        if source_id not in self.sources.index:
-            return html.escape(source_id)
-        row = self.sources.loc[source_id]
-        publisher = i18n.data_text(_text(row.get("publisher")), self.lang)
-        title = i18n.data_text(_text(row.get("title")), self.lang) or _text(row.get("url"))
-        url = _text(row.get("url"))
-        # Only a date the source gave as a date; free-text notes on dates stay in the data.
-        when = _text(row.get("date_published"))
-        date = i18n.date(when, self.lang) if when else ""
-        if url.startswith(("http://", "https://")):
-            printed = html.escape(printed_url(url), quote=True)
-            title_html = (f'<a href="{html.escape(url, quote=True)}" data-print="{printed}">'
-                          f"{html.escape(title)}</a>")
-        else:
-            title_html = html.escape(title)
-        parts = [p for p in (html.escape(publisher), title_html, html.escape(date)) if p]
-        return ", ".join(parts)
-
-    def sources_html(self) -> str:
-        """`<ol class="sources">`: every source cited, in the order of its number."""
-        items = [f'<li id="src-{n}">{self._entry(sid)}</li>'
-                 for sid, n in sorted(self.numbers.items(), key=lambda item: item[1])]
-        return f'<ol class="sources">{"".join(items)}</ol>'
-
-
-PRINTED_URL_CHARS = 90
-
-
-def printed_url(url: str) -> str:
-    """A page's address as printed under the source list: whole when it fits one line, else its
-    host and the end of its path around "…" (the link keeps the whole address). Runs of
-    replacement characters (an address garbled before it was collected) count as one "…"."""
-    from urllib.parse import unquote
-
-    shown = re.sub(r"\ufffd+", "…", unquote(url, errors="replace"))
-    if len(shown) <= PRINTED_URL_CHARS:
-        return shown
-    scheme, _, rest = shown.partition("://")
-    host, _, path = rest.partition("/")
-    room = PRINTED_URL_CHARS - len(scheme) - len(host) - 5
-    return f"{scheme}://{host}/…{path[-room:]}" if room > 10 else shown[:PRINTED_URL_CHARS] + "…"
-
 
 def ids_of(figures) -> list[str]:
     """The union of some figures' sources, in order of first mention."""
@@ -506,6 +436,6 @@ def _is_number(text: str, lang: str) -> bool:
     return bool(_NUMBER[lang].fullmatch(str(text)))
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     """`value` as stripped text; "" when it is missing."""
     return "" if i18n.is_missing(value) else str(value).strip()
