@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis import comparisons, i18n
+from analysis import comparisons, i18n, measures
 from analysis.citations import (
     Citations,
     Fig,
@@ -27,18 +27,6 @@ from analysis.citations import (
 )
 from analysis.comparisons import published_figure
 from analysis.i18n import label
-from analysis.measures import (
-    FIRST_YEAR_OF_EIGHT_INDICATORS,
-    HOME_PROVINCE,
-    INDICATORS,
-    NATIONAL_AVERAGE_OF,
-    NATIONAL_AVERAGE_UNIT,
-    OVERALL,
-    PILLARS,
-    RESOLUTION,
-    UNITS_AFTER_MERGER,
-    UNITS_BEFORE_MERGER,
-)
 from analysis.narrative import move_phrases
 from analysis.phrasing import said_before
 from analysis.resolution_text import (
@@ -115,7 +103,7 @@ def _change_fact(pref, province, year, lang, cites) -> Fact | None:
     """The overall rank's move since the previous comparable rank (up or down so many places, or the
     same rank); None when there is no comparable previous rank."""
     changes = comparisons.rank_changes(pref, province)
-    rows = changes[changes["year"].eq(year) & changes["measure"].eq(OVERALL)
+    rows = changes[changes["year"].eq(year) & changes["measure"].eq(measures.OVERALL)
                    & changes["comparable"].fillna(False).astype(bool)]
     if rows.empty or i18n.is_missing(rows["change"].iloc[0]):
         return None
@@ -136,8 +124,9 @@ def _change_fact(pref, province, year, lang, cites) -> Fact | None:
 def _average_fact(pref, row, year, lang, cites) -> Fact | None:
     """The province's overall score in `year` above (a tie counts as above) or below the provincial
     average; None without that score or the average."""
-    average = pref[pref["unit"].eq(NATIONAL_AVERAGE_UNIT) & pref["year"].eq(year)
-                   & pref["measure"].eq(NATIONAL_AVERAGE_OF[OVERALL]) & pref["score"].notna()]
+    average = pref[pref["unit"].eq(measures.NATIONAL_AVERAGE_UNIT) & pref["year"].eq(year)
+                   & pref["measure"].eq(measures.NATIONAL_AVERAGE_OF[measures.OVERALL])
+                   & pref["score"].notna()]
     if row is None or i18n.is_missing(row["score"]) or average.empty:
         return None
     mean = average.iloc[0]
@@ -149,7 +138,7 @@ def _average_fact(pref, row, year, lang, cites) -> Fact | None:
 def _target_fact(pref, targets, province, year, lang, cites) -> Fact | None:
     """The home province's rank in `year` against each of the Resolution's rank targets; None for
     another province, without targets, or without that rank."""
-    if targets is None or province != HOME_PROVINCE:
+    if targets is None or province != measures.HOME_PROVINCE:
         return None
     table = comparisons.rank_against_target(pref, targets, province, years=[year])
     table = table[table["rank"].notna()]
@@ -161,7 +150,7 @@ def _target_fact(pref, targets, province, year, lang, cites) -> Fact | None:
                    "glance.short_of_target", lang, horizon=int(r["target_horizon"]),
                    top=target_rank_figure(targets, int(r["target_horizon"]), cites))
                for _, r in table.sort_values("target_horizon").iterrows()]
-    return _fact("glance.against_target", lang, resolution=RESOLUTION, rank=rank,
+    return _fact("glance.against_target", lang, resolution=measures.RESOLUTION, rank=rank,
                  clauses=Html(i18n.join(clauses, lang)))
 
 
@@ -169,10 +158,11 @@ def _strongest_fact(pref, province, year, lang, cites) -> Fact | None:
     """The province's best-ranked pillar or indicator among 63 in `year` (pillars only before the
     eight indicators); None when none is ranked or that rank was said already."""
     ranked = pref[pref["unit"].eq(province) & pref["year"].eq(year)
-                  & pref["unit_system"].eq(UNITS_BEFORE_MERGER).fillna(False)
-                  & pref["measure"].isin([*PILLARS, *INDICATORS]) & pref["rank"].notna()]
-    if year < FIRST_YEAR_OF_EIGHT_INDICATORS:
-        ranked = ranked[ranked["measure"].isin(PILLARS)]
+                  & pref["unit_system"].eq(measures.UNITS_BEFORE_MERGER).fillna(False)
+                  & pref["measure"].isin([*measures.PILLARS, *measures.INDICATORS])
+                  & pref["rank"].notna()]
+    if year < measures.FIRST_YEAR_OF_EIGHT_INDICATORS:
+        ranked = ranked[ranked["measure"].isin(measures.PILLARS)]
     if ranked.empty:
         return None
     best = ranked.sort_values(["rank", "measure"]).iloc[0]
@@ -200,7 +190,7 @@ def profile_facts(pref: pd.DataFrame, province: str, year: int, lang: str, *,
                   _average_fact(pref, own, year, lang, cites),
                   _strongest_fact(pref, province, year, lang, cites)]
     elif successor:
-        merged = published_figure(pref, successor, year, unit_system=UNITS_AFTER_MERGER)
+        merged = published_figure(pref, successor, year, unit_system=measures.UNITS_AFTER_MERGER)
         if merged is not None:
             facts.append(_merged_fact(merged, province, lang, cites))
             facts.append(_strongest_fact(pref, successor, year, lang, cites))
@@ -222,7 +212,7 @@ def profile_missing(pref: pd.DataFrame, province: str, year: int, peers, lang: s
     peer set."""
     items = []
     own = comparisons.province_year(pref, province, year).set_index("measure")
-    overall = own.loc[OVERALL]
+    overall = own.loc[measures.OVERALL]
     has_rank, has_score = not i18n.is_missing(overall["rank"]), not i18n.is_missing(
         overall["score"])
     values = {"year": year, "province": province}
@@ -231,11 +221,11 @@ def profile_missing(pref: pd.DataFrame, province: str, year: int, peers, lang: s
     elif not has_rank or not has_score:
         items.append(i18n.t("glance.missing_score" if has_rank else "glance.missing_rank", lang,
                             **values))
-    if own.loc[list(PILLARS), "rank"].isna().all():
+    if own.loc[list(measures.PILLARS), "rank"].isna().all():
         items.append(i18n.t("glance.missing_pillars", lang))
-    if year >= FIRST_YEAR_OF_EIGHT_INDICATORS:
-        absent = [m for m in INDICATORS if i18n.is_missing(own.loc[m, "rank"])]
-        if len(absent) == len(INDICATORS):
+    if year >= measures.FIRST_YEAR_OF_EIGHT_INDICATORS:
+        absent = [m for m in measures.INDICATORS if i18n.is_missing(own.loc[m, "rank"])]
+        if len(absent) == len(measures.INDICATORS):
             items.append(i18n.t("glance.missing_indicators", lang))
         elif absent:
             items.append(i18n.t("glance.missing_some_indicators", lang,
@@ -278,7 +268,8 @@ def trend_facts(pref: pd.DataFrame, province: str, years, lang: str, *,
                                    worst=low, worst_year=int(worst["year"])))
     if successor:
         for year in years:
-            merged = published_figure(pref, successor, year, unit_system=UNITS_AFTER_MERGER)
+            merged = published_figure(pref, successor, year,
+                                      unit_system=measures.UNITS_AFTER_MERGER)
             if merged is not None and not i18n.is_missing(merged["rank"]):
                 facts.append(_merged_fact(merged, province, lang, cites))
     return facts[:5]
@@ -308,7 +299,7 @@ def target_facts(pref: pd.DataFrame, targets: pd.DataFrame, target_status: pd.Da
         total = status_count(first, "of_total", cites)
         facts.append(_fact("glance.targets_identified", lang,
                            count=identified_count(targets, cites), total=total,
-                           resolution=RESOLUTION))
+                           resolution=measures.RESOLUTION))
         done = target_status[target_status["status"].eq("completed")]
         if len(done):
             by = reported_by(done["source_id"].iloc[0], cites)
@@ -321,11 +312,12 @@ def target_facts(pref: pd.DataFrame, targets: pd.DataFrame, target_status: pd.Da
         first = revisions.sort_values("proposed_on").iloc[0]
         same_day = revisions[revisions["proposed_on"].eq(first["proposed_on"])]
         facts.append(_revisions_fact(first, revised_count(same_day, cites), years, lang, cites))
-    ranked = [y for y in years if published_figure(pref, HOME_PROVINCE, int(y)) is not None]
+    home = measures.HOME_PROVINCE
+    ranked = [y for y in years if published_figure(pref, home, int(y)) is not None]
     if ranked:
         last = int(max(ranked))
-        facts.append(_overall_fact(published_figure(pref, HOME_PROVINCE, last), lang, cites))
-        target = _target_fact(pref, targets, HOME_PROVINCE, last, lang, cites)
+        facts.append(_overall_fact(published_figure(pref, home, last), lang, cites))
+        target = _target_fact(pref, targets, home, last, lang, cites)
         if target:
             facts.append(target)
     return facts[:5]
@@ -353,8 +345,9 @@ def target_missing(pref: pd.DataFrame, targets: pd.DataFrame, target_status: pd.
         total = int(target_status["of_total"].iloc[0])
         if total > targets["target_id"].nunique():
             items.append(i18n.t("glance.missing_targets", lang))
-    absent = [int(y) for y in years if published_figure(pref, HOME_PROVINCE, int(y)) is None]
+    home = measures.HOME_PROVINCE
+    absent = [int(y) for y in years if published_figure(pref, home, int(y)) is None]
     if absent:
-        items.append(i18n.t("glance.missing_editions", lang, province=HOME_PROVINCE,
+        items.append(i18n.t("glance.missing_editions", lang, province=measures.HOME_PROVINCE,
                             years=i18n.join([f"DTI {y}" for y in absent], lang)))
     return i18n.t("glance.missing", lang, items=i18n.join(items, lang)) if items else None

@@ -41,6 +41,8 @@ PROCESSED_FILES = (
     "target_revisions.csv", "target_progress.csv", "target_status.csv", "list_mentions.csv",
     "target_drafts.csv", "target_restatements.csv",
 )
+PROVINCE_COLUMNS = ["code", "name", "slug", "name_ascii", "region_vi", "region_en",
+                    "is_central_city", "unit_2025", "source_id"]
 SEED_ARTICLE = "seed_article_2023-04.txt"
 DRAFT_WORDINGS = "target_wordings_draft_2021-03.csv"
 
@@ -60,18 +62,12 @@ def read_provenance(root: Path) -> pd.DataFrame:
 # --- provinces -------------------------------------------------------------------------------
 
 def build_provinces(ref: Path) -> pd.DataFrame:
+    """The 63 pre-2025 provinces: code, names, region, and the 2025 unit each became part of."""
     raw = read_csv_lines(ref / "provinces_63.csv")
-    return pd.DataFrame({
-        "code": raw["code"],
-        "name": raw["name_vi"],
-        "slug": raw["name_vi"].map(slugify),
-        "name_ascii": raw["name_ascii"],
-        "region_vi": raw["region_vi"],
-        "region_en": raw["region_en"],
-        "is_central_city": raw["is_central_city"].eq("1"),
-        "unit_2025": raw["merged_into_2025"],
-        "source_id": _first_source(raw),
-    })
+    renamed = raw.rename(columns={"name_vi": "name", "merged_into_2025": "unit_2025"})
+    return renamed.assign(slug=raw["name_vi"].map(slugify),
+                          is_central_city=raw["is_central_city"].eq("1"),
+                          source_id=_first_source(raw))[PROVINCE_COLUMNS]
 
 
 def build_units_2025(ref: Path) -> pd.DataFrame:
@@ -85,6 +81,13 @@ def build_aliases(ref: Path) -> pd.DataFrame:
     """The reference's spellings of province names, each with the province it means."""
     raw = read_csv_lines(ref / "aliases.csv")
     return raw[["alias", "canonical", "kind"]].assign(source_id=_first_source(raw))
+
+
+def _cited_sources(raw: pd.DataFrame) -> dict[str, pd.Series]:
+    """Each row's first source (`source_id`) and every source it cites (`source_ids`)."""
+    urls = raw["source_url"].map(split_urls)
+    return {"source_id": urls.map(lambda u: source_id(u[0])),
+            "source_ids": urls.map(lambda u: ";".join(source_id(x) for x in u))}
 
 
 def _first_source(raw: pd.DataFrame) -> pd.Series:
@@ -255,8 +258,8 @@ _PARAPHRASE_MARK = re.compile(r"\s*\((\w+) wording\)\s*$")
 
 
 def build_targets(ref: Path) -> pd.DataFrame:
+    """The Resolution's targets as first set: wording, value, unit, how each is met."""
     raw = read_csv_lines(ref / "targets.csv")
-    urls = raw["source_url"].map(split_urls)
     return pd.DataFrame({
         "target_id": raw["target_id"],
         "pillar": raw["pillar"],
@@ -273,8 +276,7 @@ def build_targets(ref: Path) -> pd.DataFrame:
         "value": raw["original_value"].map(_single_number).astype("Float64"),
         "value_text": raw["original_value"],
         "unit": raw["original_unit"],
-        "source_id": urls.map(lambda u: source_id(u[0])),
-        "source_ids": urls.map(lambda u: ";".join(source_id(x) for x in u)),
+        **_cited_sources(raw),
         "note": raw["note"],
     })
 
@@ -351,8 +353,8 @@ def _describe_drafts(registry: pd.DataFrame, ref: Path) -> pd.DataFrame:
 
 
 def build_target_progress(ref: Path) -> pd.DataFrame:
+    """Reports of progress towards each target, values as published."""
     raw = read_csv_lines(ref / "target_progress.csv")
-    urls = raw["source_url"].map(split_urls)
     return pd.DataFrame({
         "target_id": raw["target_id"],
         "as_of": raw["as_of"],
@@ -361,8 +363,7 @@ def build_target_progress(ref: Path) -> pd.DataFrame:
         "value_text": raw["value"],
         "unit": raw["unit"],
         "share_of_target": raw["share_of_target"],
-        "source_id": urls.map(lambda u: source_id(u[0])),
-        "source_ids": urls.map(lambda u: ";".join(source_id(x) for x in u)),
+        **_cited_sources(raw),
         "note": raw["note"],
     })
 
