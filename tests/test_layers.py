@@ -5,8 +5,8 @@ is a dependency too, only a later one); the graph is read by `analysis.runner.im
 reader the incremental build uses. No arrow may close a cycle; the ingest tool never imports the
 runner; the top layer (what the notebooks use, and the base) never imports the runner either, but
 for `cli`, the command line, which hands `run` to `runner.batch` (and `__main__`, which only calls
-`cli`); the notebooks import neither tool; a name meant to be defined once is; every runner
-module is imported by a test of its own folder, `tests/runner/`.
+`cli`); the notebooks import neither tool; a name meant to be defined once is; every module is
+imported by a test of its mirror folder (`tests/runner/`, `tests/ingest/`, the rest `tests/`).
 """
 
 from __future__ import annotations
@@ -128,11 +128,6 @@ def _tested_directly(folder: Path) -> set[str]:
             if (module := module_of(name, MODULES))}
 
 
-def test_every_runner_module_has_a_test_in_tests_runner_that_imports_it():
-    runner = {name for name in MODULES if in_layer(name, RUNNER) and name != RUNNER}
-    assert runner - _tested_directly(Path(__file__).parent / "runner") == set()
-
-
 @pytest.mark.parametrize("name", ["DTI_KEY", "label"])
 def test_defined_once(name):
     where = []
@@ -144,3 +139,15 @@ def test_defined_once(name):
             if name in targets:
                 where.append(module)
     assert len(where) == 1, f"{name} defined in {where}"
+
+
+@pytest.mark.parametrize("layer, folder", [(RUNNER, "runner"), (INGEST, "ingest")])
+def test_every_tool_module_has_a_test_in_its_mirror_folder_that_imports_it(layer, folder):
+    modules = {name for name in MODULES if in_layer(name, layer) and name != layer}
+    assert modules - _tested_directly(Path(__file__).parent / folder) == set()
+
+
+def test_every_top_and_base_module_has_a_flat_test_that_imports_it():
+    flat = {name for name in MODULES if not in_layer(name, RUNNER) and not in_layer(name, INGEST)}
+    # `__main__` only calls `cli.main` (the command-line tests run `python -m analysis`).
+    assert flat - {"analysis", "analysis.__main__"} - _tested_directly(Path(__file__).parent) == set()

@@ -59,7 +59,7 @@ def _import_options(imp: argparse.ArgumentParser) -> None:
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
-    """The options of `run` (see `analysis.batch`)."""
+    """The options of `run` (see `analysis.runner.batch`)."""
     p.add_argument("--years", default="all", help="comma-separated DTI years, or 'all' (default)")
     p.add_argument("--provinces", default=HOME_PROVINCE,
                    help=f"comma-separated province names, or 'all' (default: {HOME_PROVINCE})")

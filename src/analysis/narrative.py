@@ -77,7 +77,7 @@ def title(notebook: str, province: str = HOME_PROVINCE, year: int | None = None,
 
 
 def precedence_rule(lang: str = "vi") -> str:
-    """The rule that picks one figure where sources disagree (analysis.sources.PRECEDENCE_RULE)."""
+    """The rule that picks one figure where sources disagree (analysis.ingest.sources.PRECEDENCE_RULE)."""
     return i18n.t("method.precedence", i18n.check_lang(lang))
 
 
