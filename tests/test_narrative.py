@@ -286,11 +286,12 @@ def test_strengths_uses_indicators_and_splits_them(synth_pref):
     assert "Nhận thức số (thứ 3)" in vi and "An toàn thông tin mạng (thứ 50)" in vi
     assert en.index("strongest") < en.index("Digital awareness (3rd)") < en.index("weakest")
     assert en.index("weakest") < en.index("Cybersecurity (50th)")
+    assert "strongest main indicators: " in en  # two: plural
 
 
 def test_strengths_falls_back_to_pillars_and_says_indicators_are_missing(synth_pref):
     en = narrative.strengths_sentence(synth_pref, "Synth C", 2022, "en")
-    assert "strongest pillars: Digital government pillar (20th)" in en
+    assert "strongest pillar: Digital government pillar (20th)" in en  # one: singular
     assert "weakest: Digital economy pillar (30th)" in en
     assert "ranks of the eight main indicators were not found in the sources collected" in en
 

@@ -316,7 +316,7 @@ def strengths_sentence(pref: pd.DataFrame, province: str, year: int, lang: str =
 
     text = say_md("narrative.strengths", lang, year=edition_name(year), province=province,
                 kind=i18n.t("narrative.kind_pillars" if is_pillar else "narrative.kind_indicators",
-                            lang),
+                            lang, count=int(table["position"].eq("strongest").sum())),
                 strong=Markdown(listing("strongest")), weak=Markdown(listing("weakest")))
     if is_pillar and int(year) >= FIRST_YEAR_OF_EIGHT_INDICATORS:
         text = Markdown(f"{text} {i18n.t('narrative.no_indicator_ranks', lang)}")
