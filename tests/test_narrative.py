@@ -370,6 +370,9 @@ def test_titles_method_note_and_precedence_rule_in_both_languages():
     for lang, word in (("vi", "phân vị"), ("en", "percentile")):
         note = narrative.method_note(lang)
         assert word in note and "2020" in note and "2021" in note and "34" in note
+    # the three pillars named once each, without "pillar" repeated in every name
+    assert "ba trụ cột: chính quyền số, kinh tế số và xã hội số." in narrative.method_note("vi")
+    assert "Trụ cột" not in narrative.method_note("vi")
     assert narrative.precedence_rule("en") == data.PRECEDENCE_RULE
     assert "cổng DTI chính thức" in narrative.precedence_rule("vi")
 

@@ -35,7 +35,6 @@ from analysis.measures import (
     INDICATORS,
     NATIONAL_AVERAGE_UNIT,
     OVERALL,
-    PILLARS,
     RESOLUTION,
     UNITS_AFTER_MERGER,
     UNITS_BEFORE_MERGER,
@@ -85,7 +84,6 @@ def method_note(lang: str = "vi") -> str:
     """What the DTI measures, its structure over editions, the 2025 merger and percentiles."""
     i18n.check_lang(lang)
     return say_md("method.note", lang,
-                pillars=i18n.join([label(m, lang) for m in PILLARS], lang),
                 indicators=i18n.join([label(m, lang) for m in INDICATORS], lang),
                 first=edition_name(FIRST_EDITION), first_eight=edition_name(FIRST_YEAR_OF_EIGHT_INDICATORS),
                 home=HOME_PROVINCE)
