@@ -138,7 +138,7 @@ def target_revisions(revisions: pd.DataFrame, targets: pd.DataFrame, kind: str =
                                            on=i18n.date(rev["proposed_on"], lang), status=status)
         new_wording = _revision_wording(rev, "to", lang)
         if end == start and new_wording and _revision_wording(rev, "from", lang) != new_wording:
-            note = textwrap.fill(f"{word('same_value', lang)}: «{new_wording}»", 80,
+            note = textwrap.fill(f"{word('same_value', lang)}: “{new_wording}”", 80,
                                  break_long_words=False) + f"\n{note}"
         ax.annotate(note, xy=(0, row), xycoords=("axes fraction", "data"), xytext=(4, -12),
                     textcoords="offset points", ha="left", va="top", fontsize=MIN_TEXT_PT,
