@@ -100,6 +100,15 @@ def test_a_number_may_follow_the_language_s_separators(tmp_path):
     assert i18n.check_translations(_data_dir(tmp_path, row)) == []
 
 
+def test_a_month_may_lose_its_leading_zero_but_not_its_value(tmp_path):
+    kept = '"synthetic (reported 2024-08)",en,vi,"giả (báo cáo tháng 8/2024)",project_text,test,t:u,x\n'
+    changed = '"synthetic (reported 2024-08)",en,vi,"giả (báo cáo tháng 9/2024)",project_text,test,t:u,x\n'
+    (tmp_path / "kept").mkdir(), (tmp_path / "changed").mkdir()
+    assert i18n.check_translations(_data_dir(tmp_path / "kept", kept)) == []
+    assert any("numbers of the text (2024 08)" in p
+               for p in i18n.check_translations(_data_dir(tmp_path / "changed", changed)))
+
+
 def test_a_text_that_needs_a_translation_and_has_none_is_named(tmp_path):
     targets = ("target_id,horizon,label_vi,label_en,unit,value_text\n"
                "T1,2025,,synthetic English-only wording,synthetic unit,20\n"
