@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 
 from analysis import charts, target_charts
 from analysis.atomic import write_bytes_atomic
+from analysis.chart_style import figsize_of
 from analysis.comparisons import default_peers
 from analysis.data import (
     editions,
@@ -72,23 +73,25 @@ def render_all(province: str = HOME_PROVINCE, langs=LANGS, out_dir: Path = FIGUR
     written = []
     for lang in langs:
         jobs = {
-            "rank_trajectories": ((10, 7.5), lambda ax, lang=lang: charts.rank_trajectories(
-                pref, province, peers, years, sources, lang, ax=ax, provinces=provinces)),
-            "indicator_profile": ((9.5, 6.5), lambda ax, lang=lang: charts.indicator_profile(
-                pref, province, peers, profile_year, sources, lang, ax=ax)),
-            "target_revisions_percent": ((9.5, 4.8), lambda ax, lang=lang: target_charts.target_revisions(
-                revisions, targets, "percent", lang, sources, ax=ax)),
-            "target_revisions_count": ((9.5, 3.6), lambda ax, lang=lang: target_charts.target_revisions(
-                revisions, targets, "count", lang, sources, ax=ax)),
-            "target_progress_T08": ((8.5, 5), lambda ax, lang=lang: target_charts.target_progress(
-                progress, targets, "T08", lang, sources, ax=ax)),
-            "rank_against_target": ((8.5, 5), lambda ax, lang=lang: target_charts.rank_against_target_chart(
-                pref, targets, province, sources, lang, ax=ax)),
+            "rank_trajectories": (charts.rank_trajectories,
+                                  (pref, province, peers, years, sources, lang),
+                                  {"provinces": provinces}),
+            "indicator_profile": (charts.indicator_profile,
+                                  (pref, province, peers, profile_year, sources, lang), {}),
+            "target_revisions_percent": (target_charts.target_revisions,
+                                         (revisions, targets, "percent", lang, sources), {}),
+            "target_revisions_count": (target_charts.target_revisions,
+                                       (revisions, targets, "count", lang, sources), {}),
+            "target_progress_T08": (target_charts.target_progress,
+                                    (progress, targets, "T08", lang, sources), {}),
+            "rank_against_target": (target_charts.rank_against_target_chart,
+                                    (pref, targets, province, sources, lang), {}),
         }
-        for name, (size, draw) in jobs.items():
-            fig, ax = plt.subplots(figsize=size)
+        for name, (chart, args, kwargs) in jobs.items():
+            # The brief's own size (chart_style.FIGSIZES, sized to print on A4): one per chart.
+            fig, ax = plt.subplots(figsize=figsize_of(chart))
             try:
-                draw(ax)
+                chart(*args, ax=ax, **kwargs)
                 written.append(save_png(fig, out_dir / f"{slug}_{name}_{lang}.png"))
             finally:
                 plt.close(fig)
