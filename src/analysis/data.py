@@ -32,6 +32,8 @@ DTYPES = {
 
 @functools.lru_cache(maxsize=64)
 def _read_cached(path: str, mtime_ns: int, name: str) -> pd.DataFrame:
+    """The CSV at `path` with `name`'s column types and "" for missing text; cached per `mtime_ns`,
+    so callers copy it before changing it."""
     dtypes = DTYPES.get(name, {})
     frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
     for column, dtype in dtypes.items():
@@ -53,6 +55,7 @@ def _stamp(name: str, data_dir=None) -> tuple[str, int]:
 
 
 def _read(name: str, data_dir=None) -> pd.DataFrame:
+    """A fresh copy of the processed table `name`; a UserError when it has not been built."""
     return _read_cached(*_stamp(name, data_dir), name).copy()
 
 
@@ -62,10 +65,12 @@ def load_dti(data_dir=None) -> pd.DataFrame:
 
 
 def load_sources(data_dir=None) -> pd.DataFrame:
+    """The source registry: one row per cited URL, with publisher, title, date, precedence tier."""
     return _read("sources.csv", data_dir)
 
 
 def load_provinces(data_dir=None) -> pd.DataFrame:
+    """The 63 pre-2025 provinces: code, names, slug, region, and the 2025 unit each joined."""
     return _read("provinces.csv", data_dir)
 
 
@@ -76,22 +81,29 @@ def provinces_or_project(provinces: pd.DataFrame | None, data_dir=None) -> pd.Da
 
 
 def load_units_2025(data_dir=None) -> pd.DataFrame:
+    """The 34 units of the 2025 merger, each with its pre-2025 members (';'-separated)."""
     return _read("units_2025.csv", data_dir)
 
 
 def load_aliases(data_dir=None) -> pd.DataFrame:
+    """Spellings of province names, each with the canonical name it means; for kind `former`, the
+    successor (which the name does not resolve to)."""
     return _read("aliases.csv", data_dir)
 
 
 def load_targets(data_dir=None) -> pd.DataFrame:
+    """The Resolution's targets as first set: wording, value, unit; a row per target and horizon."""
     return _read("targets.csv", data_dir)
 
 
 def load_target_revisions(data_dir=None) -> pd.DataFrame:
+    """Proposed or adopted revisions of targets: old and new value and wording, who proposed them
+    to whom, and when."""
     return _read("target_revisions.csv", data_dir)
 
 
 def load_target_progress(data_dir=None) -> pd.DataFrame:
+    """Reports of progress towards each target, values as published, with their sources."""
     return _read("target_progress.csv", data_dir)
 
 
@@ -106,10 +118,12 @@ def load_target_restatements(data_dir=None) -> pd.DataFrame:
 
 
 def load_target_status(data_dir=None) -> pd.DataFrame:
+    """The end-2022 summary of the targets: one row per status, with its count and the total."""
     return _read("target_status.csv", data_dir)
 
 
 def load_list_mentions(data_dir=None) -> pd.DataFrame:
+    """Provinces a source names in a DTI list (a top 10) for a year, without a score or rank."""
     return _read("list_mentions.csv", data_dir)
 
 
@@ -128,6 +142,8 @@ def rank_sources(dti: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
 
 
 def _pick(group: pd.DataFrame) -> dict:
+    """One figure's score and rank from its rows (in precedence order), with the source of each, the
+    number of sources, and the values of any conflict between them."""
     with_score, with_rank = group[group["score"].notna()], group[group["rank"].notna()]
     scores, ranks = with_score["score"].unique(), with_rank["rank"].unique()
     conflicts = []
@@ -170,6 +186,8 @@ def preferred_from(dti: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=8)
 def _preferred_cached(dti_stamp: tuple[str, int], sources_stamp: tuple[str, int]) -> pd.DataFrame:
+    """`preferred_from` on these versions of dti.csv and sources.csv, computed once per version;
+    callers copy it."""
     return preferred_from(_read_cached(*dti_stamp, "dti.csv"),
                           _read_cached(*sources_stamp, "sources.csv"))
 
@@ -187,6 +205,7 @@ def conflicts(data_dir=None) -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=8)
 def _editions_cached(dti_stamp: tuple[str, int]) -> tuple[int, ...]:
+    """The years, in order, with a province figure in this version of dti.csv."""
     dti = _read_cached(*dti_stamp, "dti.csv")
     return tuple(sorted(int(y) for y in
                         dti.loc[dti["measure"].isin(PROVINCE_MEASURES), "year"].unique()))
@@ -200,6 +219,8 @@ def editions(data_dir=None) -> list[int]:
 @functools.lru_cache(maxsize=8)
 def _resolver_cached(provinces_stamp: tuple[str, int],
                      aliases_stamp: tuple[str, int]) -> NameResolver:
+    """The resolver of the 63 province names and their aliases (former names left out), for these
+    versions of provinces.csv and aliases.csv."""
     provinces = _read_cached(*provinces_stamp, "provinces.csv")
     aliases = _read_cached(*aliases_stamp, "aliases.csv")
     aliases = aliases[aliases["kind"].ne(KIND_FORMER)]  # a former province is not its successor

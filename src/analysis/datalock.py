@@ -42,6 +42,7 @@ def data_lock(root, *, exclusive: bool, waiting: str, say=None):
 
 
 def _stderr(line: str) -> None:
+    """Print `line` on stderr, flushed at once."""
     print(line, file=sys.stderr, flush=True)
 
 

@@ -247,6 +247,8 @@ NEEDS_TRANSLATION = (
 
 @dataclass(frozen=True)
 class Translation:
+    """One text as a brief in some language shows it: the text, whether the project translated it,
+    whether the brief must say so, and by whom and from what."""
     text: str  # as shown in the brief's language
     translated: bool  # True when it is a translation made by the project
     marked: bool  # True when the brief must say it is a translation

@@ -26,10 +26,12 @@ KIND_FORMER = "former"
 
 
 def nfc(text: str) -> str:
+    """`text` as a string in Unicode NFC, without surrounding blanks."""
     return unicodedata.normalize("NFC", str(text)).strip()
 
 
 def strip_diacritics(text: str) -> str:
+    """`text` without diacritics or tone marks, Đ/đ as D/d ("Hải Dương" -> "Hai Duong")."""
     decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -65,6 +67,8 @@ class NameResolver:
     """Maps any known spelling to the canonical name of one unit system (63 or 34)."""
 
     def __init__(self, canonical: list[str], aliases: dict[str, str]):
+        """A resolver of `canonical` (also spelled without diacritics) and of `aliases` (alias ->
+        canonical name); where two keys clash, a canonical name wins over an alias."""
         self.canonical = sorted(canonical)
         self._by_key: dict[str, str] = {}
         for name in self.canonical:
@@ -74,7 +78,9 @@ class NameResolver:
             self._by_key.setdefault(match_key(alias), target)
 
     def resolve(self, name: str) -> str | None:
+        """The canonical name `name` spells (compared by match_key); None when it is not known."""
         return self._by_key.get(match_key(name))
 
     def suggestions(self, name: str) -> list[str]:
+        """Up to three canonical names closest to `name`, compared without diacritics."""
         return suggest(name, self.canonical)

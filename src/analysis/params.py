@@ -38,6 +38,7 @@ class StoppedByParameterCheck(Exception):
     """Raised by any use of a result left from an earlier run after a failed check."""
 
     def _render_traceback_(self) -> list[str]:
+        """The STOPPED line alone, which IPython shows in place of a traceback."""
         return [STOPPED]  # IPython shows this line instead of a traceback
 
 
@@ -48,12 +49,15 @@ class _Stale:
     __slots__ = ("_name",)
 
     def __init__(self, name: str):
+        """A stand-in for the earlier run's variable `name`."""
         object.__setattr__(self, "_name", name)
 
     def _stop(self, *args, **kwargs):
+        """Raise StoppedByParameterCheck, whatever the arguments: every use ends here."""
         raise StoppedByParameterCheck(STOPPED)
 
     def __getattr__(self, attribute):
+        """Reading any attribute raises StoppedByParameterCheck."""
         self._stop()
 
     __call__ = __getitem__ = __iter__ = __len__ = __bool__ = __contains__ = _stop
@@ -63,10 +67,13 @@ class _Stale:
     __str__ = __format__ = __index__ = __int__ = __float__ = __fspath__ = _stop
 
     def __repr__(self) -> str:  # shown by a debugger or the variable inspector, never a value
+        """The variable's name and that it was stopped, for a debugger; it raises nothing."""
         return f"<{self._name}: stopped by the failed parameter check>"
 
 
 def _is_kept(name: str, value, hidden) -> bool:
+    """Whether `forget_previous_results` leaves `name` alone: a private or IPython (`hidden`) name,
+    a parameter, a module, class or function, or already a stand-in."""
     return (name.startswith("_") or name in PARAMETER_NAMES or name in hidden
             or isinstance(value, (types.ModuleType, type, types.FunctionType,
                                   types.BuiltinFunctionType, _Stale)))

@@ -49,6 +49,8 @@ DRAFT_WORDINGS = "target_wordings_draft_2021-03.csv"
 
 @dataclass
 class Built:
+    """One build's result: the processed tables by file name, the raw origin of each row, and the
+    problems met."""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     # For each table, aligned on its index: the raw file and line each row came from.
     origins: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -56,6 +58,7 @@ class Built:
 
 
 def read_provenance(root: Path) -> pd.DataFrame:
+    """`raw/provenance.csv` under `root`, every cell as text ("" when blank)."""
     return pd.read_csv(raw_dir(root) / PROVENANCE_FILE, dtype=str, keep_default_na=False)
 
 
@@ -115,6 +118,8 @@ def resolvers(provinces: pd.DataFrame, units: pd.DataFrame, aliases: pd.DataFram
 # --- DTI figures -----------------------------------------------------------------------------
 
 def _reference_dti(ref: Path, resolver_for, problems: list[Problem]) -> pd.DataFrame:
+    """The reference's DTI figures (dti_observations.csv) with canonical units and each row's line;
+    an unknown unit stays as written and adds a problem."""
     file = f"raw/{REFERENCE}/dti_observations.csv"
     raw = read_csv_lines(ref / "dti_observations.csv")
     frame = pd.DataFrame({
@@ -131,6 +136,8 @@ def _reference_dti(ref: Path, resolver_for, problems: list[Problem]) -> pd.DataF
 
 
 def _resolve_unit(name, system, line, file, resolver_for, problems) -> str:
+    """`name` as the canonical unit of its unit system (63 when blank); as written when the system
+    is unknown, or when the name is (then a problem with the closest names is added)."""
     resolver = resolver_for.get(_as_int(system) if system else 63)
     if resolver is None:
         return name  # an unknown unit system is reported by the schema
@@ -143,6 +150,7 @@ def _resolve_unit(name, system, line, file, resolver_for, problems) -> str:
 
 
 def _as_int(text: str):
+    """`text` as an int ("63.0" -> 63); the text itself when it is not a number."""
     try:
         return int(float(text))
     except ValueError:
@@ -150,6 +158,8 @@ def _as_int(text: str):
 
 
 def _official_dti(root: Path, provenance: pd.DataFrame, resolver_for, problems) -> pd.DataFrame:
+    """The figures of every official table in the provenance, with file and line; a file that cannot
+    be read adds only its problems, a bad row its problems but not the table's good rows."""
     frames = []
     for record in provenance[provenance["kind"] == "official_table"].to_dict("records"):
         file = f"raw/{record['file']}"
@@ -195,10 +205,13 @@ def _merge_same_source(frame: pd.DataFrame, problems: list[Problem]) -> pd.DataF
 
 
 def _to_number(series: pd.Series) -> pd.Series:
+    """`series` as Float64; blanks and text that is not a number become <NA>."""
     return pd.to_numeric(series.replace("", None), errors="coerce").astype("Float64")
 
 
 def build_dti(root: Path, resolver_for, problems: list[Problem]) -> pd.DataFrame:
+    """Every DTI figure from the reference and the official tables, one row per DTI_KEY, sorted;
+    problems met are appended to `problems`."""
     ref = raw_dir(root) / REFERENCE
     parts = [_reference_dti(ref, resolver_for, problems),
              _official_dti(root, read_provenance(root), resolver_for, problems)]
@@ -218,6 +231,7 @@ def build_dti(root: Path, resolver_for, problems: list[Problem]) -> pd.DataFrame
 
 
 def build_list_mentions(ref: Path) -> pd.DataFrame:
+    """The reference's list mentions: year, unit, unit system, the list named, source and note."""
     raw = read_csv_lines(ref / "dti_list_mentions.csv")
     return pd.DataFrame({
         "year": raw["year"].astype(int), "unit": raw["unit"],
@@ -237,6 +251,7 @@ _TOTAL = re.compile(r"of the (\d+) targets")
 
 
 def _comparator(unit_text: str) -> str:
+    """How a target with this unit is met: top_n, at_least, more_than or qualitative; else reach."""
     text = unit_text.lower()
     if "top-n" in text:
         return "top_n"
@@ -250,6 +265,8 @@ def _comparator(unit_text: str) -> str:
 
 
 def _single_number(text: str) -> float | None:
+    """`text` as a number when it is exactly one ("1,200" -> 1200.0); None for ranges, words or
+    signs."""
     text = text.strip().replace(",", "")
     return float(text) if re.fullmatch(r"\d+(\.\d+)?", text) else None
 
@@ -282,6 +299,8 @@ def build_targets(ref: Path) -> pd.DataFrame:
 
 
 def build_target_revisions(ref: Path) -> pd.DataFrame:
+    """Targets with a proposed or adopted revision: old and new value and wording, who proposed it
+    to whom, and the day (ISO; "" when the note does not say)."""
     raw = read_csv_lines(ref / "targets.csv")
     raw = raw[raw["revision_status"].isin(["proposed", "adopted"])]
     found = raw["note"].str.extract(_REVISION_NOTE)
@@ -389,6 +408,7 @@ def build_target_status(ref: Path, problems: list[Problem]) -> pd.DataFrame:
 # --- sources ---------------------------------------------------------------------------------
 
 def cited_urls(ref: Path, dti_urls: list[str]) -> list[str]:
+    """`dti_urls`, then every URL the reference tables cite, in file order (repeats kept)."""
     urls = list(dti_urls)
     for name, column in [("dti_list_mentions.csv", "source_url"), ("provinces_63.csv", "source_url"),
                          ("merger_2025.csv", "source_url"), ("aliases.csv", "source_url"),

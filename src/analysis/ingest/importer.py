@@ -50,6 +50,7 @@ class Plan:
     conflicts: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
+        """The plan as indented report lines: rows added by measure, rows merged, conflicts."""
         counts = Counter(row["measure"] for row in self.added)
         by_measure = ", ".join(f"{m} {n}" for m, n in counts.items())
         out = [f"  rows added: {len(self.added)}" + (f" ({by_measure})" if by_measure else ""),
@@ -62,6 +63,7 @@ class Plan:
 
 @dataclass(frozen=True)
 class ImportResult:
+    """What an import did (in a dry run, would do); its str() is the report the user reads."""
     raw_file: str
     rows: int
     changed: bool
@@ -71,6 +73,8 @@ class ImportResult:
     problems: list[Problem] = field(default_factory=list)
 
     def __str__(self) -> str:
+        """The report: raw file, table, rows and verdict (imported, unchanged, or a dry run's), then
+        the plan."""
         kind = f"the {self.table} table '{official_table.TABLE_TITLES[self.table]}'"
         if self.dry_run:
             verdict = ("would be refused (problems below)" if self.problems else
@@ -85,6 +89,8 @@ class ImportResult:
 
 def _check_arguments(file: Path, year: int, source_url: str, unit_system: int, table: str | None,
                      date_published: str, date_accessed: str = "") -> None:
+    """Nothing when every argument is usable; else a UserError with one problem per bad one (file,
+    year, unit system, URL, table kind, dates)."""
     this_year = dt.date.today().year
     problems = []
     if not file.is_file():
@@ -156,10 +162,12 @@ def plan_import(rows: pd.DataFrame, existing: pd.DataFrame, year: int, unit_syst
 
 
 def _blank(value) -> bool:
+    """Whether `value` is missing (None or NA); text, even "", is not."""
     return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
 def _show(value) -> str:
+    """A figure as a message shows it: a whole number above 1 without decimals, else in %g form."""
     number = float(value)
     return str(int(number)) if number.is_integer() and number > 1 else f"{number:g}"
 
@@ -168,6 +176,8 @@ def import_dti(file, year: int, source_url: str, unit_system: int = 63, data_dir
                publisher: str | None = None, title: str | None = None,
                date_published: str = "", table: str | None = None, sheet: str | None = None,
                dry_run: bool = False, date_accessed: str = "") -> ImportResult:
+    """Add the table in `file` to data/, all or nothing, and say what changed; a UserError names
+    every problem (a dry run writes nothing and returns the rebuild's problems instead)."""
     file, root = Path(file), resolve_data_dir(data_dir)
     _check_arguments(file, year, source_url, unit_system, table, date_published, date_accessed)
     rows, kind, fmt = parse_file(file, unit_system, root, table, sheet)
@@ -244,6 +254,7 @@ def _adds_figures(staging: Path, root: Path) -> bool:
 
 
 def _move_changed(staging: Path, root: Path) -> None:
+    """Copy each file of `staging` that differs from `root` into `root`, each written atomically."""
     # The new raw file first, provenance next, processed tables last: a reader never sees
     # provenance that names a file that is not there yet.
     changed = [p for p in sorted(staging.rglob("*")) if p.is_file() and _differs(p, root / p.relative_to(staging))]
@@ -253,4 +264,5 @@ def _move_changed(staging: Path, root: Path) -> None:
 
 
 def _differs(staged: Path, live: Path) -> bool:
+    """Whether `live` is missing or holds other bytes than `staged`."""
     return not live.exists() or live.read_bytes() != staged.read_bytes()

@@ -95,6 +95,7 @@ class Grid:
 
 
 def _column_letter(col: int) -> str:
+    """The spreadsheet letters of the 0-based column `col` (0 -> "A", 26 -> "AA")."""
     letters, number = "", col + 1
     while number:
         number, rest = divmod(number - 1, 26)
@@ -166,6 +167,8 @@ def decode(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
 
 
 def likely_encoding(raw: bytes) -> str:
+    """In words, the encoding bytes that are not UTF-8 likely have: Windows-1258 if they decode as
+    it (with the detector's other guess), else the detector's, else "an unknown encoding"."""
     try:
         raw.decode("cp1258")
         guess = "Windows-1258, the legacy Vietnamese encoding"
@@ -202,6 +205,8 @@ def _csv_grid(text: str, file: str) -> Grid:
 
 
 def _workbook_grid(raw: bytes, file: str, sheet: str | None) -> tuple[Grid | None, list[Problem]]:
+    """The cells of the workbook's first sheet (or `sheet`), formulas without a result marked; or
+    one problem: unreadable workbook, no such sheet, or an empty sheet."""
     from openpyxl import load_workbook
 
     try:
@@ -256,12 +261,14 @@ def _mark_uncomputed(raw: bytes, title: str, rows: list[tuple[int, list]]) -> li
 
 
 def _trim(values: list) -> list:
+    """`values` without its trailing blank cells (trimmed in place, and returned)."""
     while values and not _filled(values[-1]):
         values.pop()
     return values
 
 
 def _filled(value) -> bool:
+    """Whether a cell holds something: not None, and not blank text."""
     return value is not None and (not isinstance(value, str) or value.strip() != "")
 
 
@@ -277,6 +284,8 @@ def _find_header(grid: Grid) -> int | None:
 
 
 def _table_kind(keys: list[str]) -> str | None:
+    """DETAIL when the header keys name an indicator score, else OVERALL when they name a pillar
+    rank; None when they name neither."""
     if any(header_key(h) in keys for h in SCORE_HEADERS):
         return DETAIL
     if any(header_key(h) in keys for h in PILLAR_RANK_HEADERS):
@@ -285,6 +294,8 @@ def _table_kind(keys: list[str]) -> str | None:
 
 
 def _check_header(grid: Grid, number: int, cells: list, kind: str) -> tuple[dict[str, int], list[Problem]]:
+    """The position of each of the table's columns in the header row, and a problem for each
+    missing or unexpected column."""
     keys = [header_key(c) for c in cells]
     expected = [h for h, _, _ in COLUMNS[kind]]
     problems, positions = [], {}
@@ -348,6 +359,8 @@ def parse_grid(grid: Grid, resolver: NameResolver, table: str | None = None,
 
 
 def _parse_row(grid, kind, cells, positions, line, resolver, seen, unit_count):
+    """One tidy row per measure of a table row, or none and every problem in it; a new province's
+    line is recorded in `seen`."""
     problems = []
     unit_col = positions[UNIT_HEADER]
     written = nfc("" if cells[unit_col] is None else str(cells[unit_col]))
@@ -382,6 +395,7 @@ def _parse_row(grid, kind, cells, positions, line, resolver, seen, unit_count):
 
 
 def _shown(value):
+    """A cell's value as a problem shows it: text stripped, anything else as it is."""
     return value.strip() if isinstance(value, str) else value
 
 
@@ -403,6 +417,8 @@ def _number(cell) -> float | None:
 
 
 def _formula_error(cell) -> str | None:
+    """What is wrong when the cell holds a formula's leftover (no saved result, or an #error)
+    instead of a figure; None otherwise."""
     if isinstance(cell, UncomputedFormula):
         return ("formula saved without its result, so there is no figure to read; open the "
                 "workbook in a spreadsheet and save it again, or paste values only")
@@ -413,6 +429,8 @@ def _formula_error(cell) -> str | None:
 
 
 def _read_score(cell, unit_count: int) -> tuple[float | None, str | None]:
+    """(score, None) for a cell in [0, 1], (None, None) for a blank one, else (None, the rule it
+    breaks), naming a decimal a spreadsheet read as thousands."""
     if error := _formula_error(cell):
         return None, error
     if isinstance(cell, str) and _VI_THOUSANDS.match(cell.strip()):
@@ -431,10 +449,14 @@ def _read_score(cell, unit_count: int) -> tuple[float | None, str | None]:
 
 
 def _thousands_rule(shown, value: float) -> str:
+    """The rule for a score read as thousands: the value it likely was (÷ 10,000) and how to save
+    the table again."""
     return (f"score {shown} looks like {value / 10_000:.4f} turned into thousands: {PASTE_AS_TEXT}")
 
 
 def _read_rank(cell, unit_count: int) -> tuple[int | None, str | None]:
+    """(rank, None) for a whole number in 1..`unit_count`, (None, None) for a blank cell, else
+    (None, the rule it breaks)."""
     if error := _formula_error(cell):
         return None, error
     try:

@@ -47,9 +47,12 @@ def read_former_provinces(root: Path, provinces: pd.DataFrame, resolver: NameRes
 
 def _former_row_problems(record: dict, file: str, names: set[str],
                          resolver: NameResolver) -> list[Problem]:
+    """Every problem of one row of former_provinces.csv, each naming file, line, column and value;
+    [] when the row passes."""
     line = record["_line"]
 
     def problem(column: str, rule: str) -> Problem:
+        """A problem with this row's `column`: its value, and the `rule` it breaks."""
         return Problem(file, line, column, record[column], rule)
 
     found = []

@@ -25,10 +25,12 @@ ROW_CHECK_COLUMN = {RANK_WITHIN_N: "rank", SYSTEM_MISSING: "unit_system"}
 
 
 def _registered(source_ids: set[str]) -> pa.Check:
+    """A check that each source_id is in `source_ids`."""
     return pa.Check(lambda s: s.isin(source_ids), error="source_id not in the source registry")
 
 
 def _all_registered(source_ids: set[str]) -> pa.Check:
+    """A check that every id of each ';'-separated list is in `source_ids`."""
     return pa.Check(lambda s: s.map(lambda v: all(x in source_ids for x in v.split(";"))),
                     error="a source_id is not in the source registry")
 
@@ -45,6 +47,8 @@ def _dates(finest_required: int = dates.YEAR, blank: bool = False,
 
 
 def dti_schema(units: dict[int, set[str]], source_ids: set[str], this_year: int) -> pa.DataFrameSchema:
+    """dti.csv: years from FIRST_EDITION to `this_year`, known measures, scores in [0, 1], ranks
+    within 1..N, registered sources, one row per DTI_KEY."""
     return pa.DataFrameSchema(
         {
             "year": pa.Column("Int64", pa.Check.in_range(FIRST_EDITION, this_year,
@@ -76,6 +80,7 @@ def dti_schema(units: dict[int, set[str]], source_ids: set[str], this_year: int)
 
 
 def sources_schema() -> pa.DataFrameSchema:
+    """sources.csv: unique ids and http URLs, a publisher, a known tier, a valid (or blank) date."""
     return pa.DataFrameSchema(
         {
             "source_id": pa.Column(str, unique=True),
@@ -134,6 +139,8 @@ def aliases_schema(source_ids: set[str], provinces: set[str]) -> pa.DataFrameSch
 
 
 def targets_schema(source_ids: set[str]) -> pa.DataFrameSchema:
+    """targets.csv: ids T + 2 digits, horizon 2025 or 2030, a known comparator, registered sources,
+    one row per (target_id, horizon)."""
     return pa.DataFrameSchema(
         {
             "target_id": pa.Column(str, pa.Check.str_matches(r"^T\d{2}$", error="target id is T + 2 digits")),
@@ -151,6 +158,8 @@ def targets_schema(source_ids: set[str]) -> pa.DataFrameSchema:
 
 
 def revisions_schema(source_ids: set[str], targets: set[tuple[str, int]]) -> pa.DataFrameSchema:
+    """target_revisions.csv: status proposed or adopted, a day-precise date, a registered source,
+    and a (target_id, horizon) among `targets`."""
     return pa.DataFrameSchema(
         {
             "target_id": pa.Column(str),
@@ -168,6 +177,7 @@ def revisions_schema(source_ids: set[str], targets: set[tuple[str, int]]) -> pa.
 
 
 def progress_schema(source_ids: set[str]) -> pa.DataFrameSchema:
+    """target_progress.csv: target ids T.. (joined by '/'), ALL or CTX; registered sources."""
     return pa.DataFrameSchema(
         {
             "target_id": pa.Column(str, pa.Check.str_matches(r"^(T\d{2}(/T\d{2})*|ALL|CTX)$",
@@ -180,6 +190,8 @@ def progress_schema(source_ids: set[str]) -> pa.DataFrameSchema:
 
 
 def status_schema(source_ids: set[str]) -> pa.DataFrameSchema:
+    """target_status.csv: counts of at least 0 that add up, per date, to the number of targets;
+    registered sources."""
     return pa.DataFrameSchema(
         {
             "n_targets": pa.Column(int, pa.Check.ge(0)),
@@ -192,6 +204,8 @@ def status_schema(source_ids: set[str]) -> pa.DataFrameSchema:
 
 
 def schemas_for(tables: dict[str, pd.DataFrame], this_year: int | None = None) -> dict[str, pa.DataFrameSchema]:
+    """The schema of every processed table by file name, built from the tables it checks against
+    (`this_year`: default, the current year)."""
     this_year = this_year or dt.date.today().year
     source_ids = set(tables["sources.csv"]["source_id"])
     provinces = set(tables["provinces.csv"]["name"])
@@ -261,6 +275,8 @@ def rank_score_order(dti: pd.DataFrame, origin: pd.DataFrame) -> list[Problem]:
 
 def _to_problems(cases: pd.DataFrame, table: pd.DataFrame, origin: pd.DataFrame,
                  name: str) -> list[Problem]:
+    """pandera's failure cases as Problems at each row's raw file and line, without repeats, sorted;
+    a case with no row is placed in processed/`name`."""
     problems = []
     for case in cases.to_dict("records"):
         index = case.get("index")
@@ -278,6 +294,8 @@ def _to_problems(cases: pd.DataFrame, table: pd.DataFrame, origin: pd.DataFrame,
 
 
 def _rule_text(check: str) -> str:
+    """A failed check in words: a duplicate key, a missing value, a wrong type; else the check's
+    own error text."""
     if check == "field_uniqueness" or check.startswith("multiple_fields_uniqueness"):
         return "duplicate key: another row has the same key"
     if check == "not_nullable":
@@ -288,11 +306,14 @@ def _rule_text(check: str) -> str:
 
 
 def _row_summary(row: pd.Series) -> str:
+    """The row's key columns as "year=2022, unit=…", for a problem about the whole row."""
     keys = [k for k in ("year", "unit_system", "unit", "measure", "target_id", "horizon") if k in row]
     return ", ".join(f"{k}={_plain(row[k])}" for k in keys)
 
 
 def _plain(value):
+    """`value` as a message shows it: None when missing, a whole float as int, a numpy scalar as
+    Python's."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if isinstance(value, float) and value.is_integer():

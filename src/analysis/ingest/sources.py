@@ -58,6 +58,7 @@ def source_id(url: str) -> str:
 
 
 def host_of(url: str) -> str:
+    """The URL's host name without "www."; "" when it has none."""
     return (urlsplit(url).hostname or "").removeprefix("www.")
 
 
@@ -133,6 +134,8 @@ def home_province(url: str, provinces: list[str]) -> str:
 
 
 def tier_of(url: str, home: str) -> int:
+    """The page's precedence tier by its host: official portal, third party, the province's own
+    (when `home` names one), else other press."""
     host = host_of(url)
     if host in OFFICIAL_HOSTS:
         return TIER_OFFICIAL
@@ -176,6 +179,8 @@ def build_registry(cited_urls: list[str], notes: list[dict], provinces: list[str
 
 
 def read_notes(reference_dir: Path) -> list[dict]:
+    """Every page description in the reference notes (dti_, targets_ and provinces_sources.md), in
+    file order; FileNotFoundError when one is missing."""
     notes = []
     for name in ("dti_sources.md", "targets_sources.md"):
         path = reference_dir / name

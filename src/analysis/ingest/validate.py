@@ -95,6 +95,8 @@ def check_translations_file(root: Path) -> list[Problem]:
 
 
 def validate(root: Path, this_year: int | None = None) -> list[Problem]:
+    """Every problem of the data folder `root`: provenance, build, schemas, stale processed tables;
+    translations are checked only when all else passes."""
     built, problems = build_checked(root, this_year)
     if built is not None:
         problems += check_processed_current(root, built)
