@@ -50,6 +50,8 @@ def test_the_detailed_table_gives_a_rank_and_nine_scores_per_province():
     ("1,TP. Đà Nẵng,1.5", "Chỉ số Nhận thức số", 1.5, "score outside [0, 1]"),
     ("1,TP. Đà Nẵng,9.001", "Chỉ số Nhận thức số", "9.001", "turned into thousands"),
     ("1,TP. Đà Nẵng,#VALUE!", "Chỉ số Nhận thức số", "#VALUE!", "formula error #VALUE!"),
+    ("1,TP. Đà Nẵng,inf", "Chỉ số Nhận thức số", "inf", "score outside [0, 1]"),
+    ("1,TP. Đà Nẵng,nan", "Chỉ số Nhận thức số", "nan", "score outside [0, 1]"),
     ("1.5,TP. Đà Nẵng,0.9", "Xếp hạng DTI", 1.5, "rank is not a whole number of at least 1"),
     ("64,TP. Đà Nẵng,0.9", "Xếp hạng DTI", 64, "rank outside 1..63"),
     ("1,Đà Nẵngg,0.9", "Các tỉnh, thành phố trực thuộc TW", "Đà Nẵngg", "unknown province"),
@@ -61,6 +63,12 @@ def test_a_bad_cell_is_named_by_line_column_value_and_rule(cells, column, value,
     problem = problems[0]
     assert (problem.file, problem.line, problem.column) == ("saved.csv", 2, column)
     assert problem.value in (value, str(value)) and rule in problem.rule
+
+
+def test_a_score_with_three_decimals_is_a_score_not_thousands():
+    rest = ",0.9002,0.9003,0.9004,0.9005,0.9006,0.9007,0.9008,0.9009"
+    rows, problems, _ = _parse(f"{HEADER}\n1,TP. Đà Nẵng,0.123{rest}\n")
+    assert problems == [] and 0.123 in set(rows["score"])
 
 
 def test_a_file_that_is_not_utf8_names_its_line_and_what_to_save_instead():

@@ -142,6 +142,17 @@ def test_duplicate_keys_are_refused_by_the_schema():
     assert problems and all("duplicate key" in p for p in problems)
 
 
+@pytest.mark.parametrize("system, unit", [(63, "Synthetic Province"), (34, "Hải Dương")])
+def test_a_unit_outside_its_unit_system_is_one_problem_on_the_unit_column(system, unit):
+    tables, origins = _tables()
+    dti = tables["dti.csv"]
+    row = dti.index[dti["unit_system"].eq(system)][0]
+    dti.loc[row, "unit"] = unit  # e.g. a processed table edited by hand
+    problems = [str(p) for p in check_tables(tables, origins)]
+    assert len(problems) == 1 and "column unit:" in problems[0] and repr(unit) in problems[0]
+    assert "not one of its unit system's units" in problems[0]
+
+
 def test_an_unregistered_source_is_refused():
     tables, origins = _tables()
     tables["targets.csv"].loc[0, "source_id"] = "nowhere-000000"

@@ -255,7 +255,7 @@ def _adds_figures(staging: Path, root: Path) -> bool:
 
 def _move_changed(staging: Path, root: Path) -> None:
     """Copy each file of `staging` that differs from `root` into `root`, each written atomically."""
-    # The new raw file first, provenance next, processed tables last: a reader never sees
+    # The new raw file first, the processed tables next, provenance last: a reader never sees
     # provenance that names a file that is not there yet.
     changed = [p for p in sorted(staging.rglob("*")) if p.is_file() and _differs(p, root / p.relative_to(staging))]
     order = sorted(changed, key=lambda p: (p.name == PROVENANCE_FILE, "processed" in p.parts))

@@ -62,7 +62,9 @@ SAVE_AS = "save it from the spreadsheet as 'Excel Workbook (.xlsx)' or 'CSV UTF-
 PASTE_AS_TEXT = ("a spreadsheet set to Vietnamese, where '.' separates thousands, read the "
                  "portal's decimal point that way; paste the table again as text (Paste Special > "
                  "Unicode Text, or format the columns as Text before pasting) and save again")
-_VI_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
+# "9.001": 0.9001 read as 9001 and shown with Vietnamese thousands dots. "0.123" is not such a
+# number (thousands never start with a 0 group): it is a score with three decimals.
+_VI_THOUSANDS = re.compile(r"^[1-9]\d{0,2}(\.\d{3})+$")
 
 
 def header_key(text: object) -> str:
@@ -442,7 +444,7 @@ def _read_score(cell, unit_count: int) -> tuple[float | None, str | None]:
     if value is None:
         return None, None
     if not math.isfinite(value) or not 0 <= value <= 1:
-        if value == int(value) and 1 < value <= 10_000:
+        if math.isfinite(value) and value == int(value) and 1 < value <= 10_000:
             return None, _thousands_rule(_shown(cell), value)
         return None, "score outside [0, 1]"
     return value, None

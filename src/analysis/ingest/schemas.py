@@ -20,8 +20,10 @@ RANK_SCORE_ORDER = ("a better rank never has a lower score (within one year, uni
                     "measure and source)")
 RANK_WITHIN_N = "rank must be within 1..N, N = the number of units in its unit system"
 SYSTEM_MISSING = "unit_system missing (allowed only for national aggregates)"
+UNKNOWN_UNIT = ("unit is not one of its unit system's units (the 63 provinces, the 34 post-merger "
+                "units, or a national aggregate)")
 # Checks on whole rows are reported once per row, on the column they are about.
-ROW_CHECK_COLUMN = {RANK_WITHIN_N: "rank", SYSTEM_MISSING: "unit_system"}
+ROW_CHECK_COLUMN = {RANK_WITHIN_N: "rank", SYSTEM_MISSING: "unit_system", UNKNOWN_UNIT: "unit"}
 
 
 def _registered(source_ids: set[str]) -> pa.Check:
@@ -47,8 +49,8 @@ def _dates(finest_required: int = dates.YEAR, blank: bool = False,
 
 
 def dti_schema(units: dict[int, set[str]], source_ids: set[str], this_year: int) -> pa.DataFrameSchema:
-    """dti.csv: years from FIRST_EDITION to `this_year`, known measures, scores in [0, 1], ranks
-    within 1..N, registered sources, one row per DTI_KEY."""
+    """dti.csv: years from FIRST_EDITION to `this_year`, units of their unit system (`units`),
+    known measures, scores in [0, 1], ranks within 1..N, registered sources, one row per DTI_KEY."""
     return pa.DataFrameSchema(
         {
             "year": pa.Column("Int64", pa.Check.in_range(FIRST_EDITION, this_year,
@@ -71,6 +73,10 @@ def dti_schema(units: dict[int, set[str]], source_ids: set[str], this_year: int)
                      error=RANK_WITHIN_N),
             pa.Check(lambda df: df["unit_system"].notna() | df["unit"].isin(NATIONAL_UNITS),
                      error=SYSTEM_MISSING),
+            pa.Check(lambda df: pd.Series([unit in units.get(system, NATIONAL_UNITS) for unit, system
+                                           in zip(df["unit"], df["unit_system"].fillna(0))],
+                                          index=df.index),
+                     error=UNKNOWN_UNIT),
         ],
         unique=DTI_KEY,
         report_duplicates="all",
