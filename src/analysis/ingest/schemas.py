@@ -73,8 +73,10 @@ def dti_schema(units: dict[int, set[str]], source_ids: set[str], this_year: int)
                      error=RANK_WITHIN_N),
             pa.Check(lambda df: df["unit_system"].notna() | df["unit"].isin(NATIONAL_UNITS),
                      error=SYSTEM_MISSING),
-            pa.Check(lambda df: pd.Series([unit in units.get(system, NATIONAL_UNITS) for unit, system
-                                           in zip(df["unit"], df["unit_system"].fillna(0))],
+            # (a missing or unknown unit system is the unit_system column's problem, said there)
+            pa.Check(lambda df: pd.Series([system not in units or unit in units[system]
+                                           for unit, system in zip(df["unit"],
+                                                                   df["unit_system"].fillna(0))],
                                           index=df.index),
                      error=UNKNOWN_UNIT),
         ],

@@ -81,7 +81,11 @@ def build_checked(root: Path, this_year: int | None = None) -> tuple[Built | Non
     except KeyError as exc:
         return None, [Problem("raw", None, str(exc).strip("'\""), None,
                               "a raw table lacks this column")]
-    problems = built.problems + check_tables(built.tables, built.origins, this_year)
+    # A cell the build already refused (an unknown province, with the closest names) is said
+    # once: the schema's word on the same cell adds nothing.
+    said = {(p.file, p.line, p.column) for p in built.problems}
+    problems = built.problems + [p for p in check_tables(built.tables, built.origins, this_year)
+                                 if (p.file, p.line, p.column) not in said]
     return (built if not problems else None), problems
 
 
