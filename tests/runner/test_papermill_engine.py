@@ -119,6 +119,19 @@ def test_a_kernel_ends_as_with_the_default_engine(tmp_path):
         assert (folder / "left_open.txt").read_text() == "buffered"
 
 
+def test_a_kernel_shuts_down_without_importing_anything(tmp_path):
+    # What a kernel imports as it shuts down (ipykernel lists its child processes with psutil)
+    # is imported once, by the template: imported by each kernel, every run waited for it.
+    record = ("import atexit, pathlib, sys\n"
+              "from analysis.runner import forkserver\n"
+              "new = lambda: sorted(set(sys.modules) - forkserver.TEMPLATE_MODULES)\n"
+              "atexit.register(lambda: pathlib.Path('new.txt').write_text(' '.join(new())))")
+    path = write_notebook(tmp_path, "01_records", record)
+    pm.execute_notebook(str(path), str(tmp_path / "o.ipynb"), kernel_name="dti-suite",
+                        engine_name="dti", progress_bar=False, cwd=str(tmp_path))
+    assert (tmp_path / "new.txt").read_text() == ""
+
+
 def test_a_run_that_changes_the_templates_tables_leaves_the_next_run_intact(tmp_path):
     # The tables the template read ahead are shared with every kernel it forks: a run that
     # overwrites one in place changes its own copy only.
