@@ -55,6 +55,10 @@ def test_same_outputs_as_the_default_engine(tmp_path):
     forked = _outputs(tmp_path / "dti.ipynb")
     assert forked == _outputs(tmp_path / "None.ipynb")
     assert any(o for o in forked)  # it did show something
+    # written as papermill writes it (`nbformat.writes`), though each save reuses the JSON of
+    # the cells that did not change (`runner.notebook_json`)
+    text = (tmp_path / "dti.ipynb").read_text(encoding="utf-8")
+    assert text == nbformat.writes(nbformat.read(tmp_path / "dti.ipynb", as_version=4))
 
 
 def test_every_run_gets_a_new_kernel_from_one_template(tmp_path):
