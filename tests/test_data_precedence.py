@@ -54,3 +54,47 @@ def test_figures_come_out_sorted_by_key_and_rows_without_unit_system_are_kept():
     assert preferred["year"].tolist() == [2022, 2022, 2023]
     assert pd.isna(preferred["unit_system"].iloc[1])
     assert str(preferred["year"].dtype) == "Int64" and str(preferred["rank"].dtype) == "Int64"
+
+
+def _grouped_by_pandas(dti, sources):
+    """The preferred figures as a pandas group-by picks them (the rule, written the obvious
+    way): the reference `preferred_from` must agree with on any rows."""
+    ranked = data.rank_sources(dti, sources)
+    rows = []
+    for key, group in ranked.groupby(data.PREFERRED_KEY, sort=True, dropna=False):
+        scored, ranks = group[group["score"].notna()], group[group["rank"].notna()]
+        conflicts = [f"{kind}: " + "; ".join(f"{v} ({i})" for v, i in zip(part[kind],
+                                                                          part["source_id"]))
+                     for kind, part in (("score", scored), ("rank", ranks))
+                     if part[kind].nunique() > 1]
+        first = {kind: part["source_id"].iloc[0] if len(part) else ""
+                 for kind, part in (("score", scored), ("rank", ranks))}
+        rows.append({**dict(zip(data.PREFERRED_KEY, key)),
+                     "score": scored["score"].iloc[0] if len(scored) else pd.NA,
+                     "rank": ranks["rank"].iloc[0] if len(ranks) else pd.NA,
+                     "source_id": first["rank"] or first["score"] or group["source_id"].iloc[0],
+                     "score_source_id": first["score"], "rank_source_id": first["rank"],
+                     "n_sources": len(group), "has_conflict": bool(conflicts),
+                     "conflict": " | ".join(conflicts)})
+    return pd.DataFrame(rows, columns=data.PREFERRED_COLUMNS).astype(
+        {"year": "Int64", "unit_system": "Int64", "score": "Float64", "rank": "Int64",
+         "n_sources": "Int64", "has_conflict": bool})
+
+
+def test_the_picks_are_those_of_a_pandas_group_by_on_any_rows():
+    # preferred_from groups the rows in plain Python (fast): on random rows, with missing years,
+    # unit systems, scores and ranks, sources outside the registry and disagreeing sources, it
+    # picks what the obvious group-by picks, in the same order.
+    import random
+
+    from pandas.testing import assert_frame_equal
+
+    pick = random.Random(15).choice
+    ids = [*SYNTHETIC_SOURCES["source_id"], "unregistered"]
+    for _ in range(60):
+        rows = [(pick([2020, 2021, None]), pick([63, 34, None]), pick(["Hải Dương", "Bắc Ninh"]),
+                 pick(["dti", "dti_gov"]), pick([None, 0.5, 0.25, 0.1 + 0.2, -0.0, 0.0]),
+                 pick([None, 1, 2, 3]), pick(ids)) for _ in range(pick(range(1, 25)))]
+        dti = _synthetic(rows)
+        assert_frame_equal(data.preferred_from(dti, SYNTHETIC_SOURCES),
+                           _grouped_by_pandas(dti, SYNTHETIC_SOURCES), check_exact=True)

@@ -78,6 +78,18 @@ def test_lists_and_ordinals():
     assert i18n.ordinal(13, "vi") == "thứ 13"
 
 
+def test_formats_written_once_still_follow_each_value_and_language():
+    # Numbers and dates are formatted once per process and kept: a cached format must never
+    # stand for another value, sign, pattern or language.
+    assert [i18n.number(v, "vi") for v in (0.5, 0.25, 0.5)] == ["0,5000", "0,2500", "0,5000"]
+    assert i18n.number(-0.0, "en") == "-0.0000" and i18n.number(0.0, "en") == "0.0000"
+    assert i18n.value(17.5, "en") == "17.5" and i18n.value(17.5, "vi") == "17,5"
+    assert i18n.percent(0.5, "en") == "50%" and i18n.number(0.5, "en", 0) == "0"
+    assert i18n.date("2022-12-31", "en") != i18n.date("2022-12-30", "en")
+    assert i18n.date(" 2023-04", "vi") == "tháng 4 năm 2023"
+    assert i18n.date("early 2025 ", "en") == "early 2025 "
+
+
 def test_missing_figures_are_a_dash():
     assert i18n.number(None, "vi") == i18n.MISSING
     assert i18n.percent(float("nan"), "en") == i18n.MISSING

@@ -394,18 +394,18 @@ class Citations:
 
     def csv_frame(self) -> pd.DataFrame:
         """One row per figure shown, in the order of first use (row k = `data-csv="k"`)."""
-        rows = []
-        for figure in self.figures:
-            known = [s for s in figure.source_ids if s in self.sources.index]
-            meta = self.sources.reindex(known)
+        rows, columns = [], ("url", "publisher", "title", "date_published")
+        text = {c: self.sources[c].astype(str).to_dict() for c in columns} if self.figures else {}
+        for figure in self.figures:  # (one lookup table: a reindex per figure cost the most)
+            meta = {c: [text[c][s] for s in figure.source_ids if s in text[c]] for c in columns}
             rows.append({
                 "year": "" if figure.year is None else figure.year, "unit": figure.unit,
                 "unit_system": "" if figure.unit_system is None else figure.unit_system,
                 "measure": figure.measure, "kind": figure.kind, "value": figure.value,
-                "status": figure.status, "source_url": " ".join(meta["url"].astype(str)),
-                "publisher": "; ".join(meta["publisher"].astype(str)),
-                "title": "; ".join(meta["title"].astype(str)),
-                "date_published": "; ".join(meta["date_published"].astype(str)),
+                "status": figure.status, "source_url": " ".join(meta["url"]),
+                "publisher": "; ".join(meta["publisher"]),
+                "title": "; ".join(meta["title"]),
+                "date_published": "; ".join(meta["date_published"]),
                 "quote": figure.quote, "source_id": " ".join(figure.source_ids),
                 "derived_from": " ".join(str(self.rows[i.key]) for i in figure.inputs)})
         return pd.DataFrame(rows, columns=CSV_COLUMNS)

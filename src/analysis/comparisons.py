@@ -82,16 +82,17 @@ def province_year(pref: pd.DataFrame, province: str, year: int, *,
     unit was ranked (2024) stays <NA> here; use `successor_unit` to show that unit explicitly.
     """
     out = _province_year_rows(pref, province, year, int(unit_system))
-    out["published"] = (out["score"].notna() | out["rank"].notna()).astype(bool)
-    return out[PROVINCE_YEAR_COLUMNS]
+    out["published"] = (out["score"].notna() | out["rank"].notna()).to_numpy(dtype=bool)
+    return out
 
 
 def successor_unit(province: str, provinces: pd.DataFrame) -> str:
     """The 2025 unit (one of 34) that the province became part of on 1 July 2025."""
-    match = provinces.loc[provinces["name"] == province, "unit_2025"]
-    if match.empty:
+    # A plain scan (a brief asks a dozen times; a boolean mask and .loc cost ten times more).
+    hits = np.flatnonzero(provinces["name"].to_numpy(dtype=object) == province)
+    if not len(hits):
         raise UserError(f"province {province!r} is not among the 63 provinces of the table")
-    return str(match.iloc[0])
+    return str(provinces["unit_2025"].iloc[hits[0]])
 
 
 def successor_or_none(province: str, provinces: pd.DataFrame | None) -> str | None:
@@ -124,34 +125,54 @@ def rank_changes(pref: pd.DataFrame, province: str) -> pd.DataFrame:
     units, or an indicator across DTI 2020 -> 2021), and for the first rank of a measure.
     Within one year a rank among 63 comes before a rank among 34.
     """
-    rows = pref[(pref["unit"] == province) & pref["measure"].isin(PROVINCE_MEASURES)
-                & pref["rank"].notna()].copy()
-    if rows.empty:
+    # In plain Python over the unit's few rows: a brief asks for this five times, and pandas'
+    # sort, group-by and shift cost ten times the work on a frame of a few dozen rows.
+    positions = _ranked_rows_in_order(pref, province)
+    if not positions:
         return _empty(RANK_CHANGE_COLUMNS, {"year": "Int64", "unit_system": "Int64",
                                             "rank": "Int64", "previous_year": "Int64",
                                             "previous_unit_system": "Int64",
                                             "previous_rank": "Int64", "change": "Int64",
                                             "comparable": bool, "measure": str})
+    taken = {c: pref[c].array.take(positions) for c in ("year", "measure", "unit_system", "rank")}
+    measures, years, systems, ranks = (taken[c].tolist()
+                                       for c in ("measure", "year", "unit_system", "rank"))
+    before = [None, *range(len(positions) - 1)]  # the row each row follows, within its measure
+    before = [b if b is not None and measures[b] == m else None
+              for b, m in zip(before, measures)]
+    previous_year = [pd.NA if b is None else years[b] for b in before]
+    previous_rank = [pd.NA if b is None else ranks[b] for b in before]
+    previous_system = [pd.NA if b is None else systems[b] for b in before]
+    comparable = [_comparable(m, y, s, py, ps) for m, y, s, py, ps in zip(
+        measures, years, systems, previous_year, previous_system)]
+    change = [p - r if ok else pd.NA for p, r, ok in zip(previous_rank, ranks, comparable)]
+    return pd.DataFrame({
+        "year": _int64(taken["year"]), "measure": taken["measure"],
+        "unit_system": _int64(taken["unit_system"]), "rank": _int64(taken["rank"]),
+        "previous_year": _int64(previous_year), "previous_rank": _int64(previous_rank),
+        "previous_unit_system": _int64(previous_system), "change": _int64(change),
+        "comparable": np.array(comparable, dtype=bool)}, columns=RANK_CHANGE_COLUMNS)
+
+
+def _int64(values):
+    """Values as a nullable integer array (<NA> for what is missing)."""
+    return pd.array(values, dtype="Int64")
+
+
+def _ranked_rows_in_order(pref: pd.DataFrame, unit: str) -> list[int]:
+    """Positions in `pref` of the unit's ranked rows of province measures, in measure order, then
+    year (a missing year last), then a rank among 63 before any other; ties in row order."""
+    candidates = np.flatnonzero(pref["unit"].eq(unit).to_numpy(dtype=bool, na_value=False))
     order = {m: i for i, m in enumerate(PROVINCE_MEASURES)}
-    rows["_order"] = rows["measure"].map(order)
-    rows["_system_order"] = rows["unit_system"].ne(PROVINCE_SYSTEM).astype(int)
-    rows = rows.sort_values(["_order", "year", "_system_order"])
-    by_measure = rows.groupby("measure", sort=False)
-    rows["previous_year"] = by_measure["year"].shift(1)
-    rows["previous_rank"] = by_measure["rank"].shift(1)
-    previous_system = by_measure["unit_system"].shift(1)
-    rows["previous_unit_system"] = previous_system
-    rows["comparable"] = [
-        _comparable(m, y, s, py, ps) for m, y, s, py, ps in zip(
-            rows["measure"], rows["year"], rows["unit_system"], rows["previous_year"],
-            previous_system)
-    ]
-    change = (rows["previous_rank"] - rows["rank"]).astype("Int64")
-    rows["change"] = change.where(rows["comparable"], pd.NA)
-    out = rows[RANK_CHANGE_COLUMNS].reset_index(drop=True)
-    return out.astype({"year": "Int64", "unit_system": "Int64", "rank": "Int64",
-                       "previous_year": "Int64", "previous_rank": "Int64",
-                       "previous_unit_system": "Int64", "change": "Int64", "comparable": bool})
+    measures = pref["measure"].array.take(candidates).tolist()
+    years = pref["year"].array.take(candidates).tolist()
+    systems = pref["unit_system"].array.take(candidates).tolist()
+    has_rank = pref["rank"].notna().to_numpy(dtype=bool)[candidates]
+    keyed = [((order[m], _missing(y), 0 if _missing(y) else y,
+               0 if not _missing(s) and s == PROVINCE_SYSTEM else 1), int(i))
+             for i, m, y, s, ranked in zip(candidates, measures, years, systems, has_rank)
+             if ranked and m in order]
+    return [i for _, i in sorted(keyed, key=lambda pair: pair[0])]
 
 
 def largest_rank_moves(pref: pd.DataFrame, province: str, years, limit: int = 3) -> pd.DataFrame:
@@ -159,15 +180,16 @@ def largest_rank_moves(pref: pd.DataFrame, province: str, years, limit: int = 3)
     whose later edition is in `years` (rank_changes rows): largest move first, then the later
     edition, then the measures' order. A measure that kept its rank is no move."""
     changes = rank_changes(pref, province)
-    moves = changes[changes["measure"].isin([*PILLARS, *INDICATORS])
-                    & changes["year"].isin([int(y) for y in years])
-                    & changes["comparable"] & changes["change"].notna()
-                    & changes["change"].ne(0).fillna(False)].copy()
+    wanted = {int(y) for y in years}
     order = {m: i for i, m in enumerate(PROVINCE_MEASURES)}
-    moves["_size"] = moves["change"].abs().astype(int)
-    moves["_order"] = moves["measure"].map(order)
-    moves = moves.sort_values(["_size", "year", "_order"], ascending=[False, False, True])
-    return moves.drop(columns=["_size", "_order"]).head(limit).reset_index(drop=True)
+    moved = set(PILLARS) | set(INDICATORS)
+    keyed = [((-abs(change), -year, order[measure]), i) for i, (measure, year, change, ok) in
+             enumerate(zip(changes["measure"], changes["year"].tolist(),
+                           changes["change"].tolist(), changes["comparable"]))
+             if measure in moved and not _missing(year) and year in wanted and ok
+             and not _missing(change) and change != 0]
+    chosen = [i for _, i in sorted(keyed, key=lambda pair: pair[0])][:limit]
+    return changes.take(chosen).reset_index(drop=True)
 
 
 def _empty(columns, dtypes) -> pd.DataFrame:
@@ -201,10 +223,10 @@ def _records_of_year(pref: pd.DataFrame, year: int, unit: str | None = None) -> 
     mask = pref["year"].eq(year).to_numpy(dtype=bool, na_value=False)
     if unit is not None:
         mask &= pref["unit"].to_numpy(dtype=object) == unit
-    rows = pref[mask]
+    positions = np.flatnonzero(mask)
     columns = ["unit", "unit_system", "measure", "score", "rank", "source_id"]
     return [dict(zip(columns, values))
-            for values in zip(*(rows[c].astype(object).tolist() for c in columns))]
+            for values in zip(*(pref[c].array.take(positions).tolist() for c in columns))]
 
 
 def _missing(value) -> bool:
@@ -220,28 +242,27 @@ def _percentile_of(rank, n_units):
         return float(1 - (np.float64(rank) - 1) / (np.float64(n_units) - 1))
 
 
-def _province_year_rows(pref, province, year, unit_system) -> pd.DataFrame:
-    """The province's first row of each province measure in the unit system (<NA> where there
-    is none), from one pass over the year's records."""
+def province_year_records(pref: pd.DataFrame, province: str, year: int, *,
+                          unit_system: int = PROVINCE_SYSTEM) -> list[dict]:
+    """`province_year`'s rows as plain records (<NA> for what is missing), for a caller that
+    reads the figures one by one: a frame of twelve rows costs more to build than to fill."""
     first: dict = {}
     for r in _records_of_year(pref, year, province):
-        if not _missing(r["unit_system"]) \
-                and r["unit_system"] == unit_system:
+        if not _missing(r["unit_system"]) and r["unit_system"] == unit_system:
             first.setdefault(r["measure"], r)
-    rows = []
-    for measure in PROVINCE_MEASURES:
-        found = first.get(measure)
-        rows.append({
-            "measure": measure, "unit": province, "unit_system": unit_system,
-            "score": found["score"] if found else pd.NA,
-            "rank": found["rank"] if found else pd.NA,
-            "percentile": (_percentile_of(found["rank"], found["unit_system"]) if found
-                           else pd.NA),
-            "source_id": ("" if not found or _missing(found["source_id"])
-                          else str(found["source_id"]))})
-    frame = pd.DataFrame(rows, columns=["measure", "unit", "unit_system", "score", "rank",
-                                        "percentile", "source_id"])
-    return frame.astype({**FIGURE_DTYPES, "measure": str, "unit": str, "source_id": str})
+    return [{"measure": m, "unit": province, "unit_system": unit_system,
+             "score": f["score"] if f else pd.NA, "rank": f["rank"] if f else pd.NA,
+             "percentile": _percentile_of(f["rank"], f["unit_system"]) if f else pd.NA,
+             "source_id": "" if not f or _missing(f["source_id"]) else str(f["source_id"])}
+            for m, f in ((m, first.get(m)) for m in PROVINCE_MEASURES)]
+
+
+def _province_year_rows(pref, province, year, unit_system) -> pd.DataFrame:
+    """`province_year_records` as a frame, built column by column, each in its dtype."""
+    rows = province_year_records(pref, province, year, unit_system=unit_system)
+    dtypes = {**FIGURE_DTYPES, "measure": str, "unit": str, "source_id": str}
+    return pd.DataFrame({c: pd.array([r[c] for r in rows], dtype=dtypes[c])
+                         for c in PROVINCE_YEAR_COLUMNS[:-1]})
 
 
 def first_figure(pref: pd.DataFrame, unit: str, year, measure: str, unit_system=None):

@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis import i18n, tables
 from analysis.citations import n_units_html
-from analysis.comparisons import PROVINCE_SYSTEM, province_year
+from analysis.comparisons import PROVINCE_SYSTEM, province_year_records
 from analysis.i18n import label
 from analysis.measures import (
     FIRST_YEAR_OF_EIGHT_INDICATORS,
@@ -42,15 +42,21 @@ def heat_class(percentile) -> str:
 
 
 def _cell_figures(pref, province, year, successor):
-    """The province's figures for a year, or its successor's among 34 when the province has
-    none that year (the column is labelled as such)."""
-    own = province_year(pref, province, year)
-    if own["rank"].notna().any() or not successor:
+    """The province's figures for a year by measure (`province_year_records`), or its
+    successor's among 34 when the province has none that year (the column says so)."""
+    own = {r["measure"]: r for r in province_year_records(pref, province, year)}
+    if _has_rank(own) or not successor:
         return own, PROVINCE_SYSTEM
-    merged = province_year(pref, successor, year, unit_system=UNITS_AFTER_MERGER)
-    if merged["rank"].notna().any():
+    merged = {r["measure"]: r for r in province_year_records(
+        pref, successor, year, unit_system=UNITS_AFTER_MERGER)}
+    if _has_rank(merged):
         return merged, UNITS_AFTER_MERGER
     return own, PROVINCE_SYSTEM
+
+
+def _has_rank(figures: dict) -> bool:
+    """Whether any of the figures (records by measure) is a published rank."""
+    return any(not pd.isna(r["rank"]) for r in figures.values())
 
 
 def _is_not_comparable(measure: str, year: int) -> bool:
@@ -120,11 +126,11 @@ def rank_grid(pref: pd.DataFrame, province: str, years, lang: str, *, successor=
     columns = []
     for year in [int(y) for y in years]:
         figures, system = _cell_figures(pref, province, year, successor)
-        columns.append((year, system, figures.set_index("measure", drop=False)))
-    shown = [c for c in columns if c[2]["rank"].notna().any()]
+        columns.append((year, system, figures))
+    shown = [c for c in columns if _has_rank(c[2])]
     if not shown:
         return tables.gap(gap or i18n.t("table.gap_default", lang))
-    ranked = {m for _, _, f in shown for m in f.index[f["rank"].notna()]}
+    ranked = {m for _, _, f in shown for m, r in f.items() if not pd.isna(r["rank"])}
     measures = [m for m in PROVINCE_MEASURES if m in ranked]
     head = _measure_head(lang) + "".join(
         _edition_head(year, system, f, lang) for year, system, f in shown)
@@ -137,7 +143,7 @@ def rank_grid(pref: pd.DataFrame, province: str, years, lang: str, *, successor=
             if _is_not_comparable(measure, year):
                 cells.append(_not_comparable_cell(measures, measure, year, lang))
                 continue
-            figure = figures.loc[measure]
+            figure = figures[measure]
             any_missing |= pd.isna(figure["rank"])
             cells.append(_rank_cell(figure, system, year, cites))
         row = "".join(cells)
@@ -158,7 +164,7 @@ def rank_grid(pref: pd.DataFrame, province: str, years, lang: str, *, successor=
     absent = [m for m in PROVINCE_MEASURES if m not in ranked
               and (has_indicators or m not in INDICATORS)]
     left_out = _left_out(absent,
-                         [year for year, _, f in columns if not f["rank"].notna().any()], lang)
+                         [year for year, _, f in columns if not _has_rank(f)], lang)
     if left_out:
         out += tables.gap(_t("no_rank", lang, items=i18n.join(left_out, lang)))
     return out
@@ -169,7 +175,7 @@ def _edition_head(year, system, figures, lang) -> str:
     number of units too."""
     if system != UNITS_AFTER_MERGER:
         return f'<th scope="col" class="num">{year}</th>'
-    unit = i18n.data_text(str(figures["unit"].iloc[0]), lang)
+    unit = i18n.data_text(str(next(iter(figures.values()))["unit"]), lang)
     return (f'<th scope="col" class="num merged">{year}<br/>'
             f'{html.escape(_t("merged_column", lang, unit=unit, n=system))}</th>')
 
@@ -211,6 +217,9 @@ def coverage_grid(cover: pd.DataFrame, lang: str, *, cites=None) -> str:
     measures = [m for m in PROVINCE_MEASURES if m in present]
     years = sorted({int(y) for y in cover["year"]})
     status = {(m, int(y)): s for m, y, s in zip(cover["measure"], cover["year"], cover["status"])}
+    ids_of: dict = {}  # the source ids of each measure's rows, in the rows' order
+    for measure, ids in zip(cover["measure"], cover["source_ids"]):
+        ids_of.setdefault(measure, []).append(ids)
     head = _measure_head(lang) + "".join(
         f'<th scope="col" class="num">{year}</th>' for year in years)
     if cites is not None:
@@ -229,8 +238,7 @@ def coverage_grid(cover: pd.DataFrame, lang: str, *, cites=None) -> str:
             cells.append(f'<td class="num {css}">{html.escape(text)}</td>' if css
                          else f'<td class="num">{text}</td>')
         if cites is not None:
-            ids = cover.loc[cover["measure"].eq(measure), "source_ids"]
-            cells.append(f'<td class="cite-col">{cites.marks(list(ids))}</td>')
+            cells.append(f'<td class="cite-col">{cites.marks(ids_of.get(measure, []))}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
     out = _grid(head, rows, "coverage")
     if _any_not_comparable(measures, years):

@@ -55,6 +55,10 @@ def test_same_outputs_as_the_default_engine(tmp_path):
     forked = _outputs(tmp_path / "dti.ipynb")
     assert forked == _outputs(tmp_path / "None.ipynb")
     assert any(o for o in forked)  # it did show something
+    # written as papermill writes it (`nbformat.writes`), though each save reuses the JSON of
+    # the cells that did not change (`runner.notebook_json`)
+    text = (tmp_path / "dti.ipynb").read_text(encoding="utf-8")
+    assert text == nbformat.writes(nbformat.read(tmp_path / "dti.ipynb", as_version=4))
 
 
 def test_every_run_gets_a_new_kernel_from_one_template(tmp_path):
@@ -117,6 +121,19 @@ def test_a_kernel_ends_as_with_the_default_engine(tmp_path):
                             engine_name=engine, progress_bar=False, cwd=str(folder))
         assert (folder / "atexit.txt").read_text() == "ran"
         assert (folder / "left_open.txt").read_text() == "buffered"
+
+
+def test_a_kernel_shuts_down_without_importing_anything(tmp_path):
+    # What a kernel imports as it shuts down (ipykernel lists its child processes with psutil)
+    # is imported once, by the template: imported by each kernel, every run waited for it.
+    record = ("import atexit, pathlib, sys\n"
+              "from analysis.runner import forkserver\n"
+              "new = lambda: sorted(set(sys.modules) - forkserver.TEMPLATE_MODULES)\n"
+              "atexit.register(lambda: pathlib.Path('new.txt').write_text(' '.join(new())))")
+    path = write_notebook(tmp_path, "01_records", record)
+    pm.execute_notebook(str(path), str(tmp_path / "o.ipynb"), kernel_name="dti-suite",
+                        engine_name="dti", progress_bar=False, cwd=str(tmp_path))
+    assert (tmp_path / "new.txt").read_text() == ""
 
 
 def test_a_run_that_changes_the_templates_tables_leaves_the_next_run_intact(tmp_path):

@@ -260,6 +260,9 @@ def forked_kernel_manager(kernel_name: str, nb):
 @functools.lru_cache(maxsize=1)
 def _execution_manager_class():
     from papermill.engines import NotebookExecutionManager
+    from papermill.iorw import papermill_io
+
+    from analysis.runner import notebook_json
 
     class ExecutionManager(NotebookExecutionManager):
         """papermill's execution manager (same metadata, same notebook written at the same
@@ -273,13 +276,23 @@ def _execution_manager_class():
         defer_cell_saves = False
         _holding = False
         _deferred = False
+        _cells_seen: dict | None = None
 
         def save(self, **kwargs):
+            """papermill's save (`nb=` replaces the notebook), unless held (`_held`); the text
+            is `nbformat.writes`'s, each unchanged cell's JSON reused (`notebook_json`)."""
             if self._holding:
                 self._deferred = True
                 return
             self._deferred = False
-            super().save(**kwargs)
+            if kwargs.get("nb"):
+                self.nb = kwargs["nb"]
+            if self.output_path:
+                if self._cells_seen is None:
+                    self._cells_seen = {}
+                papermill_io.write(notebook_json.writes(self.nb, self._cells_seen),
+                                   self.output_path)
+            self.last_save_time = self.now()
 
         def write_deferred(self) -> None:
             if self._deferred:
