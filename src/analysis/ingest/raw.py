@@ -9,6 +9,9 @@ import pandas as pd
 
 from analysis.names import nfc
 
+# The shared reference, mirrored exactly under data/raw/reference/.
+REFERENCE = "reference"
+
 
 def read_csv_lines(path: Path) -> pd.DataFrame:
     """A raw CSV as text, NFC-normalised, with `_line`: the line each row starts on (header = 1)."""
