@@ -151,3 +151,12 @@ def test_every_top_and_base_module_has_a_flat_test_that_imports_it():
     flat = {name for name in MODULES if not in_layer(name, RUNNER) and not in_layer(name, INGEST)}
     # `__main__` only calls `cli.main` (the command-line tests run `python -m analysis`).
     assert flat - {"analysis", "analysis.__main__"} - _tested_directly(Path(__file__).parent) == set()
+
+
+def test_the_readme_layout_table_names_every_module():
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    short = {name: name.removeprefix("analysis.") for name in MODULES}
+    # a subpackage is named as its folder ("`runner/`"), a module by its dotted name
+    named = {name for name in MODULES if name not in ("analysis", "analysis.__main__")
+             and f"| `{short[name]}` |" not in readme and f"| `{short[name]}/` |" not in readme}
+    assert named == set(), "add a line to README's Layout table for each"
