@@ -38,6 +38,8 @@ TEMPLATE_MODULES: set[str] = set()  # what the template had imported when it beg
 
 
 def _audit(event: str, args) -> None:
+    """Audit hook of `track_reads`: add each path opened under the data folder to `_OPENED`;
+    ignore every other event, file descriptors and undecodable paths."""
     if event != "open" or not _ROOT:
         return
     path = args[0]
@@ -227,6 +229,8 @@ def exit_like_a_kernel(app) -> None:
 
 
 def serve(stdin, stdout) -> None:
+    """Fork a kernel for each request line on `stdin`, answering on `stdout`, until EOF; then kill
+    every kernel and all it started. A line that is not JSON is skipped, unanswered."""
     children: set[int] = set()
     # Reap each kernel as it exits (its CPU time then counts in ours, and so in the runner's).
     signal.signal(signal.SIGCHLD, _reap)
@@ -260,6 +264,7 @@ def serve(stdin, stdout) -> None:
 
 
 def _reap(signum, frame) -> None:
+    """SIGCHLD handler: reap every child that has exited, without blocking."""
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -326,6 +331,7 @@ def kill_tree(pid: int) -> None:
 
 
 def _signal(pid: int, signum: int) -> None:
+    """Send `signum` to `pid`; a process already gone, or not ours, is no error."""
     try:
         os.kill(pid, signum)
     except (ProcessLookupError, PermissionError):
@@ -344,6 +350,8 @@ def kill_group(pid: int) -> None:
 
 
 def main() -> None:
+    """The server's entry point: warm up as `sys.argv[1]` (JSON: modules, data_root) says, answer
+    {"ready": pid}, then serve until stdin closes."""
     config = json.loads(sys.argv[1])
     gc.disable()  # no collection while warming: it would leave holes in pages the kernels share
     warm(config.get("modules", []), config.get("data_root"))

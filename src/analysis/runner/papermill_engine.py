@@ -48,6 +48,7 @@ _IPC: list[Path] = []
 
 
 def _ipc_dir() -> Path:
+    """The private folder (0700) for this process's IPC sockets and connection files, made once."""
     if not _IPC:
         _IPC.append(Path(tempfile.mkdtemp(prefix="dti-papermill-")))  # mode 0700
     return _IPC[0]
@@ -108,6 +109,7 @@ class _PromptExitManager(AsyncKernelManager):
 
     async def _async_finish_shutdown(self, waittime=None, pollinterval=EXIT_POLL_S,
                                      restart=False):
+        """jupyter_client's wait for the kernel's exit, but polled every EXIT_POLL_S, not 0.1 s."""
         await super()._async_finish_shutdown(waittime, min(pollinterval, EXIT_POLL_S), restart)
 
 
@@ -117,10 +119,13 @@ class _SpecsReadOnce(KernelSpecManager):
     kernelspec and serves the process's life, so a later lookup could change nothing."""
 
     def __init__(self, **kwargs):
+        """KernelSpecManager's, with an empty cache (`found`) of the kernelspecs looked up."""
         super().__init__(**kwargs)
         self.found: dict = {}
 
     def get_kernel_spec(self, kernel_name):
+        """KernelSpecManager's lookup, done once per name: later calls return the same spec
+        (a failed lookup raises as there, and is not cached)."""
         if kernel_name not in self.found:
             self.found[kernel_name] = super().get_kernel_spec(kernel_name)
         return self.found[kernel_name]
@@ -128,10 +133,13 @@ class _SpecsReadOnce(KernelSpecManager):
 
 @functools.lru_cache(maxsize=1)
 def _kernel_specs() -> _SpecsReadOnce:
+    """The process's one _SpecsReadOnce, shared by all kernel managers: each spec is read once."""
     return _SpecsReadOnce()
 
 
 def _manager(kernel_name: str):
+    """A new name and kernel manager for `kernel_name` (kernel not started), its sockets and
+    connection file in the private IPC folder."""
     name = f"pm{os.getpid()}-{next(_NAMES)}"
     folder = _ipc_dir()
     km = _PromptExitManager(kernel_name=kernel_name, transport="ipc",
@@ -224,6 +232,8 @@ class _AheadProvisioner(kernels.ForkProvisioner):
     spare_file: str | None = None
 
     async def launch_kernel(self, cmd, **kwargs):
+        """ForkProvisioner's launch, or the kernel forked ahead if alive and started like this
+        run's; either way, forks the next run's kernel ahead. The connection info."""
         env = kwargs.get("env") or {}
         changed = tuple(sorted((k, v) for k, v in env.items() if os.environ.get(k) != v))
         cwd = str(kwargs.get("cwd") or os.getcwd())
@@ -241,6 +251,7 @@ class _AheadProvisioner(kernels.ForkProvisioner):
         return info
 
     async def cleanup(self, restart: bool = False) -> None:
+        """ForkProvisioner's, also removing the connection file of a kernel forked ahead."""
         await super().cleanup(restart)
         if self.spare_file:
             Path(self.spare_file).unlink(missing_ok=True)
@@ -259,6 +270,7 @@ def forked_kernel_manager(kernel_name: str, nb):
 
 @functools.lru_cache(maxsize=1)
 def _execution_manager_class():
+    """The ExecutionManager class, built once, on the first call (papermill imported only then)."""
     from papermill.engines import NotebookExecutionManager
     from papermill.iorw import papermill_io
 
@@ -295,19 +307,23 @@ def _execution_manager_class():
             self.last_save_time = self.now()
 
         def write_deferred(self) -> None:
+            """Write the save held back by the last cell_start or cell_complete, if there is one."""
             if self._deferred:
                 self.save()
 
         def cell_start(self, cell, cell_index=None, **kwargs):
+            """papermill's, its save held back while `defer_cell_saves` (see `write_deferred`)."""
             with self._held():
                 return super().cell_start(cell, cell_index, **kwargs)
 
         def cell_complete(self, cell, cell_index=None, **kwargs):
+            """papermill's, its save held back while `defer_cell_saves` (left to the next save)."""
             with self._held():
                 return super().cell_complete(cell, cell_index, **kwargs)
 
         @contextlib.contextmanager
         def _held(self):
+            """A context in which `save` only notes a save is due (while `defer_cell_saves`)."""
             self._holding = self.defer_cell_saves
             try:
                 yield
@@ -322,6 +338,7 @@ def _then(call, after):
 
     @functools.wraps(call)
     def call_then(*args, **kwargs):
+        """What `call(*args, **kwargs)` returns, once `after()` has run (not if `call` raises)."""
         result = call(*args, **kwargs)
         after()
         return result
@@ -331,6 +348,7 @@ def _then(call, after):
 
 @functools.lru_cache(maxsize=1)
 def _client_class():
+    """The Client class, built once, on the first call (papermill, nbclient imported only then)."""
     from jupyter_core.utils import ensure_async, run_sync
     from nbclient.util import run_hook
     from papermill.clientwrap import PapermillNotebookClient
@@ -342,12 +360,15 @@ def _client_class():
         written while the kernel runs the cell (`ExecutionManager`)."""
 
         def __init__(self, nb_man, **kwargs):
+            """papermill's; cell saves deferred only if `nb_man` is ours (has `write_deferred`)."""
             super().__init__(nb_man, **kwargs)
             # papermill's own manager (execute_managed_notebook called directly) saves as usual
             self.writes_deferred = hasattr(nb_man, "write_deferred")
             nb_man.defer_cell_saves = self.writes_deferred
 
         async def async_start_new_kernel_client(self):
+            """nbclient's, with `kernels._handshake` for `wait_for_ready`, each execute followed
+            by the deferred save. Returns the client; a failed handshake cleans up and re-raises."""
             self.kc = self.km.client()
             if self.writes_deferred:
                 self.kc.execute = _then(self.kc.execute, self.nb_man.write_deferred)
@@ -369,6 +390,7 @@ def _client_class():
 
 @functools.lru_cache(maxsize=1)
 def _engine_class():
+    """The ForkedEngine class, built once, on the first call (papermill imported only then)."""
     from papermill.engines import Engine, NBClientEngine
     from papermill.log import logger
     from papermill.utils import merge_kwargs, remove_args
@@ -396,6 +418,8 @@ def _engine_class():
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
                                      stdout_file=None, stderr_file=None, start_timeout=60,
                                      execution_timeout=None, **kwargs):
+            """NBClientEngine's, on a kernel forked from the template and shut down when the
+            run ends (papermill's own engine where there is no fork). The executed notebook."""
             if os.name != "posix":  # no fork: papermill's own engine
                 return NBClientEngine.execute_managed_notebook(
                     nb_man, kernel_name, log_output=log_output, stdout_file=stdout_file,
@@ -433,8 +457,10 @@ class DtiEngine:
 
     @classmethod
     def nb_kernel_name(cls, nb, name=None):
+        """papermill's: `name`, else the kernel name in `nb`'s metadata; ValueError if neither."""
         return _engine_class().nb_kernel_name(nb, name)
 
     @classmethod
     def nb_language(cls, nb, language=None):
+        """papermill's: `language`, else the language in `nb`'s metadata; ValueError if neither."""
         return _engine_class().nb_language(nb, language)
