@@ -49,14 +49,16 @@ def _audit(event: str, args) -> None:
         text = os.path.abspath(os.fsdecode(path))
     except (TypeError, ValueError):
         return
-    if text.startswith(_ROOT[0]):
+    if text.startswith(tuple(_ROOT)):
         _OPENED.add(text)
 
 
 def track_reads(data_root: str) -> None:
     """Record, from now on, every file opened under `data_root` (once per process)."""
     if not _ROOT:
-        _ROOT.append(os.path.join(os.path.realpath(data_root), ""))
+        # Both spellings of a folder reached through a symlink: files are opened by either.
+        _ROOT.extend(dict.fromkeys(os.path.join(form(data_root), "")
+                                   for form in (os.path.realpath, os.path.abspath)))
         sys.addaudithook(_audit)
 
 
