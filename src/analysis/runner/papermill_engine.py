@@ -368,12 +368,13 @@ def _client_class():
 
         async def async_start_new_kernel_client(self):
             """nbclient's, with `kernels._handshake` for `wait_for_ready`, each execute followed
-            by the deferred save. Returns the client; a failed handshake cleans up and re-raises."""
+            by the deferred save. Returns the client; failed channels or handshake: cleaned up,
+            re-raised."""
             self.kc = self.km.client()
             if self.writes_deferred:
                 self.kc.execute = _then(self.kc.execute, self.nb_man.write_deferred)
-            await ensure_async(self.kc.start_channels())
-            try:
+            try:  # as nbclient does: a kernel whose channels fail to open is cleaned up too
+                await ensure_async(self.kc.start_channels())
                 reply = await kernels._handshake(self.km, self.kc, self.startup_timeout)
             except Exception:
                 await self._async_cleanup_kernel()
