@@ -56,7 +56,7 @@ def _cell_figures(pref, province, year, successor):
 
 def _has_rank(figures: dict) -> bool:
     """Whether any of the figures (records by measure) is a published rank."""
-    return any(not pd.isna(r["rank"]) for r in figures.values())
+    return any(not i18n.is_missing(r["rank"]) for r in figures.values())
 
 
 def _is_not_comparable(measure: str, year: int) -> bool:
@@ -130,7 +130,7 @@ def rank_grid(pref: pd.DataFrame, province: str, years, lang: str, *, successor=
     shown = [c for c in columns if _has_rank(c[2])]
     if not shown:
         return tables.gap(gap or i18n.t("table.gap_default", lang))
-    ranked = {m for _, _, f in shown for m, r in f.items() if not pd.isna(r["rank"])}
+    ranked = {m for _, _, f in shown for m, r in f.items() if not i18n.is_missing(r["rank"])}
     measures = [m for m in PROVINCE_MEASURES if m in ranked]
     head = _measure_head(lang) + "".join(
         _edition_head(year, system, f, lang) for year, system, f in shown)

@@ -46,12 +46,18 @@ def test_the_engine_is_registered_by_entry_point():
     assert papermill_engines.get_engine("dti") is papermill_engine.DtiEngine
 
 
+def _execute(path, out, engine="dti", **options):
+    """Run a notebook through papermill's API on the project's kernel, with `engine` (None:
+    papermill's default)."""
+    pm.execute_notebook(str(path), str(out), kernel_name="dti-suite", engine_name=engine,
+                        progress_bar=False, **options)
+
+
 def test_same_outputs_as_the_default_engine(tmp_path):
     source = NOTEBOOKS / "02_trends.ipynb"
     for engine in (None, "dti"):
-        pm.execute_notebook(str(source), str(tmp_path / f"{engine}.ipynb"),
-                            parameters={"year": 2022, "lang": "en"}, kernel_name="dti-suite",
-                            engine_name=engine, progress_bar=False, cwd=str(NOTEBOOKS))
+        _execute(source, tmp_path / f"{engine}.ipynb", engine=engine,
+                 parameters={"year": 2022, "lang": "en"}, cwd=str(NOTEBOOKS))
     forked = _outputs(tmp_path / "dti.ipynb")
     assert forked == _outputs(tmp_path / "None.ipynb")
     assert any(o for o in forked)  # it did show something
@@ -66,8 +72,7 @@ def test_every_run_gets_a_new_kernel_from_one_template(tmp_path):
     pids, server_pids = [], set()
     for year in (2021, 2022):
         out = tmp_path / f"out{year}.ipynb"
-        pm.execute_notebook(str(path), str(out), parameters={"year": year},
-                            kernel_name="dti-suite", engine_name="dti", progress_bar=False)
+        _execute(path, out, parameters={"year": year})
         text = "".join(o.get("text", "") for o in nbformat.read(out, 4).cells[-1].outputs)
         assert "left by an earlier run: None" in text  # fresh state every run
         pids.append(int(text.split("pid ")[1].split()[0]))
@@ -101,8 +106,7 @@ def test_the_cli_runs_with_the_engine_and_the_template_stops_at_exit(tmp_path):
 def test_a_failing_cell_is_reported_as_with_the_default_engine(tmp_path):
     path = write_notebook(tmp_path, "01_fails", "raise ValueError('bad value')")
     with pytest.raises(pm.PapermillExecutionError, match="bad value"):
-        pm.execute_notebook(str(path), str(tmp_path / "o.ipynb"), kernel_name="dti-suite",
-                            engine_name="dti", progress_bar=False)
+        _execute(path, tmp_path / "o.ipynb")
     assert "ValueError" in str(nbformat.read(tmp_path / "o.ipynb", 4).cells[-1].outputs)
 
 
@@ -117,8 +121,7 @@ def test_a_kernel_ends_as_with_the_default_engine(tmp_path):
     for engine in (None, "dti"):
         folder = tmp_path / str(engine)
         folder.mkdir()
-        pm.execute_notebook(str(path), str(folder / "o.ipynb"), kernel_name="dti-suite",
-                            engine_name=engine, progress_bar=False, cwd=str(folder))
+        _execute(path, folder / "o.ipynb", engine=engine, cwd=str(folder))
         assert (folder / "atexit.txt").read_text() == "ran"
         assert (folder / "left_open.txt").read_text() == "buffered"
 
@@ -131,8 +134,7 @@ def test_a_kernel_shuts_down_without_importing_anything(tmp_path):
               "new = lambda: sorted(set(sys.modules) - forkserver.TEMPLATE_MODULES)\n"
               "atexit.register(lambda: pathlib.Path('new.txt').write_text(' '.join(new())))")
     path = write_notebook(tmp_path, "01_records", record)
-    pm.execute_notebook(str(path), str(tmp_path / "o.ipynb"), kernel_name="dti-suite",
-                        engine_name="dti", progress_bar=False, cwd=str(tmp_path))
+    _execute(path, tmp_path / "o.ipynb", cwd=str(tmp_path))
     assert (tmp_path / "new.txt").read_text() == ""
 
 
@@ -149,9 +151,7 @@ def test_a_run_that_changes_the_templates_tables_leaves_the_next_run_intact(tmp_
     seen = []
     for year in (2021, 2022):
         out = tmp_path / f"{year}.ipynb"
-        pm.execute_notebook(str(path), str(out), parameters={"year": year},
-                            kernel_name="dti-suite", engine_name="dti", progress_bar=False,
-                            cwd=str(NOTEBOOKS))
+        _execute(path, out, parameters={"year": year}, cwd=str(NOTEBOOKS))
         seen += [o["text"] for o in nbformat.read(out, 4).cells[-1].outputs
                  if o.get("name") == "stdout"]
     assert seen == [f"overwritten {len(data.preferred_dti())}\n", "overwritten 0\n"]
@@ -169,8 +169,7 @@ def test_the_output_notebook_shows_each_cell_as_it_runs(tmp_path):
         out = tmp_path / f"{engine}.ipynb"
         path = write_notebook(tmp_path / str(engine), "01_looks", "print('before')", look,
                               params=f"OUT = {str(out)!r}\n")
-        pm.execute_notebook(str(path), str(out), kernel_name="dti-suite", engine_name=engine,
-                            progress_bar=False)
+        _execute(path, out, engine=engine)
         seen = nbformat.read(out, 4).cells[-1].outputs[0]["text"].splitlines()
         assert seen == ["['completed', 'completed', 'completed', 'running']", "before"]
 
@@ -182,8 +181,7 @@ def test_a_kernel_forked_ahead_serves_only_a_run_with_the_same_settings(tmp_path
     for folder in ("a", "a", "b", "a"):
         (tmp_path / folder).mkdir(exist_ok=True)
         out = tmp_path / f"{folder}.ipynb"
-        pm.execute_notebook(str(path), str(out), kernel_name="dti-suite", engine_name="dti",
-                            progress_bar=False, cwd=str(tmp_path / folder))
+        _execute(path, out, cwd=str(tmp_path / folder))
         printed = nbformat.read(out, 4).cells[-1].outputs[0]["text"].strip()
         assert printed == str(tmp_path / folder)
 
