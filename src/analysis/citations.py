@@ -194,6 +194,7 @@ class Citations:
         self.figures: list[Figure] = []
         self.flags_used: set[str] = set()
         self._dti_index: dict | None = None
+        self._source_words: dict[str, str] = {}
         self.markup = True
         # How often each figure was made into an element so far: a brief says a figure at most
         # twice in its glance and summary, so a sentence may leave out one said twice already.
@@ -271,14 +272,7 @@ class Citations:
     def evidence(self, figure: Figure) -> str:
         """Where a figure comes from, in words: each source's publisher and date, the source's
         own words where the data keeps them, and what a mark means."""
-        parts = []
-        for sid in figure.source_ids:
-            row = self.sources.loc[sid] if sid in self.sources.index else None
-            publisher = i18n.data_text(cell_text(row.get("publisher")), self.lang) if row is not None \
-                else sid
-            when = cell_text(row.get("date_published")) if row is not None else ""
-            parts.append(f"{publisher}, {i18n.date(when, self.lang)}" if when else publisher)
-        text = "; ".join(parts)
+        text = "; ".join(self._source_said(sid) for sid in figure.source_ids)
         if figure.quote:
             text += f" — “{figure.quote}”" + self._quote_language(figure.quote)
         if figure.inputs:
@@ -286,6 +280,18 @@ class Citations:
         if figure.status != "firm":
             text += " (" + i18n.t(f"cite.status_{figure.status}", self.lang) + ")"
         return text
+
+    def _source_said(self, sid: str) -> str:
+        """"Publisher, date" for source `sid` (its id when the registry lacks it), worked out
+        once per source: a brief cites the same few sources in every figure's tooltip."""
+        if sid not in self._source_words:
+            row = self.sources.loc[sid] if sid in self.sources.index else None
+            publisher = i18n.data_text(cell_text(row.get("publisher")), self.lang) \
+                if row is not None else sid
+            when = cell_text(row.get("date_published")) if row is not None else ""
+            self._source_words[sid] = f"{publisher}, {i18n.date(when, self.lang)}" if when \
+                else publisher
+        return self._source_words[sid]
 
     def _quote_language(self, quote: str) -> str:
         """" (in Vietnamese)" / " (nguyên văn tiếng Anh)" after a source's words in the other
