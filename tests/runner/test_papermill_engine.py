@@ -192,3 +192,15 @@ def test_the_engine_module_can_be_imported_before_papermill():
             "from papermill.engines import papermill_engines\n"
             "assert papermill_engines.get_engine('dti') is papermill_engine.DtiEngine")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_a_process_the_notebook_started_is_stopped_with_its_kernel(tmp_path):
+    # The kernel looks for the processes it started only when it has one
+    # (`runner.suite_kernel`): one it has is stopped as it shuts down, as ipykernel does.
+    start = ("import subprocess, sys\n"
+             "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+             "print(child.pid)")
+    path = write_notebook(tmp_path, "01_starts", start)
+    _execute(path, tmp_path / "o.ipynb")
+    child = int(nbformat.read(tmp_path / "o.ipynb", 4).cells[-1].outputs[0]["text"])
+    assert not pid_alive(child)

@@ -73,13 +73,14 @@ KERNEL_MODULES = ("ipykernel.debugger", "IPython.core.debugger", "IPython.core.o
                   "IPython.core.completerlib", "IPython.extensions.storemagic", "tornado.gen",
                   "tornado.queues", "tornado.locks", "tornado.platform.asyncio", "pdb",
                   "http.server", "xmlrpc.client", "mimetypes", "faulthandler",
-                  "analysis.runner.kernel_streams", "IPython.core.magics.execution",
+                  "analysis.runner.kernel_streams", "analysis.runner.suite_kernel",
+                  "IPython.core.magics.execution",
                   "IPython.core.magics.pylab", "IPython.core.pylabtools", "IPython.core.logger",
                   "matplotlib.backends.backend_agg", "zmq.utils.garbage",
                   # what the briefs' CSV export imports on first use
                   "pandas.core.methods.to_dict", "pandas.io.formats.csvs",
-                  # what a kernel imports as it shuts down (ipykernel lists its child processes
-                  # with psutil): ~9 ms of every run, while the runner waits for the exit
+                  # what a kernel that started a process imports as it shuts down (ipykernel
+                  # lists its children with psutil; `runner.suite_kernel`)
                   "psutil", "resource")
 # Not the inline backend: imported here, it would miss the kernel's shell, which it hooks into
 # when it is imported (a notebook that shows a figure without `%matplotlib inline` relies on it).

@@ -12,11 +12,11 @@ notebooks and the library become):
   (`runner.imports`): the modules its notebook imports; the runner's modules that execute a run
   and write its files (`RUN_CODE`: `runner.execute`, with the kernel the run gets and the
   parameters it is given; `runner.publish`, with the export and the exporter that make its brief;
-  `runner.kernel_streams`, which a kernel loads by name); every module these import, directly or
-  not (so `ingest/sources` and `ingest/dates`, reached through `data` and `i18n`); and the
-  package's data files but its templates (the catalogs, `locales/`). Not the rest of the
-  package: the ingest tool's build, validate and import (a run reads what they write, the data,
-  hashed as such), the batch's orchestration and records (`batch`, `manifest`, `journal`,
+  `runner.kernel_streams` and `runner.suite_kernel`, which a kernel loads by name); every module
+  these import, directly or not (so `ingest/sources` and `ingest/dates`, reached through `data`
+  and `i18n`); and the package's data files but its templates (the catalogs, `locales/`). Not
+  the rest of the package: the ingest tool's build, validate and import (a run reads what they
+  write, the data, hashed as such), the batch's orchestration and records (`batch`, `manifest`, `journal`,
   `index_page`, `dataset`), the command line, the papermill engine. An edit there redoes no run;
 - `template`: the brief template and its CSS (`analysis/templates/`);
 - `environment`: `requirements.lock` (the locked package versions) and the Python version.
@@ -41,7 +41,7 @@ PACKAGE_DIR = Path(analysis.__file__).resolve().parent
 TEMPLATES = "templates"
 LOCK_FILE = REPO_ROOT / "requirements.lock"
 # The runner's modules a run executes, under the package (see the module docstring).
-RUN_CODE = ("runner.execute", "runner.publish", "runner.kernel_streams")
+RUN_CODE = ("runner.execute", "runner.publish", "runner.kernel_streams", "runner.suite_kernel")
 
 
 def sha256_file(path: Path) -> str:

@@ -31,6 +31,7 @@ could not be started, the kernel exited or stayed silent before it answered, its
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import signal
@@ -39,7 +40,7 @@ import sys
 import threading
 from pathlib import Path
 
-from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.manager import AsyncKernelManager, _get_future
 from jupyter_client.provisioning.provisioner_base import KernelProvisionerBase
 
 from analysis.runner.forkserver import descendants, kill_tree, pid_alive
@@ -48,7 +49,10 @@ KERNEL_NAME = "dti-suite"
 HASH_SEED = "0"
 KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False",  # nothing written to ~/.ipython
                     # stdout and stderr in the order of the writes, whatever the load
-                    "--IPKernelApp.outstream_class=analysis.runner.kernel_streams.OrderedOutStream"]
+                    "--IPKernelApp.outstream_class=analysis.runner.kernel_streams.OrderedOutStream",
+                    # no search of every process on the machine as a kernel that started none
+                    # shuts down
+                    "--IPKernelApp.kernel_class=analysis.runner.suite_kernel.SuiteKernel"]
 
 
 class KernelError(RuntimeError):
@@ -297,6 +301,38 @@ class ForkProvisioner(KernelProvisionerBase):
         self.pid = provisioner_info["pid"]
 
 
+def without_pause(decorated):
+    """jupyter_client's `in_pending_state(method)` (the manager's `ready` future, made and set
+    as there) without its 10 ms `asyncio.sleep` "to ensure tests can capture the state": it
+    was paid twice a run, as the kernel started and as it was shut down."""
+    method = decorated.__wrapped__
+
+    @functools.wraps(method)
+    async def pending(self, *args, **kwargs):
+        """`method`, with the manager's `ready` future pending until it returns or raises."""
+        if self._attempted_start or not self._ready:
+            self._ready = _get_future()
+        try:
+            out = await method(self, *args, **kwargs)
+        except Exception as error:
+            self._ready.set_exception(error)
+            self.log.exception("%s failed", method.__name__)
+            raise
+        if self.owns_kernel:
+            self._ready.set_result(None)
+        return out
+
+    return pending
+
+
+class UnpausedKernelManager(AsyncKernelManager):
+    """jupyter_client's AsyncKernelManager, starting and shutting down without the 10 ms pause
+    each of those takes for jupyter_client's own tests (`without_pause`)."""
+
+    start_kernel = without_pause(AsyncKernelManager.start_kernel)
+    shutdown_kernel = without_pause(AsyncKernelManager.shutdown_kernel)
+
+
 class Kernel:
     """One started kernel: manager, client, language_info, process id."""
 
@@ -339,7 +375,7 @@ async def start_kernel(ipc_dir: Path, name: str, cwd: Path, kernel_name: str = K
     """Start one kernel over IPC with its connection file and sockets in `ipc_dir`: forked from
     `fork_server`, or from scratch through the kernelspec when it is None; KernelStartError when
     it cannot be started or does not answer within `timeout` seconds."""
-    km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
+    km = UnpausedKernelManager(kernel_name=kernel_name, transport="ipc",
                             connection_file=str(ipc_dir / f"{name}.json"))
     km.ip = str(ipc_dir / name)  # IPC socket path prefix: <ipc_dir>/<name>-<port number>
     env = {**os.environ, "PYTHONHASHSEED": HASH_SEED}
