@@ -71,3 +71,8 @@ def test_no_waitid_means_unknown_not_childless(monkeypatch):
 
     monkeypatch.setattr(os, "waitid", unavailable)
     assert has_no_child() is False
+
+
+def test_no_pause_after_each_cell():
+    assert SuiteKernel.class_traits()["_execute_sleep"].default_value == 0
+    assert ipykernel.kernelbase.Kernel.class_traits()["_execute_sleep"].default_value > 0
