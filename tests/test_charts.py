@@ -826,3 +826,21 @@ def test_trajectory_without_any_rank_keys_only_the_hatching(ax):
                              ax=ax, provinces=SYNTHETIC_PROVINCES)
     assert [" ".join(t.get_text().split()) for t in ax.get_legend().get_texts()] == [
         "Alpha: not found in the sources collected"]
+
+
+@pytest.mark.parametrize("pref, peers, provinces", [
+    (MANY_CLOSE, ["Beta", "Delta", "Omega"], MANY_PROVINCES),  # a note above, a merged panel
+    (CROWDED_PREF, ["Beta", "Delta", "Epsilon", "Zeta"], CROWDED_PROVINCES)])
+def test_trajectory_title_where_matplotlib_would_place_it(pref, peers, provinces):
+    """The title is set at y=1 (no automatic placement, which measures every axis twice): the
+    image is the one automatic placement gives."""
+    pngs = []
+    for automatic in (False, True):
+        fig, ax = plt.subplots(figsize=chart_style.figsize_of(charts.rank_trajectories))
+        charts.rank_trajectories(pref, "Alpha", peers, [2022, 2023, 2024], SYNTHETIC_SOURCES,
+                                 "vi", ax=ax, provinces=provinces)
+        if automatic:
+            ax._autotitlepos = None
+        pngs.append(chart_style.figure_png(fig))
+        plt.close(fig)
+    assert pngs[0] == pngs[1]
