@@ -79,8 +79,6 @@ def _ranks_by_unit(pref, years, measure=OVERALL) -> dict:
     return ranks
 
 
-
-
 def _members_text(unit, provinces, lang):
     """The provinces that formed post-merger `unit`, sorted and joined by ", "; the unit's own name
     when the table names none (or there is no table)."""
