@@ -826,3 +826,46 @@ def test_trajectory_without_any_rank_keys_only_the_hatching(ax):
                              ax=ax, provinces=SYNTHETIC_PROVINCES)
     assert [" ".join(t.get_text().split()) for t in ax.get_legend().get_texts()] == [
         "Alpha: not found in the sources collected"]
+
+
+@pytest.mark.parametrize("pref, peers, provinces", [
+    (MANY_CLOSE, ["Beta", "Delta", "Omega"], MANY_PROVINCES),  # a note above, a merged panel
+    (CROWDED_PREF, ["Beta", "Delta", "Epsilon", "Zeta"], CROWDED_PROVINCES)])
+def test_trajectory_title_where_matplotlib_would_place_it(pref, peers, provinces):
+    """The title is set at y=1 (no automatic placement, which measures every axis twice): the
+    image is the one automatic placement gives."""
+    pngs = []
+    for automatic in (False, True):
+        fig, ax = plt.subplots(figsize=chart_style.figsize_of(charts.rank_trajectories))
+        charts.rank_trajectories(pref, "Alpha", peers, [2022, 2023, 2024], SYNTHETIC_SOURCES,
+                                 "vi", ax=ax, provinces=provinces)
+        if automatic:
+            ax._autotitlepos = None
+        pngs.append(chart_style.figure_png(fig))
+        plt.close(fig)
+    assert pngs[0] == pngs[1]
+
+
+def test_figure_png_measures_each_text_once_for_the_box_and_the_print(monkeypatch):
+    """The tight box and the print (a new renderer: the image is smaller) share measurements;
+    matplotlib's own measuring is back in place afterwards."""
+    import matplotlib.text as mtext
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    measured = []
+    original = RendererAgg.get_text_width_height_descent
+
+    def counting(self, s, prop, ismath):
+        measured.append(s)
+        return original(self, s, prop, ismath)
+
+    monkeypatch.setattr(RendererAgg, "get_text_width_height_descent", counting)
+    before = mtext._get_text_metrics_with_cache
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.set_title("Hải Dương (synthetic)")
+    ax.set_xlabel("Kỳ DTI")
+    png = chart_style.figure_png(fig)
+    plt.close(fig)
+    assert png.startswith(b"\x89PNG")
+    assert measured.count("Hải Dương (synthetic)") == 1 and measured.count("Kỳ DTI") == 1
+    assert mtext._get_text_metrics_with_cache is before

@@ -833,3 +833,35 @@ def test_editions_that_stand_alike_against_the_rank_target_are_said_once(real):
                                             [2020, 2021, 2022, 2023, 2024], "en")
     assert len(later) == 2 and _text(later[0]).startswith(
         "Hải Dương's ranks in DTI 2023 and DTI 2024 cannot be compared")
+
+
+def test_overall_change_is_the_row_the_frame_filters_gave_on_the_project_data():
+    """`overall_change` reads the rows of `rank_changes`; the briefs used to filter the frame."""
+    from analysis import comparisons
+    from analysis.measures import OVERALL
+
+    pref = data.preferred_dti()
+    checked = 0
+    for province in data.load_provinces()["name"]:
+        changes = comparisons.rank_changes(pref, province)
+        for year in data.editions():
+            previous = narrative._previous_edition(pref, year)
+            # change_sentence: the change from the previous edition.
+            match = changes[changes["year"].eq(year) & changes["measure"].eq(OVERALL)
+                            & changes["previous_year"].eq(previous)]
+            found = narrative.overall_change(pref, province, year, previous)
+            assert (found is None) == match.empty
+            if found is not None:
+                assert found == {"previous_year": match["previous_year"].iloc[0],
+                                 "change": match["change"].iloc[0]} or (
+                    pd.isna(found["change"]) and pd.isna(match["change"].iloc[0]))
+                checked += 1
+            # glance: the first comparable change.
+            rows = changes[changes["year"].eq(year) & changes["measure"].eq(OVERALL)
+                           & changes["comparable"].fillna(False).astype(bool)]
+            found = narrative.overall_change(pref, province, year)
+            assert (found is None) == rows.empty
+            if found is not None:
+                assert int(found["previous_year"]) == int(rows["previous_year"].iloc[0])
+                assert found["change"] == rows["change"].iloc[0]
+    assert checked > 20  # the provinces ranked in two editions or more

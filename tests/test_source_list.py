@@ -71,3 +71,43 @@ def test_a_long_or_garbled_address_prints_short_and_links_whole():
     assert short.startswith("http://foreign.haiduong.gov.vn/…") and "\ufffd" not in short
     assert short.endswith("s-development-2229-25.html") and len(short) <= PRINTED_URL_CHARS
     assert printed_url("https://example.org/a") == "https://example.org/a"
+
+
+# --- on the project's data ------------------------------------------------------------------------
+
+def _csv_text_from_the_frame(cites) -> str:
+    """The CSV as it was written before `csv_records`: from `csv_frame`, every cell `astype(str)`."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    frame = cites.csv_frame()
+    writer.writerow(frame.columns)
+    writer.writerows(frame.astype(str).itertuples(index=False))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_csv_written_from_records_is_the_frames_csv_on_the_project_data(lang):
+    from analysis import charts, comparisons, data, glance, grids, narrative, tables
+
+    pref, dti, sources = data.preferred_dti(), data.load_dti(), data.load_sources()
+    provinces, targets = data.load_provinces(), data.load_targets()
+    for province, year in [("Hải Dương", 2024), ("Hà Nội", 2022), ("Bắc Kạn", 2021)]:
+        cites = brief.Citations(sources, lang, dti=dti, pref=pref, targets=targets)
+        years = [y for y in data.editions() if y <= year]
+        successor = comparisons.successor_unit(province, provinces)
+        glance.profile_facts(pref, province, year, lang, successor=successor, targets=targets,
+                             cites=cites)
+        glance.trend_facts(pref, province, years, lang, successor=successor, cites=cites)
+        narrative.trend_sentences(pref, province, years, lang, sources=sources,
+                                  provinces=provinces, cites=cites)
+        grids.rank_grid(pref, province, years, lang, successor=successor, cites=cites)
+        changes = comparisons.rank_changes(pref, province).assign(unit=province)
+        tables.render(changes[changes["previous_rank"].notna()], lang, table_id="changes",
+                      cites=cites)
+        cites.record_dti_rows(charts.trajectory_rows(pref, province, [], years, provinces))
+        assert len(cites.figures) > 10
+        assert source_list.csv_text(cites) == _csv_text_from_the_frame(cites)

@@ -267,3 +267,35 @@ def test_a_revision_shows_the_wording_before_and_after_not_only_the_values(lang,
     wordings = [f for f in cites.figures if f.kind.startswith("revision_") and " " in f.value]
     assert {f.kind for f in wordings} == {"revision_from", "revision_to"}
     assert {s for f in wordings for s in f.source_ids} == set(revisions["source_id"])
+
+
+def _same_records(left, right) -> bool:
+    """Records equal, a missing value (pd.NA, NaN, None) matching only a missing value."""
+    def plain(records):
+        return [{k: "<missing>" if pd.isna(v) else v for k, v in r.items()} for r in records]
+    return plain(left) == plain(right)
+
+
+def test_published_records_are_the_dropped_frames_records_on_the_project_data():
+    """`render` works on `published_records`; it used to render `drop_unpublished(frame)`."""
+    from analysis import comparisons, data
+
+    pref = data.preferred_dti()
+    overall = comparisons.with_percentile(pref)
+    frames = []
+    for province in data.load_provinces()["name"][::4]:
+        frames.append(overall[overall["unit"].eq(province)])
+        frames.append(comparisons.rank_changes(pref, province).assign(unit=province))
+        for year in (2020, 2022, 2024):
+            frames.append(comparisons.province_year(pref, province, year))
+            frames.append(comparisons.peer_table(pref, province, ["Hà Nội", "Hải Phòng"], year))
+    frames.append(pref[pref["has_conflict"]][["year", "unit", "measure", "conflict"]])
+    frames.append(overall.head(0))
+    frames.append(overall.assign(score=pd.NA, rank=pd.NA, percentile=pd.NA).head(5))
+    for frame in frames:
+        for drop_empty in (True, False):
+            shown = tables.drop_unpublished(frame) if drop_empty else frame
+            columns, records = tables.published_records(frame, drop_empty)
+            assert columns == list(shown.columns)
+            assert _same_records(records, shown.to_dict("records"))
+            assert (not records) == shown.empty

@@ -9,6 +9,7 @@ pure function beside it (`drawn_from`), never read back from the figure.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import itertools
 import re
@@ -83,11 +84,46 @@ def figure_png(fig) -> bytes:
     """The PNG the inline backend would show for `fig` (tight bounding box, the figure's dpi),
     drawn once instead of twice: given "tight", matplotlib draws the whole figure to find the
     box and then again to print it; the box measured here without that first draw is the same
-    (byte-identical PNGs for every chart of the briefs, checked by the tests)."""
+    (byte-identical PNGs for every chart of the briefs, checked by the tests). Each text is
+    measured once for both (`_metrics_shared_across_renderers`)."""
     from IPython.core.pylabtools import print_figure
 
-    box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(mpl.rcParams["savefig.pad_inches"])
-    return print_figure(fig, "png", bbox_inches=box, **INLINE_PRINT_KWARGS)
+    with _metrics_shared_across_renderers():
+        box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(
+            mpl.rcParams["savefig.pad_inches"])
+        return print_figure(fig, "png", bbox_inches=box, **INLINE_PRINT_KWARGS)
+
+
+@contextlib.contextmanager
+def _metrics_shared_across_renderers():
+    """Within the block, a text's size measured by one renderer is reused by another renderer of
+    the same kind and dpi. matplotlib keeps its measurements per renderer, and printing to the
+    tight box makes a new renderer (the image's size changed), so every text (FreeType lays out
+    and hints each glyph, about 0.5 ms a name) would be measured a second time with the same
+    result: an Agg renderer's measurement depends on the text, font and dpi only, never on the
+    size of the image. Single-threaded use only (a kernel draws one figure at a time)."""
+    import matplotlib.text as mtext
+
+    measure = getattr(mtext, "_get_text_metrics_with_cache", None)
+    if measure is None:  # another matplotlib: measure as it does
+        yield
+        return
+    known = {}
+
+    def shared(renderer, text, fontprop, ismath, dpi):
+        """`measure`'s result, once per kind of renderer, text, font, math mode and dpi."""
+        # A copy: FontProperties is mutable and hashed on its state (matplotlib does the same).
+        key = (type(renderer), getattr(renderer, "dpi", None), text, fontprop.copy(), ismath,
+               dpi)
+        if key not in known:
+            known[key] = measure(renderer, text, fontprop, ismath, dpi)
+        return known[key]
+
+    mtext._get_text_metrics_with_cache = shared
+    try:
+        yield
+    finally:
+        mtext._get_text_metrics_with_cache = measure
 
 
 # --- source line ------------------------------------------------------------------------------

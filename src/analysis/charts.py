@@ -79,8 +79,6 @@ def _ranks_by_unit(pref, years, measure=OVERALL) -> dict:
     return ranks
 
 
-
-
 def _members_text(unit, provinces, lang):
     """The provinces that formed post-merger `unit`, sorted and joined by ", "; the unit's own name
     when the table names none (or there is no table)."""
@@ -167,8 +165,10 @@ def rank_trajectories(pref: pd.DataFrame, province: str, peers, years, sources: 
     ax.set_xlabel(word("edition", lang))
     note = textwrap.fill(word("no_rank_at_all", lang).format(units=", ".join(silent)), 90) \
         if silent else ""
-    # The title sits above the note, one line's height per line of it.
-    ax.set_title(word("trajectory_title", lang).format(province=province), loc="left",
+    # The title sits above the note, one line's height per line of it. At y=1 explicitly:
+    # matplotlib's automatic placement, which measures every axis twice per image, would only
+    # lift it over an x axis on top, and this chart has none.
+    ax.set_title(word("trajectory_title", lang).format(province=province), loc="left", y=1.0,
                  pad=6 + 12 * (note.count("\n") + 1) if note else 6)
     if note:
         # Above the plot, clear of the lines and the labels in the margin.

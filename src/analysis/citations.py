@@ -400,6 +400,10 @@ class Citations:
 
     def csv_frame(self) -> pd.DataFrame:
         """One row per figure shown, in the order of first use (row k = `data-csv="k"`)."""
+        return pd.DataFrame(self.csv_records(), columns=CSV_COLUMNS)
+
+    def csv_records(self) -> list[dict]:
+        """`csv_frame`'s rows as plain records (the brief's CSV is written from these)."""
         rows, columns = [], ("url", "publisher", "title", "date_published")
         text = {c: self.sources[c].astype(str).to_dict() for c in columns} if self.figures else {}
         for figure in self.figures:  # (one lookup table: a reindex per figure cost the most)
@@ -414,7 +418,7 @@ class Citations:
                 "date_published": "; ".join(meta["date_published"]),
                 "quote": figure.quote, "source_id": " ".join(figure.source_ids),
                 "derived_from": " ".join(str(self.rows[i.key]) for i in figure.inputs)})
-        return pd.DataFrame(rows, columns=CSV_COLUMNS)
+        return rows
 
 
 def ids_of(figures) -> list[str]:

@@ -27,7 +27,7 @@ from analysis.citations import (
 )
 from analysis.comparisons import published_figure
 from analysis.i18n import label
-from analysis.narrative import move_phrases
+from analysis.narrative import move_phrases, overall_change
 from analysis.phrasing import said_before
 from analysis.resolution_text import (
     identified_count,
@@ -102,12 +102,9 @@ def _moves_fact(pref, province, years, lang, cites) -> Fact | None:
 def _change_fact(pref, province, year, lang, cites) -> Fact | None:
     """The overall rank's move since the previous comparable rank (up or down so many places, or the
     same rank); None when there is no comparable previous rank."""
-    changes = comparisons.rank_changes(pref, province)
-    rows = changes[changes["year"].eq(year) & changes["measure"].eq(measures.OVERALL)
-                   & changes["comparable"].fillna(False).astype(bool)]
-    if rows.empty or i18n.is_missing(rows["change"].iloc[0]):
+    change = overall_change(pref, province, year)
+    if change is None or i18n.is_missing(change["change"]):
         return None
-    change = rows.iloc[0]
     previous = published_figure(pref, province, int(change["previous_year"]))
     current = published_figure(pref, province, year)
     before = cites.rank(previous["rank"], **where_of(previous))

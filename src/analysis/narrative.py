@@ -234,6 +234,24 @@ def moves_sentence(pref: pd.DataFrame, province: str, years, lang: str = "vi",
                 items=Markdown(i18n.t("narrative.clause_separator", lang).join(phrases)))
 
 
+def overall_change(pref: pd.DataFrame, province: str, year: int, previous=None) -> dict | None:
+    """The first `comparisons.rank_changes` row of the province's overall rank in `year` (from
+    edition `previous`; when None, a comparable one) as {"previous_year", "change"}; None when
+    there is none. Read off the rows, as a brief asks edition by edition (a filtered frame each
+    time cost more than the changes themselves)."""
+    changes = comparisons.rank_changes(pref, province)
+    columns = ("year", "measure", "previous_year", "change", "comparable")
+    for edition, measure, before, change, comparable in zip(*(changes[c].tolist()
+                                                              for c in columns)):
+        if i18n.is_missing(edition) or i18n.is_missing(measure) or edition != year \
+                or measure != OVERALL:
+            continue
+        if (comparable if previous is None
+                else not i18n.is_missing(before) and before == previous):
+            return {"previous_year": before, "change": change}
+    return None
+
+
 def change_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "vi",
                     cites: Citations | None = None, *, say_previous: bool = True) -> str | None:
     """The overall rank's change since the previous edition (positive = improved), or why it
@@ -250,10 +268,8 @@ def change_sentence(pref: pd.DataFrame, province: str, year: int, lang: str = "v
     if before is None or i18n.is_missing(before["rank"]):
         return say_md("narrative.change_previous_missing", lang, previous=edition_name(previous),
                     province=province)
-    changes = comparisons.rank_changes(pref, province)
-    match = changes[changes["year"].eq(year) & changes["measure"].eq(OVERALL)
-                    & changes["previous_year"].eq(previous)]
-    change = (int(match["change"].iloc[0]) if len(match) and not i18n.is_missing(match["change"].iloc[0])
+    match = overall_change(pref, province, year, previous)
+    change = (int(match["change"]) if match and not i18n.is_missing(match["change"])
               else int(before["rank"]) - int(row["rank"]))
     cites = plain(cites, lang)
     was = cites.rank(before["rank"], **where_of(before))

@@ -14,7 +14,7 @@ import io
 import re
 
 from analysis import i18n
-from analysis.citations import Citations, cell_text
+from analysis.citations import CSV_COLUMNS, Citations, cell_text
 
 PRINTED_URL_CHARS = 90
 
@@ -43,9 +43,10 @@ def csv_text(cites: Citations) -> str:
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    frame = cites.csv_frame()
-    writer.writerow(frame.columns)
-    writer.writerows(frame.astype(str).itertuples(index=False))
+    writer.writerow(CSV_COLUMNS)
+    # Each value as text, from the records: a frame built only to be written costs more than
+    # the writing (its years and unit systems are whole numbers or "", never floats).
+    writer.writerows([str(record[c]) for c in CSV_COLUMNS] for record in cites.csv_records())
     return buffer.getvalue()
 
 

@@ -95,6 +95,22 @@ def drop_unpublished(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def published_records(frame: pd.DataFrame, drop_empty: bool = True) -> tuple[list, list[dict]]:
+    """The columns and rows (as `to_dict("records")`) of `drop_unpublished(frame)` (of `frame`
+    itself when not `drop_empty`), worked out on the records: the table is rendered from them,
+    and a frame dropped and filtered first costs more than the rendering."""
+    records = frame.to_dict("records")
+    columns = list(frame.columns)
+    figures = [c for c in columns if c in FIGURE_COLUMNS] if drop_empty else []
+    if figures:
+        empty = {c for c in figures if all(pd.isna(r[c]) for r in records)}
+        kept = [c for c in figures if c not in empty]
+        columns = [c for c in columns if c not in empty]
+        records = [{c: r[c] for c in columns} for r in records
+                   if any(not pd.isna(r[c]) for c in kept)]
+    return columns, records if columns else []
+
+
 def table_id(text: str) -> str:
     """"tbl-" then `text` as a slug of lowercase letters, digits and hyphens (else "tbl-table")."""
     return "tbl-" + (re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "table")
@@ -111,14 +127,14 @@ def render(frame: pd.DataFrame, lang: str, *, table_id: str, cites=None, year=No
     i18n.check_lang(lang)
     for column in require:
         frame = frame[frame[column].notna()]
-    shown = drop_unpublished(frame) if drop_empty else frame
-    if shown.empty:
+    shown_columns, shown = published_records(frame, drop_empty)
+    if not shown:
         return _gap(gap, lang)
-    columns = [c for c in shown.columns if c not in SOURCE_COLUMNS and c not in hide]
+    columns = [c for c in shown_columns if c not in SOURCE_COLUMNS and c not in hide]
     numeric = (*SCORE_COLUMNS, *PERCENT_COLUMNS, *INTEGER_COLUMNS, *VALUE_COLUMNS)
     inline = "conflict" in columns  # each value of a conflict cites its own source in place
     body_rows, any_missing = [], False
-    for record in shown.to_dict("records"):
+    for record in shown:
         figures = _row_figures(record, year, cites, lang) if cites is not None else {}
         cells = []
         for column in columns:
