@@ -280,3 +280,34 @@ def test_a_figure_is_said_at_most_twice_in_the_glance_and_summary(run, request):
         opening = opening[:opening.find("<table")]
         counts = collections.Counter(_FIGURE.findall(opening))
         assert not counts or max(counts.values()) <= 2, (path, counts.most_common(3))
+
+
+def _states_by_pattern(passage, figure):
+    """What quote_of used to test: the figure, not inside a longer number."""
+    return re.search(rf"(?<![\d.,]){re.escape(figure)}(?![\d])", passage) is not None
+
+
+@pytest.mark.parametrize("passage, figure", [
+    ("0.6383", "0.6383"), ("10.6383", "0.6383"), ("0.63831", "0.6383"), ("x0.6383y", "0.6383"),
+    ("1,0.6383", "0.6383"), ("6th of 63", "6"), ("63 and 6", "6"), ("66", "6"), ("", "6"),
+    ("rank ٦", "٦"), ("٣6", "6"), ("6٣ then 6", "6"), ("a.6", "6"), ("a 6.", "6")])
+def test_a_figure_stated_in_a_passage_as_the_pattern_said(passage, figure):
+    from analysis.citations import _states
+
+    assert _states(passage, figure) == _states_by_pattern(passage, figure)
+
+
+def test_every_quote_in_the_data_is_found_as_before():
+    from analysis import data
+    from analysis.citations import _QUOTE, _states
+
+    dti = data.load_dti()
+    checked = 0
+    for note, score, rank in zip(dti["note"], dti["score"], dti["rank"]):
+        shown = [] if pd.isna(score) else [f"{score:.4f}", f"{score:.4f}".replace(".", ",")]
+        shown += [] if pd.isna(rank) else [str(int(rank))]
+        for passage in _QUOTE.findall(str(note)):
+            for figure in shown:
+                assert _states(passage, figure) == _states_by_pattern(passage, figure)
+                checked += 1
+    assert checked > 50
