@@ -15,9 +15,9 @@ Steps, one after the other, each into its own temporary --out (all with the defa
 7. floor    — optional (--floor-step): the notebooks' code in one plain process, no kernel.
 8. papermill engine — ten runs of 02 in a Python loop through papermill's API
               (`execute_notebook`), with papermill's default engine and with `engine_name="dti"`
-              (kernels forked from the warm template): wall time of each loop (the dti
-              template's start included) and of its whole process, and whether the outputs
-              are the same
+              (kernels forked from the warm template), alternating, three rounds of each: wall
+              time of each loop (the dti template's start included) and of its whole process,
+              the ratio of the median loops, and whether the outputs are the same
               (`--engine-step` runs this step alone and merges it into latest.json).
 
 Wall time: time.perf_counter around each subprocess. CPU time: user + system time of the process
@@ -273,25 +273,43 @@ def _same_outputs(a: Path, b: Path) -> bool:
     return outputs(a) == outputs(b)
 
 
+# The loops alternate, default then dti, ENGINE_ROUNDS times; the ratio is of the median loops.
+# This VM's speed drifts within minutes (see reference_seconds): one default loop and one dti
+# loop, a minute apart, gave ratios from 3.9 to 5.2 with the same code.
+ENGINE_ROUNDS = 3
+
+
 def engine_step(tmp: Path) -> dict:
-    """Step 8: the papermill loop with the dti engine against papermill's default engine."""
-    step: dict = {"notebook": ENGINE_NOTEBOOK.name, "runs": ENGINE_RUNS}
-    for engine in ("default", "dti"):
-        out = tmp / f"engine-{engine}"
-        out.mkdir()
-        command = [PY, __file__, "--engine-loop", engine, str(out)]
-        result = measure(f"papermill loop, {engine} engine: {ENGINE_RUNS} runs of 02",
-                         [command], ROOT)
-        # the loop alone (the target), and the whole process (Python's start and papermill's
-        # imports included: about the same for both engines)
-        result["loop_s"] = json.loads((out / "loop.json").read_text())["loop_s"]
-        result["loop_per_run_s"] = round(result["loop_s"] / ENGINE_RUNS, 3)
-        step[engine] = result
+    """Step 8: the papermill loop with the dti engine against papermill's default engine,
+    ENGINE_ROUNDS rounds of each, alternating; `default` and `dti` are each engine's median
+    round, `rounds` every loop time."""
+    step: dict = {"notebook": ENGINE_NOTEBOOK.name, "runs": ENGINE_RUNS, "rounds": []}
+    loops: dict = {"default": [], "dti": []}
+    for round_ in range(ENGINE_ROUNDS):
+        times = {}
+        for engine in ("default", "dti"):
+            out = tmp / f"engine-{engine}-{round_}"
+            out.mkdir()
+            command = [PY, __file__, "--engine-loop", engine, str(out)]
+            result = measure(f"papermill loop, {engine} engine: {ENGINE_RUNS} runs of 02 "
+                             f"(round {round_ + 1} of {ENGINE_ROUNDS})", [command], ROOT)
+            # the loop alone (the target), and the whole process (Python's start and
+            # papermill's imports included: about the same for both engines)
+            result["loop_s"] = json.loads((out / "loop.json").read_text())["loop_s"]
+            result["loop_per_run_s"] = round(result["loop_s"] / ENGINE_RUNS, 3)
+            loops[engine].append(result)
+            times[engine] = result["loop_s"]
+        step["rounds"].append(times)
+    for engine, results in loops.items():
+        step[engine] = sorted(results, key=lambda r: r["loop_s"])[len(results) // 2]
     step["same_outputs"] = all(
-        _same_outputs(tmp / "engine-default" / f"default_{i}.ipynb",
-                      tmp / "engine-dti" / f"dti_{i}.ipynb") for i in range(ENGINE_RUNS))
+        _same_outputs(tmp / f"engine-default-{r}" / f"default_{i}.ipynb",
+                      tmp / f"engine-dti-{r}" / f"dti_{i}.ipynb")
+        for r in range(ENGINE_ROUNDS) for i in range(ENGINE_RUNS))
     step["default_over_dti"] = round(step["default"]["loop_s"] / step["dti"]["loop_s"], 2)
     step["default_over_dti_process"] = round(step["default"]["wall_s"] / step["dti"]["wall_s"], 2)
+    step["default_over_dti_each_round"] = [round(r["default"] / r["dti"], 2)
+                                           for r in step["rounds"]]
     return step
 
 
@@ -306,7 +324,8 @@ def only_engine_step() -> int:
     step = results["papermill_engine"]
     print(f"{os.cpu_count()} CPUs; papermill loop, {ENGINE_RUNS} runs of 02: default engine "
           f"{step['default']['loop_s']} s, dti engine {step['dti']['loop_s']} s: "
-          f"{step['default_over_dti']} x (whole processes: {step['default']['wall_s']} s, "
+          f"{step['default_over_dti']} x (median of {ENGINE_ROUNDS} rounds; each round: "
+          f"{step['default_over_dti_each_round']}; whole processes: {step['default']['wall_s']} s, "
           f"{step['dti']['wall_s']} s, {step['default_over_dti_process']} x); same outputs: "
           f"{step['same_outputs']}; load before {step['default']['load_before']}, "
           f"after {step['dti']['load_after']}")
