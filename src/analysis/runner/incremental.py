@@ -16,8 +16,9 @@ notebooks and the library become):
   these import, directly or not (so `ingest/sources` and `ingest/dates`, reached through `data`
   and `i18n`); and the package's data files but its templates (the catalogs, `locales/`). Not
   the rest of the package: the ingest tool's build, validate and import (a run reads what they
-  write, the data, hashed as such), the batch's orchestration and records (`batch`, `manifest`, `journal`,
-  `index_page`, `dataset`), the command line, the papermill engine. An edit there redoes no run;
+  write, the data, hashed as such), the batch's orchestration and records (`batch`, `manifest`,
+  `journal`, `index_page`, `dataset`), the command line, the papermill engine. An edit there
+  redoes no run;
 - `template`: the brief template and its CSS (`analysis/templates/`);
 - `environment`: `requirements.lock` (the locked package versions) and the Python version.
 

@@ -376,7 +376,7 @@ async def start_kernel(ipc_dir: Path, name: str, cwd: Path, kernel_name: str = K
     `fork_server`, or from scratch through the kernelspec when it is None; KernelStartError when
     it cannot be started or does not answer within `timeout` seconds."""
     km = UnpausedKernelManager(kernel_name=kernel_name, transport="ipc",
-                            connection_file=str(ipc_dir / f"{name}.json"))
+                               connection_file=str(ipc_dir / f"{name}.json"))
     km.ip = str(ipc_dir / name)  # IPC socket path prefix: <ipc_dir>/<name>-<port number>
     env = {**os.environ, "PYTHONHASHSEED": HASH_SEED}
     if fork_server is not None:

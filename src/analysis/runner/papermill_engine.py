@@ -17,9 +17,9 @@ pandas, matplotlib, seaborn, the notebooks' modules and the data tables are alre
   processes run papermill at once).
 - What is left of a run beyond its cells is kept small, with papermill's semantics: the kernel
   is shut down as jupyter_client does, its exit noticed within 2 ms (not 0.1 s), without
-  jupyter_client's 10 ms pauses for its tests (`kernels.UnpausedKernelManager`); the output notebook goes through the same
-  states as with papermill, each cell's start written while the kernel already runs the cell
-  (`_execution_manager_class`).
+  jupyter_client's 10 ms pauses for its tests (`kernels.UnpausedKernelManager`); the output
+  notebook goes through the same states as with papermill, each cell's start written while the
+  kernel already runs the cell (`_execution_manager_class`).
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ atexit.register(stop_servers)
 
 
 # How often a shut-down kernel is checked for having exited. jupyter_client checks every 0.1 s,
-# and a forked kernel exits within about 15 ms of the request: every run waited ~0.1 s for the
+# and a forked kernel exits within about 10 ms of the request: every run waited ~0.1 s for the
 # next check (a sixth of a run). A check is a signal 0 and a read of /proc: ~20 µs.
 EXIT_POLL_S = 0.002
 
